@@ -1,0 +1,143 @@
+using Lab.Core.Records;
+using Lab.Core.Scenarios;
+using Lab.Core.Logging;
+
+namespace Lab.Core.ProcessManager;
+
+/// <summary>What the master knows of one child when it decides (php-fpm's scoreboard slot).</summary>
+/// <param name="StartedAt">When it was forked (seconds; any common clock).</param>
+/// <param name="Idle">Waiting in accept() (php-fpm: request stage ACCEPTING).</param>
+/// <param name="LastActivity">When its last request ended (its start if it served none).</param>
+public readonly record struct ChildView(int Pid, double StartedAt, bool Idle, double LastActivity);
+
+/// <summary>A log line the policy wants written (php-fpm's wording).</summary>
+public readonly record struct PolicyLog(FpmLogLevel Level, string Message);
+
+/// <summary>The outcome of one maintenance tick: at most one child to kill (SIGQUIT, idle kill), or children to fork.</summary>
+public readonly record struct Maintenance(int KillPid, int Spawn, PolicyLog? Log, bool MaxChildrenReached)
+{
+    public static readonly Maintenance None = new(0, 0, null, false);
+}
+
+/// <summary>
+/// php-fpm's process manager rules (php-src sapi/fpm/fpm/fpm_process_ctl.c and fpm_children.c),
+/// as one pure state machine shared by the simulator and the dotnet master:
+/// <list type="bullet">
+/// <item>dynamic, once a second: idle &gt; max_spare → kill ONE idle child, the oldest-started;
+/// idle &lt; min_spare → fork min(rate, min_spare − idle, max_children − running), the rate
+/// doubling 1, 2, 4, … while below max_spawn_rate and reset to 1 otherwise; at max_children
+/// warn once "server reached pm.max_children setting (N), consider raising it"; at rate ≥ 8
+/// warn "seems busy …".</item>
+/// <item>ondemand: fork on accept when no child is idle; once a second, kill the oldest-started
+/// idle child when its last activity is older than process_idle_timeout.</item>
+/// <item>static: max_children children, always.</item>
+/// <item>After a child exits, it is replaced unless the process manager itself killed it as idle.</item>
+/// </list>
+/// </summary>
+public sealed class ProcessManagerPolicy
+{
+    private bool _warnMaxChildren;
+
+    public ProcessManagerPolicy(PoolSettings settings) => Settings = settings;
+
+    /// <summary>The pool's settings; replaced on reload.</summary>
+    public PoolSettings Settings { get; private set; }
+    /// <summary>php-fpm's wp->idle_spawn_rate.</summary>
+    public int IdleSpawnRate { get; private set; } = 1;
+    /// <summary>The status page's "max children reached" counter.</summary>
+    public long MaxChildrenReached { get; private set; }
+
+    /// <summary>A reload starts a new master state (php-fpm execs itself).</summary>
+    public void Reset(PoolSettings settings)
+    {
+        Settings = settings;
+        IdleSpawnRate = 1;
+        _warnMaxChildren = false;
+    }
+
+    /// <summary>The maintenance heartbeat (FPM_IDLE_SERVER_MAINTENANCE_HEARTBEAT, 1 s).</summary>
+    /// <param name="running">Children running (forked and not yet reaped), the ones still starting included.</param>
+    public Maintenance Maintain(IReadOnlyList<ChildView> children, int running, double now)
+    {
+        var s = Settings;
+        int idle = 0;
+        ChildView? oldestIdle = null;
+        foreach (var c in children)
+        {
+            if (!c.Idle) continue;
+            idle++;
+            if (oldestIdle is null || c.StartedAt < oldestIdle.Value.StartedAt) oldestIdle = c;
+        }
+
+        if (s.Pm == ProcessManagerStyle.Ondemand)
+        {
+            if (oldestIdle is null) return Maintenance.None;
+            // php-fpm compares whole seconds: last.tv_sec < now.tv_sec - pm_process_idle_timeout
+            long timeout = (long)s.ProcessIdleTimeout.TotalSeconds;
+            if (Math.Floor(oldestIdle.Value.LastActivity) < Math.Floor(now) - timeout)
+                return new Maintenance(oldestIdle.Value.Pid, 0, null, false);
+            return Maintenance.None;
+        }
+        if (s.Pm != ProcessManagerStyle.Dynamic) return Maintenance.None;
+
+        if (idle > s.MaxSpareServers && oldestIdle is not null)
+        {
+            IdleSpawnRate = 1;
+            return new Maintenance(oldestIdle.Value.Pid, 0, null, false);
+        }
+        if (idle < s.MinSpareServers)
+        {
+            if (running >= s.MaxChildren)
+                return ReachedMaxChildren(FpmMessages.MaxChildrenReached(s.Name, s.MaxChildren));
+
+            PolicyLog? busy = IdleSpawnRate >= 8
+                ? new PolicyLog(FpmLogLevel.Warning, FpmMessages.SeemsBusy(s.Name, IdleSpawnRate, idle, running))
+                : null;
+            int toFork = Math.Min(IdleSpawnRate, s.MinSpareServers - idle);
+            toFork = Math.Min(toFork, s.MaxChildren - running);
+            if (toFork <= 0)
+                return ReachedMaxChildren(FpmMessages.MaxChildrenReached(s.Name, s.MaxChildren));
+            _warnMaxChildren = false;
+            if (IdleSpawnRate < s.MaxSpawnRate) IdleSpawnRate = Math.Min(IdleSpawnRate * 2, Math.Max(s.MaxSpawnRate, 1));
+            return new Maintenance(0, toFork, busy, false);
+        }
+        IdleSpawnRate = 1;
+        return Maintenance.None;
+    }
+
+    private Maintenance ReachedMaxChildren(string message)
+    {
+        IdleSpawnRate = 1;
+        if (_warnMaxChildren) return Maintenance.None;
+        _warnMaxChildren = true;
+        MaxChildrenReached++;
+        return new Maintenance(0, 0, new PolicyLog(FpmLogLevel.Warning, message), true);
+    }
+
+    /// <summary>
+    /// ondemand: a connection is waiting on the listening socket (fpm_pctl_on_socket_accept).
+    /// Returns the number of children to fork (0 or 1) and maybe a warning.
+    /// </summary>
+    public Maintenance OnAccept(IReadOnlyList<ChildView> children, int running)
+    {
+        var s = Settings;
+        if (s.Pm != ProcessManagerStyle.Ondemand) return Maintenance.None;
+        if (running >= s.MaxChildren)
+        {
+            if (_warnMaxChildren) return Maintenance.None;
+            _warnMaxChildren = true;
+            MaxChildrenReached++;
+            return new Maintenance(0, 0, new PolicyLog(FpmLogLevel.Warning, FpmMessages.MaxChildrenReachedOndemand(s.Name, s.MaxChildren)), true);
+        }
+        foreach (var c in children)
+            if (c.Idle) return Maintenance.None;
+        _warnMaxChildren = false;
+        return new Maintenance(0, 1, null, false);
+    }
+
+    /// <summary>
+    /// After a child exits: is it replaced? (fpm_children_bury: not when the process manager
+    /// killed it as idle; and never while the master is stopping or reloading.)
+    /// </summary>
+    public static bool Respawns(bool idleKill, bool masterRunning) => masterRunning && !idleKill;
+}

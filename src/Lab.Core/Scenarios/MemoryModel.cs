@@ -1,0 +1,43 @@
+namespace Lab.Core.Scenarios;
+
+/// <summary>
+/// The simulator's memory and timing model of a php-fpm process (fitted to real runs by
+/// `./run.sh calibrate`). A child's RSS = baseline + kept leak + allocator retention
+/// (+ the transient memory of the request in flight).
+/// </summary>
+public sealed record MemoryModel
+{
+    /// <summary>RSS of a fresh child before its first request (KiB).</summary>
+    public long ChildBaselineKb { get; init; } = 7_148;
+    /// <summary>VSZ of a fresh child (KiB).</summary>
+    public long ChildVszKb { get; init; } = 60_604;
+    /// <summary>RSS and VSZ of the master (KiB).</summary>
+    public long MasterRssKb { get; init; } = 16_008;
+    public long MasterVszKb { get; init; } = 60_284;
+    /// <summary>RSS growth per KiB leaked (1.0 = every leaked page is touched).</summary>
+    public double LeakScale { get; init; } = 1.0;
+    /// <summary>RSS growth per request on top of the leak (KiB), e.g. caches filling.</summary>
+    public double PerRequestKb { get; init; }
+    /// <summary>Share of a request's transient memory the allocator keeps after the request.</summary>
+    public double RetainFraction { get; init; } = 0.5;
+    /// <summary>Most memory the allocator keeps (KiB); retention never exceeds it.</summary>
+    public long RetainMaxKb { get; init; } = 4_096;
+    /// <summary>After each request, the allocator gives back a random share in [0, RetainShrink] of what it kept.</summary>
+    public double RetainShrink { get; init; } = 0.6;
+    /// <summary>Time from fork to a child ready to accept.</summary>
+    public TimeSpan SpawnTime { get; init; } = TimeSpan.FromMilliseconds(5);
+    /// <summary>Host memory used for ps's %MEM column in the simulator (KiB).</summary>
+    public long HostMemKb { get; init; } = 16L * 1024 * 1024;
+}
+
+/// <summary>
+/// The memory guard of real engines: past MaxRss (the run's total RSS) or when the host's
+/// MemAvailable falls under MinAvailable, the run is stopped and marked incomplete.
+/// </summary>
+public sealed record GuardSettings
+{
+    /// <summary>Null: half of MemAvailable at the start of the run.</summary>
+    public long? MaxRssBytes { get; init; }
+    /// <summary>Null: the smaller of 1 GiB and 10% of MemTotal.</summary>
+    public long? MinAvailableBytes { get; init; }
+}

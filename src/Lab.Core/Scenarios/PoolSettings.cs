@@ -1,0 +1,41 @@
+namespace Lab.Core.Scenarios;
+
+/// <summary>php-fpm's pm directive.</summary>
+public enum ProcessManagerStyle { Static, Dynamic, Ondemand }
+
+/// <summary>
+/// A pool's directives, in php-fpm's words and with php-fpm's defaults
+/// (php-src sapi/fpm/fpm/fpm_conf.c). Sizes in bytes, times as TimeSpan.
+/// </summary>
+public sealed record PoolSettings
+{
+    public string Name { get; init; } = "www";
+    public ProcessManagerStyle Pm { get; init; } = ProcessManagerStyle.Dynamic;
+    public int MaxChildren { get; init; } = 5;
+    /// <summary>pm.start_servers; null = php-fpm's default min_spare + (max_spare - min_spare) / 2.</summary>
+    public int? StartServersSetting { get; init; }
+    public int MinSpareServers { get; init; } = 1;
+    public int MaxSpareServers { get; init; } = 3;
+    public int MaxSpawnRate { get; init; } = 32;
+    public TimeSpan ProcessIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>pm.max_requests: requests a child serves before it exits; 0 = unlimited.</summary>
+    public int MaxRequests { get; init; }
+    /// <summary>request_terminate_timeout; zero = off.</summary>
+    public TimeSpan RequestTerminateTimeout { get; init; } = TimeSpan.Zero;
+    /// <summary>request_slowlog_timeout; zero = off. Counted as "slow requests" in the status.</summary>
+    public TimeSpan RequestSlowlogTimeout { get; init; } = TimeSpan.Zero;
+    public int ListenBacklog { get; init; } = 511;
+    /// <summary>memory_limit in bytes (php.ini); -1 = unlimited. Per request, never per process.</summary>
+    public long MemoryLimitBytes { get; init; } = 128L * 1024 * 1024;
+
+    /// <summary>pm.start_servers as php-fpm resolves it.</summary>
+    public int StartServers => StartServersSetting ?? MinSpareServers + (MaxSpareServers - MinSpareServers) / 2;
+
+    /// <summary>How many children the master forks at start-up (php-fpm's fpm_children_make, not in the event loop).</summary>
+    public int InitialChildren => Pm switch
+    {
+        ProcessManagerStyle.Static => MaxChildren,
+        ProcessManagerStyle.Dynamic => StartServers,
+        _ => 0,
+    };
+}

@@ -1,0 +1,39 @@
+namespace Lab.Core.Scenarios;
+
+/// <summary>Which engine runs a scenario (DESIGN.md, "Engines").</summary>
+public enum EngineKind { Sim, Dotnet, PhpFpm }
+
+/// <summary>What the load is sent to: the pool's FastCGI socket, or a real nginx in front.</summary>
+public enum FrontKind { FastCgi, Nginx }
+
+/// <summary>
+/// A resolved scenario: every default applied, every override applied, validated.
+/// Built by Lab.Scenarios from a TOML script; the core never parses strings.
+/// </summary>
+public sealed record Scenario
+{
+    /// <summary>Short name (file name without .toml), used in the results folder name.</summary>
+    public required string Name { get; init; }
+    public required string Title { get; init; }
+    public string Description { get; init; } = "";
+    public EngineKind Engine { get; init; } = EngineKind.Dotnet;
+    public FrontKind Front { get; init; } = FrontKind.FastCgi;
+    /// <summary>Seed of every random draw of the run (request stream, arrivals, the sim's wobble).</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Length of the run. Null: the sum of the load phases.</summary>
+    public TimeSpan? Duration { get; init; }
+    /// <summary>Period of the fixed-rate sampler (samples.csv, ps.log).</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>php-fpm's log_level for fpm.log: notice (php-fpm's default) or debug.</summary>
+    public Records.FpmLogLevel LogLevel { get; init; } = Records.FpmLogLevel.Notice;
+    public required PoolSettings Pool { get; init; }
+    public required RequestProfile Request { get; init; }
+    public required LoadPlan Load { get; init; }
+    public IReadOnlyList<ScenarioAction> Actions { get; init; } = [];
+    public MemoryModel Memory { get; init; } = new();
+    public GuardSettings Guard { get; init; } = new();
+
+    /// <summary>The run's length: Duration if set, else the load plan's own length.</summary>
+    public TimeSpan RunLength => Duration ?? Load.TotalDuration;
+}
+
