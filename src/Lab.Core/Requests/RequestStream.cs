@@ -4,10 +4,13 @@ using Lab.Core.Scenarios;
 namespace Lab.Core.Requests;
 
 /// <summary>What one request asks the child to do. Ids start at 1, in send order.</summary>
-public readonly record struct RequestSpec(long Id, long LeakKb, long TransientKb, double WorkMs)
+public readonly record struct RequestSpec(long Id, long LeakKb, long TransientKb, double WorkMs, double WaitMs)
 {
     /// <summary>The query string every engine puts on the request (the PHP script reads the same).</summary>
-    public string Query => $"id={Id}&leak_kb={LeakKb}&transient_kb={TransientKb}&work_ms={WorkMs.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}";
+    public string Query => $"id={Id}&leak_kb={LeakKb}&transient_kb={TransientKb}&work_ms={WorkMs.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}&wait_ms={WaitMs.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>How long the request keeps a child busy if nothing else competes: work + wait (ms).</summary>
+    public double ServiceMs => WorkMs + WaitMs;
 }
 
 /// <summary>
@@ -29,6 +32,9 @@ public sealed class RequestStream(RequestProfile profile, ulong seed)
         double work = Profile.WorkMs.Draw(
             LabRandom.Uniform(Seed, LabRandom.Streams.Work, 2 * i), LabRandom.Uniform(Seed, LabRandom.Streams.Work, 2 * i + 1));
         work = Math.Round(work, 3);
-        return new RequestSpec(id, leak, transient, work);
+        double wait = Profile.WaitMs.Draw(
+            LabRandom.Uniform(Seed, LabRandom.Streams.Wait, 2 * i), LabRandom.Uniform(Seed, LabRandom.Streams.Wait, 2 * i + 1));
+        wait = Math.Round(wait, 3);
+        return new RequestSpec(id, leak, transient, work, wait);
     }
 }

@@ -4,13 +4,14 @@ namespace Lab.Core.Scenarios;
 /// What each request does, drawn per request from the scenario's seed:
 /// leak (KiB kept by the process forever: a C-level leak), transient (KiB allocated as
 /// PHP values and freed at the end of the request; this is what memory_limit counts),
-/// and work (ms of CPU).
+/// work (ms of CPU burnt) and wait (ms asleep, like waiting for a database: busy, no CPU).
 /// </summary>
 public sealed record RequestProfile
 {
     public Distribution LeakKb { get; init; } = Distribution.Const(0);
     public Distribution TransientKb { get; init; } = Distribution.Const(0);
     public Distribution WorkMs { get; init; } = Distribution.Const(10);
+    public Distribution WaitMs { get; init; } = Distribution.Const(0);
     /// <summary>The script the request asks for (SCRIPT_NAME / request URI).</summary>
     public string Script { get; init; } = "/leak.php";
 }
