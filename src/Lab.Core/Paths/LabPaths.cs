@@ -15,9 +15,16 @@ public static class LabPaths
     public static string LabDir => Path.Combine(Root, "lab");
     public static string Artifacts => Path.Combine(Root, "artifacts");
 
-    /// <summary>The NativeAOT worker published by run.sh ($LAB_WORKER overrides).</summary>
+    /// <summary>The NativeAOT binaries published by run.sh (the dotnet engine's master and child).</summary>
+    public static string Bin => Path.Combine(Artifacts, "bin");
+
+    /// <summary>The dotnet engine's child executable ($LAB_WORKER overrides).</summary>
     public static string Worker =>
-        Environment.GetEnvironmentVariable("LAB_WORKER") is { Length: > 0 } w ? w : Path.Combine(Artifacts, "worker", "Lab.Worker");
+        Environment.GetEnvironmentVariable("LAB_WORKER") is { Length: > 0 } w ? w : Path.Combine(Bin, "Lab.Worker");
+
+    /// <summary>The dotnet engine's master executable ($LAB_POOL overrides).</summary>
+    public static string PoolMaster =>
+        Environment.GetEnvironmentVariable("LAB_POOL") is { Length: > 0 } w ? w : Path.Combine(Bin, "Lab.Pool");
 
     private static string FindRoot()
     {
