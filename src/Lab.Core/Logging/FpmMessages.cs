@@ -45,6 +45,15 @@ public static class FpmMessages
     public static string ChildSaidIntoStderr(string pool, int pid, string text) =>
         $"[pool {pool}] child {pid} said into stderr: \"{text}\"";
 
+    /// <summary>
+    /// The whole stderr line a php-fpm child writes for a PHP fatal error (fpm_main.c's
+    /// sapi_cgi_log_message prefixes "PHP message: " at NOTICE); the master logs it as
+    /// ChildSaidIntoStderr. Example: NOTICE: PHP message: PHP Fatal error:  Allowed memory size of
+    /// 134217728 bytes exhausted (tried to allocate 20480 bytes) in /lab/php/leak.php on line 3
+    /// </summary>
+    public static string PhpFatalMemoryLimit(long limitBytes, long triedBytes, string script, int line = 1) =>
+        $"NOTICE: PHP message: PHP Fatal error:  {AllowedMemoryExhausted(limitBytes, triedBytes)} in {script} on line {line}";
+
     /// <summary>PHP's memory_limit fatal error (Zend/zend_alloc.c).</summary>
     public static string AllowedMemoryExhausted(long limitBytes, long triedBytes) =>
         $"Allowed memory size of {limitBytes} bytes exhausted (tried to allocate {triedBytes} bytes)";

@@ -56,7 +56,7 @@ public static class FpmConfig
         sb.Append("request_terminate_timeout = ").Append(Seconds(pool.RequestTerminateTimeout)).Append('\n');
         sb.Append("request_slowlog_timeout = ").Append(Seconds(pool.RequestSlowlogTimeout)).Append('\n');
         sb.Append("catch_workers_output = yes\n");
-        sb.Append("decorate_workers_output = no\n");
+        sb.Append("decorate_workers_output = yes\n");
         sb.Append("clear_env = no\n");
         sb.Append("php_admin_value[memory_limit] = ").Append(MemoryLimitText(pool.MemoryLimitBytes)).Append('\n');
         if (extraPoolLines is not null)
