@@ -53,6 +53,7 @@ public sealed class ProcessManagerPolicy
         Settings = settings;
         IdleSpawnRate = 1;
         _warnMaxChildren = false;
+        MaxChildrenReached = 0; // php-fpm's reload starts a fresh scoreboard
     }
 
     /// <summary>The maintenance heartbeat (FPM_IDLE_SERVER_MAINTENANCE_HEARTBEAT, 1 s).</summary>
@@ -73,7 +74,7 @@ public sealed class ProcessManagerPolicy
         {
             if (oldestIdle is null) return Maintenance.None;
             // php-fpm compares whole seconds: last.tv_sec < now.tv_sec - pm_process_idle_timeout
-            long timeout = (long)s.ProcessIdleTimeout.TotalSeconds;
+            long timeout = (long)Math.Ceiling(s.ProcessIdleTimeout.TotalSeconds); // whole seconds, as FpmConfig renders it
             if (Math.Floor(oldestIdle.Value.LastActivity) < Math.Floor(now) - timeout)
                 return new Maintenance(oldestIdle.Value.Pid, 0, null, false);
             return Maintenance.None;
@@ -98,7 +99,7 @@ public sealed class ProcessManagerPolicy
             if (toFork <= 0)
                 return ReachedMaxChildren(FpmMessages.MaxChildrenReached(s.Name, s.MaxChildren));
             _warnMaxChildren = false;
-            if (IdleSpawnRate < s.MaxSpawnRate) IdleSpawnRate = Math.Min(IdleSpawnRate * 2, Math.Max(s.MaxSpawnRate, 1));
+            if (IdleSpawnRate < s.MaxSpawnRate) IdleSpawnRate *= 2; // php-src doubles while below the cap (so it may pass it once)
             return new Maintenance(0, toFork, busy, false);
         }
         IdleSpawnRate = 1;
