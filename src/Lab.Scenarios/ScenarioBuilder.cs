@@ -1,0 +1,464 @@
+using System.Globalization;
+using Lab.Core.Records;
+using Lab.Core.Scenarios;
+using Lab.Scenarios.Document;
+
+namespace Lab.Scenarios;
+
+/// <summary>
+/// The document (file values with overrides written in) → a validated Scenario. Every check
+/// happens here, before the caller creates anything; the first problem found is thrown as a
+/// <see cref="ScenarioException"/>. Defaults are applied and made explicit (start_servers,
+/// duration), so the scenario written back by <see cref="ScenarioWriter"/> parses to itself.
+/// </summary>
+internal sealed class ScenarioBuilder(DocTable root, string name)
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public Scenario Build()
+    {
+        CheckNames(root, "", "");
+        string title = Opt(root, "title", "", Values.Text)?.Trim() is { Length: > 0 } t ? t : name;
+        string description = Opt(root, "description", "", Values.Text)?.Trim() ?? "";
+        var engine = Opt(root, "engine", "", (v, p) => Values.Choice(v, p, ScenarioSchema.Engines)) switch
+        {
+            "sim" => EngineKind.Sim,
+            "php-fpm" => EngineKind.PhpFpm,
+            _ => EngineKind.Dotnet,
+        };
+        var front = Opt(root, "front", "", (v, p) => Values.Choice(v, p, ScenarioSchema.Fronts)) == "nginx" ? FrontKind.Nginx : FrontKind.FastCgi;
+        const string seedExpected = "must be an integer from 0 to 9223372036854775807";
+        ulong seed = (ulong)(Opt(root, "seed", "", (v, p) => (long?)(Values.Integer(v, p, seedExpected) is long n && n >= 0
+            ? n : throw Errors.Value(v, p, seedExpected))) ?? 1L);
+        var sampleInterval = Opt(root, "sample_interval", "", (v, p) => (TimeSpan?)Positive(v, p, Values.Duration(v, p), TimeSpan.FromMilliseconds(1), "at least 1ms"))
+            ?? TimeSpan.FromSeconds(1);
+        var logLevel = Opt(root, "log_level", "", (v, p) => Values.Choice(v, p, ScenarioSchema.LogLevels)) switch
+        {
+            "debug" => FpmLogLevel.Debug,
+            "warning" => FpmLogLevel.Warning,
+            "error" => FpmLogLevel.Error,
+            "alert" => FpmLogLevel.Alert,
+            _ => FpmLogLevel.Notice,
+        };
+
+        var poolTable = Table(root, "pool", "pool");
+        if (poolTable is not null) CheckPoolNames(poolTable, "pool");
+        var pool = BuildPool(poolTable, null, "pool");
+
+        var request = BuildRequest(Table(root, "request", "request"));
+        var load = BuildLoad(Table(root, "load", "load"));
+
+        TimeSpan duration;
+        if (root["duration"] is { } durationValue)
+            duration = Positive(durationValue, "duration", Values.Duration(durationValue, "duration"), TimeSpan.FromTicks(1), "longer than 0s");
+        else if (load.Phases.Count > 0)
+            duration = load.TotalDuration;
+        else
+            throw Errors.At(root.Origin,
+                "the scenario has no load phases and no duration: add [[load.phases]] (e.g. phase = \"inject\", rate = 2, during = \"60s\") or set duration = \"60s\" for a run without load");
+
+        var actions = BuildActions(poolTable, pool, duration);
+
+        return new Scenario
+        {
+            Name = name,
+            Title = title,
+            Description = description,
+            Engine = engine,
+            Front = front,
+            Seed = seed,
+            Duration = duration,
+            SampleInterval = sampleInterval,
+            LogLevel = logLevel,
+            Pool = pool,
+            Request = request,
+            Load = load,
+            Actions = actions,
+            Memory = BuildMemory(Table(root, "memory", "memory")),
+            Guard = BuildGuard(Table(root, "guard", "guard")),
+        };
+    }
+
+    // ---- [pool] and a reload's set ------------------------------------------------------
+
+    private static void CheckPoolNames(DocTable table, string path)
+    {
+        // pm.max_children = 5 inside [pool] makes pm a table: php-fpm's prefix is left out here.
+        if (table["pm"] is DocTable { Inline: false } pm && pm.Entries.Count > 0)
+        {
+            var (key, value) = pm.Entries[0];
+            throw Errors.At(value.Origin, $"{path}: pm.{key}: in [pool], php-fpm's \"pm.\" prefix is left out: write {key} = {value.Display} (and pm = \"static\" | \"dynamic\" | \"ondemand\" for pm itself)");
+        }
+        CheckNames(table, "pool", path);
+    }
+
+    /// <summary>The pool from [pool], overlaid by a reload's set when there is one; validated as a whole, as php-fpm does.</summary>
+    private static PoolSettings BuildPool(DocTable? pool, DocTable? set, string setPath)
+    {
+        var defaults = new PoolSettings();
+        var used = new List<DocValue>();
+
+        DocValue? Get(string key, out string path)
+        {
+            if (set?[key] is { } s) { path = $"{setPath}.{key}"; used.Add(s); return s; }
+            path = $"pool.{key}";
+            if (pool?[key] is { } p) { used.Add(p); return p; }
+            return null;
+        }
+        T Read<T>(string key, T fallback, Func<DocValue, string, T> read) => Get(key, out var path) is { } v ? read(v, path) : fallback;
+
+        const string positive = "must be a positive integer";
+        var poolName = Read("name", defaults.Name, (v, p) =>
+        {
+            string s = Values.Text(v, p).Trim();
+            return s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')
+                ? s : throw Errors.Value(v, p, "must be a pool name: letters, digits, '_', '-' or '.'");
+        });
+        var pm = Read("pm", "dynamic", (v, p) => Values.Choice(v, p, ScenarioSchema.PmStyles)) switch
+        {
+            "static" => ProcessManagerStyle.Static,
+            "ondemand" => ProcessManagerStyle.Ondemand,
+            _ => ProcessManagerStyle.Dynamic,
+        };
+        int maxChildren = Read("max_children", defaults.MaxChildren, (v, p) => Values.Int(v, p, 1, positive + " (pm.max_children must be a positive value)"));
+        var startServersValue = Get("start_servers", out var startPath);
+        int? startServers = startServersValue is null ? null : Values.Int(startServersValue, startPath, 1, positive);
+        var minSpareValue = Get("min_spare_servers", out var minPath);
+        int minSpare = minSpareValue is null ? defaults.MinSpareServers : Values.Int(minSpareValue, minPath, 1, positive);
+        var maxSpareValue = Get("max_spare_servers", out var maxPath);
+        int maxSpare = maxSpareValue is null ? defaults.MaxSpareServers : Values.Int(maxSpareValue, maxPath, 1, positive);
+        int maxSpawnRate = Read("max_spawn_rate", defaults.MaxSpawnRate, (v, p) => Values.Int(v, p, 1, positive));
+        var idle = Read("process_idle_timeout", defaults.ProcessIdleTimeout,
+            (v, p) => Positive(v, p, Values.Duration(v, p), TimeSpan.FromTicks(1), "longer than 0s (pm.process_idle_timeout must be greater than 0s)"));
+        int maxRequests = Read("max_requests", defaults.MaxRequests, (v, p) => Values.Int(v, p, 0, "must be 0 (unlimited) or a positive integer"));
+        var terminateValue = Get("request_terminate_timeout", out var terminatePath);
+        var terminate = terminateValue is null ? defaults.RequestTerminateTimeout : Values.Timeout(terminateValue, terminatePath);
+        var slowlogValue = Get("request_slowlog_timeout", out var slowlogPath);
+        var slowlog = slowlogValue is null ? defaults.RequestSlowlogTimeout : Values.Timeout(slowlogValue, slowlogPath);
+        int backlog = Read("listen_backlog", defaults.ListenBacklog, (v, p) => Values.Int(v, p, 1, positive));
+        long memoryLimit = Read("memory_limit", defaults.MemoryLimitBytes, Values.MemoryLimit);
+
+        // Checks across keys, php-fpm's (fpm_conf.c) in its words. Located at the command line
+        // when an override took part, else at the first key involved.
+        string prefix = set is null ? "" : $"{setPath} (the pool after the reload): ";
+        Origin Where(params DocValue?[] involved)
+        {
+            var given = involved.Where(v => v is not null).Select(v => v!).ToList();
+            if (given.FirstOrDefault(v => v.Origin.IsCommandLine) is { } cli) return cli.Origin;
+            if (given.Count > 0) return given[0].Origin;
+            return (set ?? pool)?.Origin ?? Origin.CommandLine;
+        }
+        if (pm == ProcessManagerStyle.Dynamic)
+        {
+            var maxChildrenValue = Get("max_children", out _);
+            if (minSpare > maxSpare)
+                throw Errors.At(Where(minSpareValue, maxSpareValue),
+                    $"{prefix}pm.min_spare_servers({minSpare}) must not be greater than pm.max_spare_servers({maxSpare})");
+            if (maxSpare > maxChildren)
+                throw Errors.At(Where(maxSpareValue, maxChildrenValue),
+                    $"{prefix}pm.max_spare_servers({maxSpare}) must not be greater than pm.max_children({maxChildren})");
+            if (startServers is int s && (s < minSpare || s > maxSpare))
+                throw Errors.At(Where(startServersValue, minSpareValue, maxSpareValue),
+                    $"{prefix}pm.start_servers({s}) must not be less than pm.min_spare_servers({minSpare}) and not greater than pm.max_spare_servers({maxSpare})");
+        }
+        if (terminate > TimeSpan.Zero && slowlog > terminate)
+            throw Errors.At(Where(slowlogValue, terminateValue),
+                $"{prefix}request_slowlog_timeout({ScenarioUnits.FormatDuration(slowlog)}) can't be greater than request_terminate_timeout({ScenarioUnits.FormatDuration(terminate)})");
+
+        return new PoolSettings
+        {
+            Name = poolName,
+            Pm = pm,
+            MaxChildren = maxChildren,
+            // php-fpm's default, made explicit so the written scenario says what ran.
+            StartServersSetting = startServers ?? minSpare + (maxSpare - minSpare) / 2,
+            MinSpareServers = minSpare,
+            MaxSpareServers = maxSpare,
+            MaxSpawnRate = maxSpawnRate,
+            ProcessIdleTimeout = idle,
+            MaxRequests = maxRequests,
+            RequestTerminateTimeout = terminate,
+            RequestSlowlogTimeout = slowlog,
+            ListenBacklog = backlog,
+            MemoryLimitBytes = memoryLimit,
+        };
+    }
+
+    // ---- [request] ----------------------------------------------------------------------
+
+    private static RequestProfile BuildRequest(DocTable? table)
+    {
+        var defaults = new RequestProfile();
+        if (table is null) return defaults;
+        CheckNames(table, "request", "request");
+        return new RequestProfile
+        {
+            Script = Opt(table, "script", "request", (v, p) =>
+            {
+                string s = Values.Text(v, p).Trim();
+                return s.StartsWith('/') && s.Length > 1 && !s.Any(char.IsWhiteSpace) ? s : throw Errors.Value(v, p, "must be a path starting with '/', e.g. \"/leak.php\"");
+            }) ?? defaults.Script,
+            LeakKb = Opt(table, "leak", "request", (v, p) => Values.Distribution(v, p, size: true)) ?? defaults.LeakKb,
+            TransientKb = Opt(table, "transient", "request", (v, p) => Values.Distribution(v, p, size: true)) ?? defaults.TransientKb,
+            WorkMs = Opt(table, "work", "request", (v, p) => Values.Distribution(v, p, size: false)) ?? defaults.WorkMs,
+            WaitMs = Opt(table, "wait", "request", (v, p) => Values.Distribution(v, p, size: false)) ?? defaults.WaitMs,
+        };
+    }
+
+    // ---- [load] and [[load.phases]] -----------------------------------------------------
+
+    private static LoadPlan BuildLoad(DocTable? table)
+    {
+        var defaults = new LoadPlan();
+        if (table is null) return defaults;
+        CheckNames(table, "load", "load");
+        var arrivals = Opt(table, "arrivals", "load", (v, p) => Values.Choice(v, p, ScenarioSchema.ArrivalProcesses)) == "poisson"
+            ? ArrivalProcess.Poisson : ArrivalProcess.Even;
+        long? iterations = Opt(table, "iterations", "load", (v, p) => (long?)(Values.Integer(v, p, "must be a positive integer (requests)") is long n && n >= 1
+            ? n : throw Errors.Value(v, p, "must be a positive integer (requests)")));
+        int maxInFlight = Opt(table, "max_in_flight", "load", (v, p) => (int?)Values.Int(v, p, 1, "must be a positive integer")) ?? defaults.MaxInFlight;
+        var timeout = Opt(table, "timeout", "load", (v, p) => (TimeSpan?)Positive(v, p, Values.Duration(v, p), TimeSpan.FromTicks(1), "longer than 0s")) ?? defaults.Timeout;
+
+        var phases = new List<LoadPhase>();
+        foreach (var (item, i) in Sections(table, "phases", "load.phases"))
+            phases.Add(BuildPhase(item, $"load.phases.{i}"));
+
+        return new LoadPlan { Phases = phases, Arrivals = arrivals, Iterations = iterations, MaxInFlight = maxInFlight, Timeout = timeout };
+    }
+
+    private static LoadPhase BuildPhase(DocTable table, string path)
+    {
+        if (table["phase"] is not { } kindValue)
+            throw Errors.At(table.Origin, $"{path} has no phase: add phase = one of {Errors.List(ScenarioSchema.PhaseKinds.Select(k => $"\"{k}\""))}");
+        string kind = Values.Choice(kindValue, $"{path}.phase", ScenarioSchema.PhaseKinds);
+        CheckNames(table, ScenarioSchema.Phases, path, kind);
+        RequireKeys(table, ScenarioSchema.Phases, path, kind, "phase");
+
+        const string rateExpected = "must be a number of requests per second, 0 or more (e.g. 2 or 0.5)";
+        double Rate(string key) =>
+            Values.Number(table[key]!, $"{path}.{key}", rateExpected) is double r && r >= 0 ? r : throw Errors.Value(table[key]!, $"{path}.{key}", rateExpected);
+
+        var during = Positive(table["during"]!, $"{path}.during", Values.Duration(table["during"]!, $"{path}.during"), TimeSpan.FromTicks(1), "longer than 0s");
+        var phase = new LoadPhase { Kind = LoadPhaseKind.Pause, During = during };
+        switch (kind)
+        {
+            case "inject":
+                return phase with { Kind = LoadPhaseKind.Inject, Rate = Rate("rate") };
+            case "ramping-inject":
+                return phase with { Kind = LoadPhaseKind.RampingInject, Rate = Rate("rate") };
+            case "inject-random":
+            {
+                double min = Rate("min_rate"), max = Rate("max_rate");
+                if (min > max)
+                    throw Errors.At(Locate(table["min_rate"]!, table["max_rate"]!), $"{path}: min_rate ({ScenarioUnits.FormatNumber(min)}) must not be greater than max_rate ({ScenarioUnits.FormatNumber(max)})");
+                var interval = table["interval"] is { } iv
+                    ? Positive(iv, $"{path}.interval", Values.Duration(iv, $"{path}.interval"), TimeSpan.FromMilliseconds(1), "at least 1ms")
+                    : phase.RandomInterval;
+                return phase with { Kind = LoadPhaseKind.InjectRandom, MinRate = min, MaxRate = max, RandomInterval = interval };
+            }
+            case "keep-constant":
+            case "ramping-constant":
+            {
+                bool keep = kind == "keep-constant";
+                string copiesExpected = keep ? "must be a positive integer (users)" : "must be an integer, 0 or more (users)";
+                int copies = Values.Int(table["copies"]!, $"{path}.copies", keep ? 1 : 0, copiesExpected);
+                var think = table["think"] is { } th ? Values.Duration(th, $"{path}.think") : TimeSpan.Zero;
+                return phase with { Kind = keep ? LoadPhaseKind.KeepConstant : LoadPhaseKind.RampingConstant, Copies = copies, Think = think };
+            }
+            default:
+                return phase;
+        }
+    }
+
+    // ---- [[actions]] --------------------------------------------------------------------
+
+    private IReadOnlyList<ScenarioAction> BuildActions(DocTable? poolTable, PoolSettings pool, TimeSpan runLength)
+    {
+        var actions = new List<ScenarioAction>();
+        foreach (var (table, i) in Sections(root, "actions", "actions"))
+        {
+            string path = $"actions.{i}";
+            if (table["action"] is not { } kindValue)
+                throw Errors.At(table.Origin, $"{path} has no action: add action = one of {Errors.List(ScenarioSchema.ActionKinds.Select(k => $"\"{k}\""))}");
+            string kind = Values.Choice(kindValue, $"{path}.action", ScenarioSchema.ActionKinds);
+            CheckNames(table, ScenarioSchema.Actions, path, kind);
+            RequireKeys(table, ScenarioSchema.Actions, path, kind, "action");
+
+            var atValue = table["at"]!;
+            var at = Values.Duration(atValue, $"{path}.at");
+            if (at >= runLength)
+                throw Errors.Value(atValue, $"{path}.at",
+                    $"is at or after the end of the run ({ScenarioUnits.FormatDuration(runLength)}); an action must happen while the run lasts");
+
+            var action = new ScenarioAction { At = at, Kind = ActionKind.Restart };
+            switch (kind)
+            {
+                case "reload":
+                {
+                    PoolSettings? newPool = null;
+                    if (table["set"] is { } setValue)
+                    {
+                        if (setValue is not DocTable set)
+                            throw Errors.Value(setValue, $"{path}.set", "must be an inline table of [pool] keys, e.g. { max_requests = 5 }");
+                        CheckPoolNames(set, $"{path}.set");
+                        newPool = BuildPool(poolTable, set, $"{path}.set");
+                    }
+                    action = action with { Kind = ActionKind.Reload, NewPool = newPool };
+                    break;
+                }
+                case "kill-child":
+                {
+                    var target = table["target"] is { } tv
+                        ? Values.Choice(tv, $"{path}.target", ScenarioSchema.ChildTargets) switch
+                        {
+                            "newest" => ChildSelector.Newest,
+                            "busy" => ChildSelector.Busy,
+                            "idle" => ChildSelector.Idle,
+                            "largest" => ChildSelector.Largest,
+                            _ => ChildSelector.Oldest,
+                        }
+                        : ChildSelector.Oldest;
+                    int signal = table["signal"] is { } sv ? Values.Signal(sv, $"{path}.signal") : 9;
+                    action = action with { Kind = ActionKind.KillChild, Target = target, Signal = signal };
+                    break;
+                }
+            }
+            actions.Add(action);
+        }
+        // Chronological for the engines; OrderBy is stable, so same-time actions keep file order.
+        return actions.OrderBy(a => a.At).ToList();
+    }
+
+    // ---- [memory] and [guard] -----------------------------------------------------------
+
+    private static MemoryModel BuildMemory(DocTable? table)
+    {
+        var d = new MemoryModel();
+        if (table is null) return d;
+        CheckNames(table, "memory", "memory");
+        long Kb(string key, long fallback, bool positive = false) => Opt(table, key, "memory", (v, p) =>
+        {
+            long kb = Values.SizeKbWhole(v, p);
+            return (long?)(positive && kb <= 0 ? throw Errors.Value(v, p, "must be at least 1K") : kb);
+        }) ?? fallback;
+        double Fraction(string key, double fallback) => Opt(table, key, "memory", (v, p) =>
+            (double?)(Values.Number(v, p, "must be a number from 0 to 1") is double f && f is >= 0 and <= 1 ? f : throw Errors.Value(v, p, "must be a number from 0 to 1"))) ?? fallback;
+
+        return new MemoryModel
+        {
+            ChildBaselineKb = Kb("child_baseline", d.ChildBaselineKb),
+            ChildVszKb = Kb("child_vsz", d.ChildVszKb),
+            MasterRssKb = Kb("master_rss", d.MasterRssKb),
+            MasterVszKb = Kb("master_vsz", d.MasterVszKb),
+            LeakScale = Opt(table, "leak_scale", "memory", (v, p) =>
+                (double?)(Values.Number(v, p, "must be a number, 0 or more") is double f && f >= 0 ? f : throw Errors.Value(v, p, "must be a number, 0 or more"))) ?? d.LeakScale,
+            PerRequestKb = Opt(table, "per_request", "memory", (v, p) => (double?)Values.SizeKb(v, p)) ?? d.PerRequestKb,
+            RetainFraction = Fraction("retain_fraction", d.RetainFraction),
+            RetainMaxKb = Kb("retain_max", d.RetainMaxKb),
+            RetainShrink = Fraction("retain_shrink", d.RetainShrink),
+            SpawnTime = Opt(table, "spawn_time", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.SpawnTime,
+            HostMemKb = Kb("host_mem", d.HostMemKb, positive: true),
+        };
+    }
+
+    private static GuardSettings BuildGuard(DocTable? table)
+    {
+        if (table is null) return new GuardSettings();
+        CheckNames(table, "guard", "guard");
+        return new GuardSettings
+        {
+            MaxRssBytes = Opt(table, "max_rss", "guard", (v, p) =>
+                (long?)(Values.SizeBytes(v, p) is long b && b > 0 ? b : throw Errors.Value(v, p, "must be larger than 0"))),
+            MinAvailableBytes = Opt(table, "min_available", "guard", (v, p) => (long?)Values.SizeBytes(v, p)),
+        };
+    }
+
+    // ---- helpers ------------------------------------------------------------------------
+
+    /// <summary>The value of an optional key, read by <paramref name="read"/>; null when absent.</summary>
+    private static T? Opt<T>(DocTable table, string key, string tablePath, Func<DocValue, string, T> read) =>
+        table[key] is { } v ? read(v, tablePath == "" ? key : $"{tablePath}.{key}") : default;
+
+    private static TimeSpan Positive(DocValue v, string path, TimeSpan t, TimeSpan min, string expected) =>
+        t >= min ? t : throw Errors.Value(v, path, "must be " + expected);
+
+    /// <summary>A sub-table ([pool], ...) or null when absent.</summary>
+    private static DocTable? Table(DocTable parent, string key, string path)
+    {
+        return parent[key] switch
+        {
+            null => null,
+            DocTable t => t,
+            var other => throw Errors.Value(other, path, $"must be a table: write [{path}] and its keys on the lines below"),
+        };
+    }
+
+    /// <summary>The [[key]] sections of a table (or an array of inline tables), numbered from 1.</summary>
+    private static IEnumerable<(DocTable Table, int Index)> Sections(DocTable parent, string key, string path)
+    {
+        if (parent[key] is not { } value) yield break;
+        if (value is not DocArray array)
+            throw Errors.At(value.Origin, $"{path} must be a list of tables: write [[{path}]] (double brackets) before each one");
+        int i = 0;
+        foreach (var item in array.Items)
+        {
+            i++;
+            if (item is not DocTable t)
+                throw Errors.Value(item, $"{path}.{i}", $"must be a table: write [[{path}]] (double brackets) and its keys on the lines below");
+            yield return (t, i);
+        }
+    }
+
+    /// <summary>Origin of a problem with several values: the command line if one came from there, else the first.</summary>
+    private static Origin Locate(params DocValue[] values) =>
+        values.FirstOrDefault(v => v.Origin.IsCommandLine)?.Origin ?? values[0].Origin;
+
+    /// <summary>Every key of the table is known (for this kind of phase or action, when given).</summary>
+    internal static void CheckNames(DocTable table, string schemaTable, string path, string? kind = null)
+    {
+        var names = ScenarioSchema.NamesIn(schemaTable);
+        foreach (var (key, value) in table.Entries)
+        {
+            var schemaKey = ScenarioSchema.KeysOf(schemaTable).FirstOrDefault(k => k.Leaf == key);
+            if (names.Contains(key) && (kind is null || schemaKey is null || schemaKey.AppliesTo(kind))) continue;
+
+            var valid = kind is null ? names : ScenarioSchema.KeysOf(schemaTable).Where(k => k.AppliesTo(kind)).Select(k => k.Leaf).ToList();
+            string where = kind is null ? Errors.TableName(path) : $"{path} ({Errors.A(kind)} {(schemaTable == ScenarioSchema.Phases ? "phase" : "action")})";
+            if (names.Contains(key))
+                throw Errors.At(value.Origin, $"{path}.{key}: {key} does not apply to {Errors.A(kind!)} {(schemaTable == ScenarioSchema.Phases ? "phase" : "action")}; its keys: {Errors.List(valid)}");
+
+            string hint = Suggest.DidYouMean(key, valid);
+            if (hint == "")
+            {
+                var home = ScenarioSchema.Tables.FirstOrDefault(t => t != schemaTable && ScenarioSchema.NamesIn(t).Contains(key));
+                if (home is not null)
+                    hint = home switch
+                    {
+                        "load" when key == "phases" => " (phases belong in [load]: write [[load.phases]])",
+                        ScenarioSchema.Phases => $" ({key} is a key of a load phase, in [[load.phases]])",
+                        ScenarioSchema.Actions => $" ({key} is a key of an action, in [[actions]])",
+                        "" => $" ({key} is a top-level key: write it above the first [table])",
+                        _ => $" ({key} belongs in [{home}])",
+                    };
+            }
+            throw Errors.At(value.Origin, $"unknown key \"{key}\" in {where}{hint}; keys of {where}: {Errors.List(valid)}");
+        }
+    }
+
+    /// <summary>The keys this kind of phase or action must have.</summary>
+    private static void RequireKeys(DocTable table, string schemaTable, string path, string kind, string kindKey)
+    {
+        foreach (var key in ScenarioSchema.KeysOf(schemaTable))
+        {
+            if (!key.RequiredFor.Contains(kind) || table.Contains(key.Leaf)) continue;
+            string what = key.Type switch
+            {
+                SettingType.Duration => " (a duration, e.g. \"30s\")",
+                SettingType.Number => " (requests per second, e.g. 2)",
+                SettingType.Integer => " (a number of users, e.g. 10)",
+                _ => "",
+            };
+            throw Errors.At(table.Origin, $"{path} ({kindKey} = \"{kind}\") has no {key.Leaf}: {Errors.A(kind)} {(schemaTable == ScenarioSchema.Phases ? "phase" : "action")} needs {key.Leaf}{what}");
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using Lab.Core.Scenarios;
+
+namespace Lab.Scenarios;
+
+/// <summary>How a setting's value is written in a scenario file (and parsed from an override).</summary>
+public enum SettingType
+{
+    /// <summary>A string.</summary>
+    Text,
+    /// <summary>A TOML integer.</summary>
+    Integer,
+    /// <summary>A TOML integer or float.</summary>
+    Number,
+    /// <summary>One of <see cref="SettingKey.Choices"/> (a string).</summary>
+    Choice,
+    /// <summary>A size with a unit: "4M", "512K", "100B" (KiB/MiB/GiB also accepted).</summary>
+    Size,
+    /// <summary>A duration with a unit: "250ms", "30s", "1m30s".</summary>
+    Duration,
+    /// <summary>A duration, or 0 meaning off.</summary>
+    Timeout,
+    /// <summary>php's memory_limit: bytes, K/M/G suffix, or -1 for unlimited.</summary>
+    MemoryLimit,
+    /// <summary>A size, or a distribution of sizes: { dist = "uniform", min, max } | normal | exponential.</summary>
+    SizeDistribution,
+    /// <summary>A duration, or a distribution of durations.</summary>
+    DurationDistribution,
+    /// <summary>A signal name ("KILL", "TERM", "SEGV") or number.</summary>
+    Signal,
+    /// <summary>An inline table of [pool] keys (a reload's new settings).</summary>
+    PoolTable,
+}
+
+/// <summary>
+/// One setting of a scenario file. Path is dotted; the N of "load.phases.N.rate" and
+/// "actions.N.at" is the 1-based position of the phase or action.
+/// </summary>
+/// <param name="Default">The default as a user would write it, or what happens when the key is left out.</param>
+public sealed record SettingKey(string Path, SettingType Type, string Default, string Help)
+{
+    /// <summary>The allowed values of a <see cref="SettingType.Choice"/>.</summary>
+    public IReadOnlyList<string> Choices { get; init; } = [];
+
+    /// <summary>Phase or action keys: the kinds (phase = / action = values) that use this key; empty: every kind.</summary>
+    public IReadOnlyList<string> Kinds { get; init; } = [];
+
+    /// <summary>Phase or action keys: the kinds for which this key must be given.</summary>
+    public IReadOnlyList<string> RequiredFor { get; init; } = [];
+
+    /// <summary>The last segment of the path ("max_requests").</summary>
+    public string Leaf => Path[(Path.LastIndexOf('.') + 1)..];
+
+    /// <summary>The table holding the key: "" (top level), "pool", "load.phases.N", "actions.N", ...</summary>
+    public string Table => Path.LastIndexOf('.') is int i and >= 0 ? Path[..i] : "";
+
+    public bool AppliesTo(string kind) => Kinds.Count == 0 || Kinds.Contains(kind);
+}
+
+/// <summary>
+/// Every key a scenario file may hold: the single source of truth for the loader's
+/// unknown-key checks, the override resolver (max_requests=5 → pool.max_requests) and the
+/// documentation (scenarios/README.md). Defaults shown are those of Lab.Core's records.
+/// </summary>
+public static class ScenarioSchema
+{
+    public const string Phases = "load.phases.N";
+    public const string Actions = "actions.N";
+
+    public static readonly IReadOnlyList<string> Engines = ["sim", "dotnet", "php-fpm"];
+    public static readonly IReadOnlyList<string> Fronts = ["fastcgi", "nginx"];
+    public static readonly IReadOnlyList<string> LogLevels = ["notice", "debug", "warning", "error", "alert"];
+    public static readonly IReadOnlyList<string> PmStyles = ["static", "dynamic", "ondemand"];
+    public static readonly IReadOnlyList<string> ArrivalProcesses = ["even", "poisson"];
+    public static readonly IReadOnlyList<string> PhaseKinds = ["inject", "ramping-inject", "inject-random", "keep-constant", "ramping-constant", "pause"];
+    public static readonly IReadOnlyList<string> ActionKinds = ["restart", "reload", "kill-child"];
+    public static readonly IReadOnlyList<string> ChildTargets = ["oldest", "newest", "busy", "idle", "largest"];
+    public static readonly IReadOnlyList<string> DistributionKinds = ["uniform", "normal", "exponential"];
+
+    /// <summary>The sub-keys of a distribution table, by its dist.</summary>
+    public static IReadOnlyList<string> DistributionKeys(string dist) => dist switch
+    {
+        "uniform" => ["dist", "min", "max"],
+        "normal" => ["dist", "mean", "stddev"],
+        "exponential" => ["dist", "mean"],
+        _ => ["dist", "min", "max", "mean", "stddev"],
+    };
+
+    /// <summary>The tables of a scenario file, as dotted paths ("" is the top level).</summary>
+    public static readonly IReadOnlyList<string> Tables = ["", "pool", "request", "load", Phases, Actions, "memory", "guard"];
+
+    public static IReadOnlyList<SettingKey> Keys { get; } = BuildKeys();
+
+    /// <summary>The keys of one table ("pool", "load.phases.N", ...), in file order.</summary>
+    public static IEnumerable<SettingKey> KeysOf(string table) => Keys.Where(k => k.Table == table);
+
+    /// <summary>The names a table may hold: its keys and its sub-tables.</summary>
+    internal static IReadOnlyList<string> NamesIn(string table)
+    {
+        var names = KeysOf(table).Select(k => k.Leaf).ToList();
+        if (table == "") names.AddRange(["pool", "request", "load", "actions", "memory", "guard"]);
+        if (table == "load") names.Add("phases");
+        return names;
+    }
+
+    public static SettingKey? Find(string path) => Keys.FirstOrDefault(k => k.Path == path);
+
+    private static IReadOnlyList<SettingKey> BuildKeys()
+    {
+        var pool = new PoolSettings();
+        var request = new RequestProfile();
+        var load = new LoadPlan();
+        var memory = new MemoryModel();
+        var scenarioDefaults = new Scenario { Name = "", Title = "", Pool = pool, Request = request, Load = load };
+        string[] open = ["inject", "ramping-inject"];
+        string[] closed = ["keep-constant", "ramping-constant"];
+
+        static string Dist(Distribution d, bool size) => d.Kind == DistributionKind.Constant
+            ? size ? ScenarioUnits.FormatSizeKb(d.A) : ScenarioUnits.FormatDurationMs(d.A)
+            : d.Kind.ToString().ToLowerInvariant();
+
+        return
+        [
+            new("title", SettingType.Text, "the scenario's name", "One line: what the scenario is (shown by `list` and in reports)."),
+            new("description", SettingType.Text, "\"\"", "A few sentences shown in reports: what the scenario shows."),
+            new("engine", SettingType.Choice, "dotnet", "What runs the pool: the simulator, the lab's own C# pool, or the real php-fpm.") { Choices = Engines },
+            new("front", SettingType.Choice, "fastcgi", "Load straight to the pool's FastCGI socket, or through a real nginx over HTTP.") { Choices = Fronts },
+            new("seed", SettingType.Integer, scenarioDefaults.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "Seed of every random draw: request sizes and work, Poisson arrivals, the simulator's wobble."),
+            new("duration", SettingType.Duration, "the sum of the load phases", "Length of the run (a run may go on idle after the load, or cut it short)."),
+            new("sample_interval", SettingType.Duration, ScenarioUnits.FormatDuration(scenarioDefaults.SampleInterval), "Period of the sampler (samples.csv, ps.log)."),
+            new("log_level", SettingType.Choice, "notice", "php-fpm's log_level for fpm.log.") { Choices = LogLevels },
+
+            new("pool.name", SettingType.Text, pool.Name, "The pool's name ([www] in php-fpm's config; shown in log lines and ps)."),
+            new("pool.pm", SettingType.Choice, "dynamic", "pm: how the process manager sizes the pool.") { Choices = PmStyles },
+            new("pool.max_children", SettingType.Integer, I(pool.MaxChildren), "pm.max_children: most children at once (static: always this many)."),
+            new("pool.start_servers", SettingType.Integer, "min_spare_servers + (max_spare_servers - min_spare_servers) / 2", "pm.start_servers: children forked at start (dynamic)."),
+            new("pool.min_spare_servers", SettingType.Integer, I(pool.MinSpareServers), "pm.min_spare_servers: fewest idle children (dynamic)."),
+            new("pool.max_spare_servers", SettingType.Integer, I(pool.MaxSpareServers), "pm.max_spare_servers: most idle children (dynamic)."),
+            new("pool.max_spawn_rate", SettingType.Integer, I(pool.MaxSpawnRate), "pm.max_spawn_rate: most children forked in one second (dynamic)."),
+            new("pool.process_idle_timeout", SettingType.Duration, ScenarioUnits.FormatDuration(pool.ProcessIdleTimeout), "pm.process_idle_timeout: an idle child is killed after this long (ondemand)."),
+            new("pool.max_requests", SettingType.Integer, I(pool.MaxRequests), "pm.max_requests: requests a child serves before it exits and is respawned; 0 = unlimited."),
+            new("pool.request_terminate_timeout", SettingType.Timeout, "0", "request_terminate_timeout: a request running longer gets its child killed; 0 = off."),
+            new("pool.request_slowlog_timeout", SettingType.Timeout, "0", "request_slowlog_timeout: a request running longer counts as slow; 0 = off."),
+            new("pool.listen_backlog", SettingType.Integer, I(pool.ListenBacklog), "listen.backlog: connections waiting for a child at most (also spelled listen.backlog)."),
+            new("pool.memory_limit", SettingType.MemoryLimit, ScenarioUnits.FormatMemoryLimit(pool.MemoryLimitBytes), "php's memory_limit: bounds one request's PHP allocations, never the process; -1 = unlimited."),
+
+            new("request.script", SettingType.Text, request.Script, "The script requested (SCRIPT_NAME, the status page's request URI)."),
+            new("request.leak", SettingType.SizeDistribution, Dist(request.LeakKb, true), "Memory each request leaks for good (a C-level leak, not counted by memory_limit)."),
+            new("request.transient", SettingType.SizeDistribution, Dist(request.TransientKb, true), "Memory each request allocates as PHP values and frees at its end (counted by memory_limit)."),
+            new("request.work", SettingType.DurationDistribution, Dist(request.WorkMs, false), "CPU time each request burns."),
+            new("request.wait", SettingType.DurationDistribution, Dist(request.WaitMs, false), "Time each request sleeps: busy child, no CPU (like a database call)."),
+
+            new("load.arrivals", SettingType.Choice, "even", "Open model: requests evenly spaced (wrk2, k6) or a Poisson process.") { Choices = ArrivalProcesses },
+            new("load.iterations", SettingType.Integer, "no cap", "Stop after this many requests."),
+            new("load.max_in_flight", SettingType.Integer, I(load.MaxInFlight), "Open model: most requests in flight; a request finding this many is counted as dropped."),
+            new("load.timeout", SettingType.Duration, ScenarioUnits.FormatDuration(load.Timeout), "Client timeout of one request (status 504)."),
+
+            new($"{Phases}.phase", SettingType.Choice, "(required)", "The phase's kind (NBomber's vocabulary).") { Choices = PhaseKinds, RequiredFor = PhaseKinds },
+            new($"{Phases}.during", SettingType.Duration, "(required)", "Length of the phase.") { RequiredFor = PhaseKinds },
+            new($"{Phases}.rate", SettingType.Number, "(required)", "Requests per second (fractional allowed); ramping-inject goes linearly from the previous phase's rate to this.") { Kinds = open, RequiredFor = open },
+            new($"{Phases}.min_rate", SettingType.Number, "(required)", "inject-random: lowest rate (req/s).") { Kinds = ["inject-random"], RequiredFor = ["inject-random"] },
+            new($"{Phases}.max_rate", SettingType.Number, "(required)", "inject-random: highest rate (req/s).") { Kinds = ["inject-random"], RequiredFor = ["inject-random"] },
+            new($"{Phases}.interval", SettingType.Duration, ScenarioUnits.FormatDuration(new LoadPhase { Kind = LoadPhaseKind.InjectRandom, During = TimeSpan.Zero }.RandomInterval), "inject-random: a new rate is drawn this often.") { Kinds = ["inject-random"] },
+            new($"{Phases}.copies", SettingType.Integer, "(required)", "Closed model: users looping request after request; ramping-constant goes linearly from the previous phase's count to this.") { Kinds = closed, RequiredFor = closed },
+            new($"{Phases}.think", SettingType.Duration, "0s", "Closed model: pause of a user between its requests.") { Kinds = closed },
+
+            new($"{Actions}.at", SettingType.Duration, "(required)", "When the action happens, from the start of the run.") { RequiredFor = ActionKinds },
+            new($"{Actions}.action", SettingType.Choice, "(required)", "restart: kill the master and start a new one; reload: php-fpm's graceful reload (SIGUSR2); kill-child: kill one child.") { Choices = ActionKinds, RequiredFor = ActionKinds },
+            new($"{Actions}.set", SettingType.PoolTable, "no change", "reload: [pool] keys that change with the reload, e.g. { max_requests = 5 }.") { Kinds = ["reload"] },
+            new($"{Actions}.target", SettingType.Choice, "oldest", "kill-child: which child.") { Choices = ChildTargets, Kinds = ["kill-child"] },
+            new($"{Actions}.signal", SettingType.Signal, "KILL", "kill-child: the signal (KILL, TERM, SEGV, ... or a number).") { Kinds = ["kill-child"] },
+
+            new("memory.child_baseline", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.ChildBaselineKb), "Simulator: RSS of a fresh child."),
+            new("memory.child_vsz", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.ChildVszKb), "Simulator: VSZ of a fresh child."),
+            new("memory.master_rss", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.MasterRssKb), "Simulator: RSS of the master."),
+            new("memory.master_vsz", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.MasterVszKb), "Simulator: VSZ of the master."),
+            new("memory.leak_scale", SettingType.Number, ScenarioUnits.FormatNumber(memory.LeakScale), "Simulator: RSS growth per KiB leaked (1 = every leaked page is touched)."),
+            new("memory.per_request", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.PerRequestKb), "Simulator: RSS growth per request on top of the leak (caches filling)."),
+            new("memory.retain_fraction", SettingType.Number, ScenarioUnits.FormatNumber(memory.RetainFraction), "Simulator: share (0..1) of a request's transient memory the allocator keeps after it."),
+            new("memory.retain_max", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.RetainMaxKb), "Simulator: most memory the allocator keeps."),
+            new("memory.retain_shrink", SettingType.Number, ScenarioUnits.FormatNumber(memory.RetainShrink), "Simulator: after each request the allocator gives back a random share in [0, this] (0..1) of what it kept."),
+            new("memory.spawn_time", SettingType.Duration, ScenarioUnits.FormatDuration(memory.SpawnTime), "Simulator: time from fork to a child ready to accept."),
+            new("memory.host_mem", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.HostMemKb), "Simulator: the host's memory, for ps's %MEM column."),
+
+            new("guard.max_rss", SettingType.Size, "half of MemAvailable at the start", "Real engines: the run stops (incomplete) when the run's total RSS passes this."),
+            new("guard.min_available", SettingType.Size, "the smaller of 1G and 10% of MemTotal", "Real engines: the run stops (incomplete) when the host's MemAvailable falls under this."),
+        ];
+    }
+
+    private static string I(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
