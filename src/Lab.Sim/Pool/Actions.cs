@@ -1,0 +1,64 @@
+using Lab.Core.Records;
+using Lab.Core.Scenarios;
+
+namespace Lab.Sim.Pool;
+
+// The scenario's timed actions: what an operator (or the article's author) does to the pool.
+internal sealed partial class Fpm
+{
+    private void RunAction(ScenarioAction action)
+    {
+        switch (action.Kind)
+        {
+            case ActionKind.Restart:
+                // the article's "kill + start": SIGTERM to the master, then a new master at once
+                Event(EventNames.Action, _masterPid, "restart");
+                if (_state == FpmState.Down) { StartMaster(newProcess: true); return; }
+                Event(EventNames.Restart, _masterPid, $"master {_masterPid}");
+                Terminate("restart");
+                break;
+
+            case ActionKind.Reload:
+                // SIGUSR2 to the master: graceful reload, maybe with new pool settings
+                Event(EventNames.Action, _masterPid, action.NewPool is null ? "reload" : "reload;" + Describe(action.NewPool));
+                if (_state == FpmState.Down) return;
+                Reload(action.NewPool);
+                break;
+
+            default:
+            {
+                string target = action.Target.ToString().ToLowerInvariant();
+                var victim = SelectChild(action.Target);
+                Event(EventNames.Action, _masterPid, victim is null
+                    ? $"kill-child;{target};signal {action.Signal};no such child"
+                    : $"kill-child;{target};signal {action.Signal};pid {victim.Pid}");
+                if (victim is not null) SendSignal(victim, action.Signal, "kill-child", external: true);
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The child a kill-child action hits: oldest / newest by fork time; busy / idle: the
+    /// oldest-started among the busy (serving) or idle (in accept()) ones; largest: the highest
+    /// RSS (the oldest on a tie). Null when none matches.
+    /// </summary>
+    private Child? SelectChild(ChildSelector selector)
+    {
+        Child? best = null;
+        foreach (var c in _children) // fork order: the first found is the oldest
+        {
+            switch (selector)
+            {
+                case ChildSelector.Oldest: return c;
+                case ChildSelector.Newest: best = c; break;
+                case ChildSelector.Busy: if (c.Stage == ChildStage.Busy) return c; break;
+                case ChildSelector.Idle: if (c.Stage == ChildStage.Idle) return c; break;
+                case ChildSelector.Largest:
+                    if (best is null || c.Memory.RssKb(_mem) > best.Memory.RssKb(_mem)) best = c;
+                    break;
+            }
+        }
+        return best;
+    }
+}

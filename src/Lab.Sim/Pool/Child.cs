@@ -1,0 +1,82 @@
+using Lab.Core.Scenarios;
+using Lab.Sim.Engine;
+
+namespace Lab.Sim.Pool;
+
+internal enum ChildStage
+{
+    /// <summary>Forked, not yet in accept() (MemoryModel.SpawnTime).</summary>
+    Starting,
+    /// <summary>Waiting in accept() (php-fpm's request stage ACCEPTING).</summary>
+    Idle,
+    /// <summary>Serving a request.</summary>
+    Busy,
+    /// <summary>Between the end of a request and what follows it (idle again, or exit).</summary>
+    Finishing,
+    Exited,
+}
+
+/// <summary>
+/// One php-fpm child (php-src struct fpm_child_s plus its scoreboard slot): its pid, its stage,
+/// the request it serves, its counters and memory. The child receives its own events (ready,
+/// request done) and hands them to the master model.
+/// </summary>
+internal sealed class Child(Fpm fpm, int pid, long forkedAt, PoolSettings settings) : ISimHandler
+{
+    public const int EventReady = 1, EventRequestDone = 2;
+
+    public int Pid { get; } = pid;
+    /// <summary>Fork time (µs); php-fpm's child->started.</summary>
+    public long ForkedAt { get; } = forkedAt;
+    /// <summary>The pool settings it was forked with (pm.max_requests, memory_limit).</summary>
+    public PoolSettings Settings { get; } = settings;
+
+    public ChildStage Stage = ChildStage.Starting;
+    /// <summary>Bumped when the child dies, so its pending events are recognised as stale.</summary>
+    public int Token;
+    /// <summary>When the child last entered accept() (php-fpm's proc->tv while idle).</summary>
+    public long LastActivity = forkedAt;
+    /// <summary>Requests served (php-fpm's per-process counter checked against pm.max_requests).</summary>
+    public long Served;
+    /// <summary>CPU time of completed requests (µs).</summary>
+    public long CpuUs;
+    public ChildMemory Memory;
+
+    // the request in flight
+    public int Slot = -1;
+    public long RequestId;
+    public long AcceptedAt;
+    public long WorkUs;
+    public long TransientKb;
+    /// <summary>The request hit memory_limit (status 500).</summary>
+    public bool Failed;
+    public bool SlowLogged;
+
+    // signals
+    /// <summary>Got SIGQUIT while busy or starting: exits with code 0 once its request is done.</summary>
+    public bool Quitting;
+    public string QuitWhy = "";
+    /// <summary>php-fpm's child->idle_kill: killed by the process manager, not replaced.</summary>
+    public bool IdleKill;
+
+    // the queue of children waiting in accept(), longest waiter first
+    public Child? IdlePrev, IdleNext;
+    public bool InIdleQueue;
+
+    public void Handle(Simulation sim, in SimEvent e)
+    {
+        if (e.Token != Token) return; // the child died meanwhile
+        fpm.OnChildEvent(this, e.Kind);
+    }
+
+    /// <summary>CPU seconds at time now, the current request's work done so far included.</summary>
+    public double CpuSeconds(long now)
+    {
+        long cpu = CpuUs;
+        if (Stage == ChildStage.Busy && !Failed) cpu += Math.Min(now - AcceptedAt, WorkUs);
+        return cpu / (double)Simulation.TicksPerSecond;
+    }
+
+    /// <summary>ps's state letter: R while burning CPU, S otherwise (asleep in accept() or in a wait).</summary>
+    public char PsState(long now) => Stage == ChildStage.Busy && !Failed && now < AcceptedAt + WorkUs ? 'R' : 'S';
+}

@@ -1,0 +1,50 @@
+using Lab.Core.Scenarios;
+
+namespace Lab.Sim.Pool;
+
+/// <summary>
+/// The memory of one child (MemoryModel):
+/// RSS = ChildBaselineKb + pages(kept leak + allocator retention + transient of the request in flight);
+/// VSZ = ChildVszKb + pages(kept leak) + pages(heap high-water mark), where the heap high-water
+/// mark is the most retention + transient the child ever held at once. VSZ therefore never
+/// shrinks (the heap is not given back to the address space), while RSS wobbles with the
+/// retention and climbs with the leak. Pages are 4 KiB, as ps counts them.
+/// </summary>
+internal struct ChildMemory
+{
+    private const long PageKb = 4;
+
+    /// <summary>Leaked KiB kept forever (C-level leak × LeakScale + PerRequestKb per request).</summary>
+    public double KeptKb;
+    /// <summary>KiB the allocator kept after requests (≤ RetainMaxKb).</summary>
+    public double RetainedKb;
+    /// <summary>Transient KiB of the request in flight (0 between requests).</summary>
+    public long InFlightKb;
+    /// <summary>Most retention + transient held at once.</summary>
+    public double HeapPeakKb;
+
+    public static long Pages(double kb) => kb <= 0 ? 0 : ((long)Math.Ceiling(kb - 1e-9) + PageKb - 1) / PageKb * PageKb;
+
+    public readonly long RssKb(MemoryModel m) => m.ChildBaselineKb + Pages(KeptKb + RetainedKb + InFlightKb);
+
+    public readonly long VszKb(MemoryModel m) => m.ChildVszKb + Pages(KeptKb) + Pages(HeapPeakKb);
+
+    public void Leak(double kb) => KeptKb += kb;
+
+    public void BeginTransient(long kb)
+    {
+        InFlightKb = kb;
+        HeapPeakKb = Math.Max(HeapPeakKb, RetainedKb + kb);
+    }
+
+    /// <summary>
+    /// The request ended: its transient memory is freed, the allocator keeps part of it and gives
+    /// back a random share u × RetainShrink of what it kept before.
+    /// </summary>
+    public void EndRequest(long transientKb, double u, MemoryModel m)
+    {
+        InFlightKb = 0;
+        RetainedKb = Math.Min(m.RetainMaxKb, RetainedKb * (1 - u * m.RetainShrink) + transientKb * m.RetainFraction);
+        HeapPeakKb = Math.Max(HeapPeakKb, RetainedKb);
+    }
+}

@@ -1,0 +1,47 @@
+using Lab.Core.Records;
+using Lab.Sim.Engine;
+
+namespace Lab.Sim.Pool;
+
+/// <summary>
+/// The fixed-rate sampler: at t = k × interval (k = 0, 1, ...) one sample per live process,
+/// then EndTick. A stream outside the heap; at one instant it runs after everything else, so a
+/// tick sees the state once that instant's events are done. <see cref="Final"/> adds the tick at
+/// the end of the run when the end is not on the grid.
+/// </summary>
+internal sealed class Sampler : EventStream
+{
+    private readonly Fpm _fpm;
+    private readonly IRunSink _sink;
+    private readonly long _interval;
+    private long _k;
+    private long _lastTick = -1;
+
+    public Sampler(Fpm fpm, IRunSink sink, long intervalUs)
+    {
+        _fpm = fpm;
+        _sink = sink;
+        _interval = Math.Max(1, intervalUs);
+        NextTime = 0;
+    }
+
+    public override void Fire(Simulation sim)
+    {
+        Tick(sim.Now);
+        _k++;
+        NextTime = _k > (Simulation.Never - 1) / _interval ? Simulation.Never : _k * _interval;
+    }
+
+    public void Final(long now)
+    {
+        if (_lastTick != now) Tick(now);
+        NextTime = Simulation.Never;
+    }
+
+    private void Tick(long now)
+    {
+        _fpm.Sample(now);
+        _sink.EndTick(Simulation.ToSeconds(now));
+        _lastTick = now;
+    }
+}

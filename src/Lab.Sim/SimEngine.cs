@@ -1,0 +1,78 @@
+using Lab.Core.Engines;
+using Lab.Core.Records;
+using Lab.Core.Scenarios;
+using Lab.Sim.Engine;
+using Lab.Sim.Load;
+using Lab.Sim.Pool;
+
+namespace Lab.Sim;
+
+/// <summary>
+/// engine = "sim": the php-fpm master, its children, the listen queue and the load as a
+/// discrete-event model in virtual time. Deterministic: the same scenario (seed included) gives
+/// the same sequence of sink calls, so byte-identical results. PIDs are synthetic: the first
+/// master is 1000 and every new process takes the next number.
+/// <para>
+/// How a run goes: the master starts at t = 0; the load plays until the run's length
+/// (Scenario.RunLength) or until `iterations` requests were sent; requests still in flight then
+/// are drained (answered, or given 504 at the client time-out); a last sample tick is taken at
+/// that moment, the status counters are read, and the master is stopped (SIGTERM: "Terminating
+/// ...", "exiting, bye-bye!"). The sim ignores `front` (it models the FastCGI pool) and the
+/// memory guard (nothing real is allocated).
+/// </para>
+/// </summary>
+public sealed class SimEngine(ISimObserver? observer = null) : IEngine
+{
+    /// <summary>The simulator's t = 0, fixed so its output is reproducible.</summary>
+    public static readonly DateTime Epoch = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    public const string Version = "1";
+
+    public DateTime EpochUtc => Epoch;
+
+    public Task<RunOutcome> RunAsync(Scenario scenario, IRunSink sink, CancellationToken cancel) =>
+        Task.FromResult(Run(scenario, sink, cancel, observer));
+
+    /// <summary>Runs a scenario to its end (synchronously) and returns how it ended.</summary>
+    public static RunOutcome Run(Scenario scenario, IRunSink sink, CancellationToken cancel) => Run(scenario, sink, cancel, null);
+
+    /// <inheritdoc cref="Run(Scenario, IRunSink, CancellationToken)"/>
+    public static RunOutcome Run(Scenario scenario, IRunSink sink, CancellationToken cancel, ISimObserver? observer)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(sink);
+        var versions = new Dictionary<string, string> { ["sim"] = Version };
+
+        var sim = new Simulation();
+        var fpm = new Fpm(sim, scenario, sink, Epoch, observer);
+        var load = new LoadDriver(sim, scenario, fpm, sink, observer);
+        fpm.Load = load;
+        var interval = scenario.SampleInterval > TimeSpan.Zero ? scenario.SampleInterval : TimeSpan.FromSeconds(1);
+        var sampler = new Sampler(fpm, sink, Simulation.FromTimeSpan(interval));
+        // at one instant: heap events, then time-outs, then arrivals, then the sample tick
+        sim.AddStream(load.Timeouts);
+        sim.AddStream(load.Arrivals);
+        sim.AddStream(sampler);
+
+        if (cancel.IsCancellationRequested) return Incomplete(fpm, versions);
+        fpm.Start();
+        load.Start();
+
+        long runLength = Simulation.FromTimeSpan(scenario.RunLength);
+        if (!sim.Run(runLength, cancel)) return Incomplete(fpm, versions);
+        if (!sim.Stopped && load.InFlight > 0)
+        {
+            // drain: the load is over; wait for the answers (bounded by the client time-out)
+            load.StopWhenIdle();
+            if (!sim.Stopped && !sim.Run(Simulation.Never, cancel)) return Incomplete(fpm, versions);
+        }
+
+        sampler.Final(sim.Now);
+        var status = fpm.Status();
+        fpm.Terminate("shutdown");
+        return new RunOutcome(RunStatus.Complete, null, versions, status);
+    }
+
+    private static RunOutcome Incomplete(Fpm fpm, Dictionary<string, string> versions) =>
+        new(RunStatus.Incomplete, "cancelled", versions, fpm.Status());
+}
