@@ -1,0 +1,237 @@
+using HdrHistogram;
+using Lab.Core.Engines;
+using Lab.Core.Fitting;
+using Lab.Core.Records;
+using Lab.Results.Formats;
+
+namespace Lab.Results;
+
+/// <summary>
+/// Computes a run's <see cref="Summary"/> as the records stream in, in constant memory (the
+/// latency histograms and per-PID fit sums): the results writer feeds one; a sweep or a test
+/// can use one alone.
+/// </summary>
+public sealed class SummaryBuilder : IRunSink
+{
+    /// <summary>Latencies are recorded in microseconds up to a day (longer ones are clamped there).</summary>
+    public const long HighestTrackableUs = 24L * 3600 * 1_000_000;
+
+    private readonly RunHeader _header;
+    private readonly LongHistogram _corrected = NewHistogram();
+    private readonly LongHistogram _uncorrected = NewHistogram();
+    private readonly LatencyMoments _correctedMoments = new();
+    private readonly LatencyMoments _uncorrectedMoments = new();
+    private readonly StatusCounter _statuses = new();
+    private readonly Dictionary<string, long> _exitsByWhy = new(StringComparer.Ordinal);
+    private readonly LeakFit _fit = new();
+
+    private double _lastT = 0;
+    private double _firstIntended = double.PositiveInfinity, _lastRequestT = double.NegativeInfinity;
+    private long _spawned, _recycles;
+    private long _peakChildRss;
+    private long _tickPoolRss, _peakPoolRss, _finalPoolRss;
+    private bool _tickHasSamples, _anyTick;
+
+    public SummaryBuilder(RunHeader header) => _header = header;
+
+    /// <summary>The corrected-latency histogram (µs) so far.</summary>
+    public HistogramBase CorrectedHistogram => _corrected;
+
+    /// <summary>The uncorrected-latency histogram (µs) so far.</summary>
+    public HistogramBase UncorrectedHistogram => _uncorrected;
+
+    // For ResultsWriter.Live (read from another thread: plain 64-bit reads, a moment old at worst).
+    internal StatusCounter Statuses => _statuses;
+    internal long Spawned => Volatile.Read(ref _spawned);
+    internal long Recycled => Volatile.Read(ref _recycles);
+
+    public static LongHistogram NewHistogram() => new(1, HighestTrackableUs, 3);
+
+    /// <summary>
+    /// A request got a response: anything but dropped (never sent) and client timeout (the
+    /// client gave up, no response). These make the latency histograms and the throughput.
+    /// </summary>
+    public static bool IsAnswered(int status) => status != RequestStatus.Dropped && status != RequestStatus.ClientTimeout;
+
+    public void Process(ProcessInfo process) { }
+
+    public void Sample(in Sample sample)
+    {
+        See(sample.T);
+        _tickPoolRss += sample.RssKb;
+        _tickHasSamples = true;
+        if (sample.Role == ProcessRole.Child)
+        {
+            if (sample.RssKb > _peakChildRss) _peakChildRss = sample.RssKb;
+            _fit.Add(sample.Pid, sample.Requests, sample.RssKb);
+        }
+    }
+
+    public void EndTick(double t)
+    {
+        See(t);
+        CloseTick();
+    }
+
+    private void CloseTick()
+    {
+        if (!_tickHasSamples) return;
+        if (_tickPoolRss > _peakPoolRss) _peakPoolRss = _tickPoolRss;
+        _finalPoolRss = _tickPoolRss;
+        _tickPoolRss = 0;
+        _tickHasSamples = false;
+        _anyTick = true;
+    }
+
+    public void Event(in PoolEvent e)
+    {
+        See(e.T);
+        if (e.Event == EventNames.Spawn) _spawned++;
+        else if (e.Event == EventNames.Exit)
+        {
+            string why = ExitWhy(e.Detail);
+            _exitsByWhy[why] = _exitsByWhy.GetValueOrDefault(why) + 1;
+            if (why == "max_requests") _recycles++;
+        }
+    }
+
+    /// <summary>The why of an exit detail "&lt;how&gt;;&lt;why&gt;" (e.g. "code 0;max_requests"); "unknown" if absent.</summary>
+    public static string ExitWhy(string detail)
+    {
+        int semi = detail.IndexOf(';');
+        string why = semi >= 0 ? detail[(semi + 1)..].Trim() : "";
+        return why.Length > 0 ? why : "unknown";
+    }
+
+    public void Request(in RequestRecord r)
+    {
+        _statuses.Add(r.Status);
+        if (r.TIntended < _firstIntended) _firstIntended = r.TIntended;
+        double last = r.TIntended;
+        if (!r.Dropped && double.IsFinite(r.TEnd) && r.TEnd > last) last = r.TEnd;
+        if (last > _lastRequestT) _lastRequestT = last;
+        See(last);
+        if (!IsAnswered(r.Status)) return;
+        Record(_corrected, _correctedMoments, r.LatencyMs);
+        Record(_uncorrected, _uncorrectedMoments, r.UncorrectedMs);
+    }
+
+    private static void Record(LongHistogram h, LatencyMoments m, double ms)
+    {
+        if (!double.IsFinite(ms)) return;
+        if (ms < 0) ms = 0;
+        long us = Math.Min(HighestTrackableUs, (long)Math.Round(ms * 1000.0, MidpointRounding.AwayFromZero));
+        h.RecordValue(us);
+        m.Add(ms);
+    }
+
+    public void Log(double t, FpmLogLevel level, string message) { }
+
+    public void RawLog(string line) { }
+
+    private void See(double t)
+    {
+        if (double.IsFinite(t) && t > _lastT) _lastT = t;
+    }
+
+    /// <summary>The summary of what was seen so far, with the outcome's status and pool counters.</summary>
+    public Summary Build(RunOutcome outcome)
+    {
+        CloseTick(); // samples given without a final EndTick still count as a tick
+        long total = _statuses.Total;
+        long ok = _statuses.Get(RequestStatus.Ok);
+        long dropped = _statuses.Get(RequestStatus.Dropped);
+        long answered = _correctedMoments.Count;
+
+        double observedLoad = total > 0 ? Math.Max(0, _lastRequestT - _firstIntended) : 0;
+        double loadDuration = _header.RunLengthS is { } planned && planned > 0
+            ? (outcome.Status == RunStatus.Complete ? planned : Math.Min(planned, observedLoad))
+            : observedLoad;
+
+        var (slope, stderr, points) = _fit.Result();
+        var pool = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (outcome.PoolStatus is not null) foreach (var (k, v) in outcome.PoolStatus) pool[k] = v;
+
+        return new Summary
+        {
+            Engine = _header.Engine,
+            Scenario = _header.Name,
+            Seed = _header.Seed,
+            Status = outcome.Status,
+            DurationS = Json.Round3(_lastT),
+            LoadDurationS = Json.Round3(loadDuration),
+            RequestsTotal = total,
+            RequestsOk = ok,
+            RequestsFailed = total - ok - dropped,
+            Dropped = dropped,
+            StatusCounts = _statuses.ToDictionary(),
+            ThroughputRps = loadDuration > 0 ? Json.Round3(answered / loadDuration) : 0,
+            LatencyMs = Latency(_corrected, _correctedMoments),
+            LatencyUncorrectedMs = Latency(_uncorrected, _uncorrectedMoments),
+            ChildrenSpawned = _spawned,
+            Recycles = _recycles,
+            ChildExits = new Dictionary<string, long>(_exitsByWhy, StringComparer.Ordinal),
+            MemoryLimitErrors = _statuses.Get(RequestStatus.MemoryLimit),
+            PeakChildRssKb = _peakChildRss,
+            PeakPoolRssKb = _anyTick ? _peakPoolRss : 0,
+            FinalPoolRssKb = _anyTick ? _finalPoolRss : 0,
+            LeakKbPerRequest = double.IsFinite(slope) ? Json.Round3(slope) : null,
+            LeakKbPerRequestStderr = double.IsFinite(stderr) ? Json.Round3(stderr) : null,
+            FitPoints = points,
+            PoolStatus = pool,
+        };
+    }
+
+    private static LatencySummary? Latency(LongHistogram h, LatencyMoments m)
+    {
+        if (m.Count == 0) return null;
+        double max = Json.Round3(m.Max);
+        // The histogram answers with the top of a value's bucket (within 0.1%), which can pass
+        // the exact maximum: a percentile is never shown above the max.
+        double Ms(long us) => Math.Min(max, Json.Round3(us / 1000.0));
+        return new LatencySummary(
+            Ms(h.GetValueAtPercentile(50)), Ms(h.GetValueAtPercentile(90)), Ms(h.GetValueAtPercentile(99)),
+            Ms(h.GetValueAtPercentile(99.9)), max, Json.Round3(m.Sum / m.Count));
+    }
+
+    private sealed class LatencyMoments
+    {
+        public long Count;
+        public double Sum, Max;
+        public void Add(double ms) { Count++; Sum += ms; if (ms > Max) Max = ms; }
+    }
+}
+
+/// <summary>Counts by request status: an array for the usual 0..599, a dictionary for anything else.</summary>
+internal sealed class StatusCounter
+{
+    private readonly long[] _common = new long[600];
+    private readonly Dictionary<int, long> _other = new(); // rare statuses, guarded by itself
+
+    public long Total { get; private set; }
+
+    public void Add(int status)
+    {
+        Total++;
+        if ((uint)status < (uint)_common.Length) _common[status]++;
+        else lock (_other) _other[status] = _other.GetValueOrDefault(status) + 1;
+    }
+
+    public long Get(int status) =>
+        (uint)status < (uint)_common.Length ? _common[status] : Other(status);
+
+    private long Other(int status) { lock (_other) return _other.GetValueOrDefault(status); }
+
+    /// <summary>A copy, statuses in order. Safe to call from another thread while Add runs (counts may be a moment old).</summary>
+    public SortedDictionary<int, long> ToDictionary()
+    {
+        var d = new SortedDictionary<int, long>();
+        for (int i = 0; i < _common.Length; i++)
+        {
+            long n = Volatile.Read(ref _common[i]);
+            if (n > 0) d[i] = n;
+        }
+        lock (_other) foreach (var (k, v) in _other) d[k] = v;
+        return d;
+    }
+}

@@ -1,0 +1,206 @@
+using System.Text.Json;
+using Lab.Core.Engines;
+using Lab.Core.Records;
+
+namespace Lab.Results.Tests;
+
+public class SummaryTests
+{
+    private static SummaryBuilder Builder(double? runLength = 10) => new(Runs.Header(runLengthS: runLength));
+
+    /// <summary>Nearest rank, as HdrHistogram counts it: the value at rank round(p/100 · N), at least 1.</summary>
+    private static double HandPercentile(double[] sorted, double p)
+    {
+        long rank = Math.Max(1, (long)(p / 100.0 * sorted.Length + 0.5));
+        return sorted[rank - 1];
+    }
+
+    [Fact]
+    public void Percentiles_match_a_hand_computation_within_the_histogram_precision()
+    {
+        var b = Builder();
+        var rnd = new Random(3);
+        var corrected = new double[5000];
+        var uncorrected = new double[5000];
+        for (int i = 0; i < corrected.Length; i++)
+        {
+            // a skewed distribution: mostly 5..25 ms, a tail to ~2 s
+            double ms = Math.Round(5 + 20 * rnd.NextDouble() + (rnd.NextDouble() < 0.02 ? 2000 * rnd.NextDouble() : 0), 3);
+            double queue = Math.Round(rnd.NextDouble() * 3, 3);
+            double ti = i * 0.01, ts = ti + queue / 1000, te = ti + ms / 1000;
+            corrected[i] = ms;
+            uncorrected[i] = (te - ts) * 1000;
+            b.Request(new RequestRecord(i, ti, ts, te, 1, 200, ms, 0, 0));
+        }
+        // not answered: left out of the latency
+        b.Request(new RequestRecord(9000, 1, 0, 0, 0, RequestStatus.Dropped, 0, 0, 0));
+        b.Request(new RequestRecord(9001, 1, 1, 61, 0, RequestStatus.ClientTimeout, 60_000, 0, 0));
+        var s = b.Build(RunOutcome.Complete);
+
+        Array.Sort(corrected);
+        Array.Sort(uncorrected);
+        void Check(double[] sorted, LatencySummary? l)
+        {
+            Assert.NotNull(l);
+            foreach (var (p, got) in new[] { (50.0, l.P50), (90.0, l.P90), (99.0, l.P99), (99.9, l.P999) })
+            {
+                double want = HandPercentile(sorted, p);
+                // HdrHistogram with 3 significant digits: within 0.1% (+ rounding to the µs).
+                Assert.InRange(got, want - 0.002, want * 1.001 + 0.002);
+            }
+            Assert.Equal(Math.Round(sorted[^1], 3), l.Max, 3);
+            Assert.Equal(Math.Round(sorted.Average(), 3), l.Mean, 3);
+        }
+        Check(corrected, s.LatencyMs);
+        Check(uncorrected, s.LatencyUncorrectedMs);
+        Assert.True(s.LatencyMs!.P50 > s.LatencyUncorrectedMs!.P50); // corrected includes the queueing before the send
+    }
+
+    [Fact]
+    public void Request_counts_throughput_and_statuses()
+    {
+        var b = Builder(runLength: 10);
+        Runs.FeedSmallRun(b);
+        var s = b.Build(RunOutcome.Complete);
+        Assert.Equal(20, s.RequestsTotal);
+        Assert.Equal(18, s.RequestsOk);
+        Assert.Equal(1, s.RequestsFailed);
+        Assert.Equal(1, s.Dropped);
+        Assert.Equal(1, s.MemoryLimitErrors);
+        Assert.Equal(new Dictionary<int, long> { [0] = 1, [200] = 18, [500] = 1 }, s.StatusCounts);
+        Assert.Equal(19 / 10.0, s.ThroughputRps, 3); // answered / planned load length of a complete run
+        Assert.Equal(10, s.LoadDurationS);
+        Assert.Equal(10, s.DurationS);
+    }
+
+    [Fact]
+    public void Throughput_of_an_incomplete_run_uses_the_load_it_saw()
+    {
+        var b = Builder(runLength: 100);
+        for (int i = 0; i < 11; i++) b.Request(new RequestRecord(i, i * 0.5, i * 0.5, i * 0.5 + 0.5, 1, 200, 500, 0, 0));
+        var s = b.Build(new RunOutcome(RunStatus.Incomplete, "cancelled"));
+        Assert.Equal(5.5, s.LoadDurationS, 3); // first intended 0 → last end 5.5, not the planned 100 s
+        Assert.Equal(2.0, s.ThroughputRps, 3);
+    }
+
+    [Fact]
+    public void Recycles_exits_and_spawns_are_counted_from_events()
+    {
+        var b = Builder();
+        Runs.FeedSmallRun(b);
+        var s = b.Build(RunOutcome.Complete);
+        Assert.Equal(3, s.Recycles);          // 19 requests served by children recycled every 5
+        Assert.Equal(5, s.ChildrenSpawned);   // the first, three after recycles, one after the kill
+        Assert.Equal(new Dictionary<string, long> { ["max_requests"] = 3, ["kill-child"] = 1 }, s.ChildExits);
+        Assert.Equal("unknown", SummaryBuilder.ExitWhy("code 0"));
+        Assert.Equal("idle", SummaryBuilder.ExitWhy("code 0;idle"));
+    }
+
+    [Fact]
+    public void Peak_and_final_pool_rss_are_sums_over_a_tick()
+    {
+        var b = Builder();
+        void Tick(double t, params long[] childRss)
+        {
+            b.Sample(new Sample(t, 1, ProcessRole.Master, 100, 1000, 0, 'S', 0));
+            for (int i = 0; i < childRss.Length; i++) b.Sample(new Sample(t, 10 + i, ProcessRole.Child, childRss[i], 1000, 0, 'S', 0));
+            b.EndTick(t);
+        }
+        Tick(1, 200, 300);    // 600
+        Tick(2, 900, 50);     // 1050: the peak
+        Tick(3, 400);         // 500: the last
+        var s = b.Build(RunOutcome.Complete);
+        Assert.Equal(1050, s.PeakPoolRssKb);
+        Assert.Equal(500, s.FinalPoolRssKb);
+        Assert.Equal(900, s.PeakChildRssKb);
+    }
+
+    [Fact]
+    public void Samples_without_a_final_EndTick_still_make_a_tick()
+    {
+        var b = Builder();
+        b.Sample(new Sample(1, 1, ProcessRole.Master, 100, 1000, 0, 'S', 0));
+        b.EndTick(1);
+        b.Sample(new Sample(2, 1, ProcessRole.Master, 100, 1000, 0, 'S', 0));
+        b.Sample(new Sample(2, 2, ProcessRole.Child, 5000, 1000, 0, 'S', 0));
+        var s = b.Build(new RunOutcome(RunStatus.Incomplete, "killed"));
+        Assert.Equal(5100, s.FinalPoolRssKb);
+        Assert.Equal(5100, s.PeakPoolRssKb);
+    }
+
+    [Fact]
+    public void Leak_fit_recovers_the_slope_of_a_noisy_sawtooth()
+    {
+        // Children recycled every 40 requests (the sawtooth), each starting at its own base RSS,
+        // leaking 812.5 KiB per request, with ±600 KiB of transient noise on each sample.
+        const double slope = 812.5;
+        var b = Builder();
+        var rnd = new Random(11);
+        int pid = 1000;
+        double t = 0;
+        for (int generation = 0; generation < 30; generation++, pid++)
+        {
+            double baseRss = 7000 + rnd.Next(0, 3000);
+            for (int served = 0; served <= 40; served += 2)
+            {
+                t += 1;
+                long rss = (long)Math.Round(baseRss + slope * served + (rnd.NextDouble() * 2 - 1) * 600);
+                b.Sample(new Sample(t, 1, ProcessRole.Master, 16008, 60284, 0, 'S', 0)); // the master is not in the fit
+                b.Sample(new Sample(t, pid, ProcessRole.Child, rss, rss + 50_000, 0, 'S', served));
+                b.EndTick(t);
+            }
+        }
+        var s = b.Build(RunOutcome.Complete);
+        Assert.NotNull(s.LeakKbPerRequest);
+        Assert.NotNull(s.LeakKbPerRequestStderr);
+        Assert.Equal(30 * 21, s.FitPoints);
+        Assert.InRange(s.LeakKbPerRequestStderr!.Value, 0.5, 10);
+        Assert.InRange(s.LeakKbPerRequest!.Value, slope - 3 * s.LeakKbPerRequestStderr.Value, slope + 3 * s.LeakKbPerRequestStderr.Value);
+        Assert.InRange(s.LeakKbPerRequest.Value, slope * 0.98, slope * 1.02);
+    }
+
+    [Fact]
+    public void No_answered_request_gives_null_latency_and_no_fit_gives_null_leak()
+    {
+        var b = Builder();
+        b.Request(new RequestRecord(0, 0, 0, 0, 0, RequestStatus.Dropped, 0, 0, 0));
+        var s = b.Build(RunOutcome.Complete);
+        Assert.Null(s.LatencyMs);
+        Assert.Null(s.LeakKbPerRequest);
+        var json = JsonDocument.Parse(s.ToJson()).RootElement;
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("latency_ms").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("leak_kb_per_request").ValueKind);
+    }
+
+    [Fact]
+    public void Json_has_the_documented_keys_in_order_and_reads_back()
+    {
+        var b = Builder();
+        Runs.FeedSmallRun(b);
+        var s = b.Build(new RunOutcome(RunStatus.Complete, PoolStatus: new Dictionary<string, long> { ["max listen queue"] = 3, ["accepted conn"] = 19 }));
+        string json = s.ToJson();
+        var keys = JsonDocument.Parse(json).RootElement.EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(new[]
+        {
+            "engine", "scenario", "seed", "status", "duration_s", "load_duration_s", "requests_total", "requests_ok",
+            "requests_failed", "dropped", "status_counts", "throughput_rps", "latency_ms", "latency_uncorrected_ms",
+            "children_spawned", "recycles", "child_exits", "memory_limit_errors", "peak_child_rss_kb", "peak_pool_rss_kb",
+            "final_pool_rss_kb", "leak_kb_per_request", "leak_kb_per_request_stderr", "fit_points", "pool_status",
+        }, keys);
+        Assert.Contains("\"p999\"", json);
+        Assert.Contains("\n  \"pool_status\": {\n    \"accepted conn\": 19,\n    \"max listen queue\": 3\n  }\n}\n", json);
+        Assert.Equal(json, Summary.FromJson(json).ToJson());
+    }
+
+    [Fact]
+    public void The_same_records_give_byte_identical_json()
+    {
+        string Once()
+        {
+            var b = Builder();
+            Runs.FeedSmallRun(b);
+            return b.Build(RunOutcome.Complete).ToJson();
+        }
+        Assert.Equal(Once(), Once());
+    }
+}
