@@ -1,1 +1,48 @@
-return 0;
+using Lab.Cli;
+using Lab.Cli.Commands;
+
+// Leak Lab's command line: ./run.sh passes its arguments here.
+return await Cli.MainAsync(args);
+
+namespace Lab.Cli
+{
+    public static class Cli
+    {
+        public static async Task<int> MainAsync(string[] args)
+        {
+            if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+            {
+                Console.Out.Write(HelpText.Text);
+                return 0;
+            }
+            try
+            {
+                return args[0] switch
+                {
+                    "list" => ListCommand.Run(args[1..]),
+                    "test" => Fail("`test` is run by ./run.sh itself: use ./run.sh test"),
+                    _ when args[0].StartsWith('-') => throw new LabUsageException(
+                        $"unknown option '{args[0]}'. The first argument is a scenario name or a command; see ./run.sh --help."),
+                    _ => await RunCommand.RunAsync(args),
+                };
+            }
+            catch (LabUsageException e)
+            {
+                Console.Error.WriteLine("error: " + e.Message);
+                return 2;
+            }
+            catch (Lab.Scenarios.ScenarioException e)
+            {
+                Console.Error.WriteLine("error: " + e.Message);
+                return 2;
+            }
+            catch (Lab.Engines.EngineUnavailableException e)
+            {
+                Console.Error.WriteLine("error: " + e.Message);
+                return 2;
+            }
+        }
+
+        private static int Fail(string message) => throw new LabUsageException(message);
+    }
+}

@@ -120,14 +120,33 @@ public static partial class ScenarioLoader
 
     /// <summary>
     /// A scenario file's name: its file name, except a results folder's scenario.toml, which
-    /// takes the run's name (results/article-growth-20260101-120000/scenario.toml → article-growth).
+    /// keeps the name its header comment records (ScenarioWriter writes it), else takes the
+    /// run's folder name (results/article-growth-20260101-120000/scenario.toml → article-growth).
     /// </summary>
     private static string NameOf(string fullPath)
     {
         string name = Path.GetFileNameWithoutExtension(fullPath);
         if (name != "scenario") return name;
+        if (HeaderName(fullPath) is { Length: > 0 } recorded) return recorded;
         string? folder = Path.GetFileName(Path.GetDirectoryName(fullPath));
         return string.IsNullOrEmpty(folder) ? name : RunStamp().Replace(folder, "");
+    }
+
+    /// <summary>The name in ScenarioWriter's first line: # Leak Lab scenario "NAME", resolved: ...</summary>
+    private static string? HeaderName(string fullPath)
+    {
+        try
+        {
+            using var reader = new StreamReader(fullPath);
+            string? first = reader.ReadLine();
+            const string prefix = "# Leak Lab scenario \"";
+            if (first is null || !first.StartsWith(prefix, StringComparison.Ordinal)) return null;
+            int end = first.IndexOf('"', prefix.Length);
+            if (end <= prefix.Length) return null;
+            string n = first[prefix.Length..end];
+            return n.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.') ? n : null;
+        }
+        catch (IOException) { return null; }
     }
 
     /// <summary>A path as errors show it: relative to the current folder when inside it.</summary>

@@ -1,0 +1,23 @@
+using Lab.Core.Paths;
+using Lab.Scenarios;
+
+namespace Lab.Cli.Commands;
+
+/// <summary>./run.sh list — the scenarios with their titles.</summary>
+public static class ListCommand
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length > 0) throw new LabUsageException($"list takes no arguments (got '{args[0]}').");
+        var all = ScenarioLoader.List(LabPaths.Scenarios);
+        if (all.Count == 0)
+        {
+            Console.WriteLine($"no scenarios in {LabPaths.Scenarios}");
+            return 0;
+        }
+        int width = all.Max(s => s.Name.Length);
+        foreach (var s in all)
+            Console.WriteLine(s.Error is null ? $"{s.Name.PadRight(width)}  {s.Title}" : $"{s.Name.PadRight(width)}  (broken: {s.Error})");
+        return 0;
+    }
+}

@@ -1,0 +1,34 @@
+namespace Lab.Cli;
+
+public static class HelpText
+{
+    public const string Text = """
+Leak Lab: php-fpm memory growth, reproducible and visible.
+
+Usage:
+  ./run.sh <scenario> [key=value ...] [--out DIR]   run a scenario (a name in scenarios/ or a path to a .toml)
+  ./run.sh list                                     the scenarios, with their titles
+  ./run.sh test [filter]                            the whole test suite (or the tests matching a dotnet-test filter)
+  ./run.sh --help                                   this text
+
+Overrides change any setting of the scenario for this run:
+  max_requests=5            a unique leaf name (here pool.max_requests)
+  pool.max_requests=5       the dotted form
+  engine=sim|dotnet|php-fpm front=fastcgi|nginx  seed=7  duration=30s  memory_limit=256M  leak=8M
+  load.phases.2.rate=10     a load phase (1-based), actions.1.at=20s an action
+  Every key, its default and its unit: scenarios/README.md.
+
+A run writes results/<scenario>-<UTC time>/ (or --out DIR): scenario.toml (rerun it with
+./run.sh results/<run>/scenario.toml), manifest.json, samples.csv, events.csv, requests.csv,
+ps.log, fpm.log, latency.hgrm, summary.json. The last line printed is the run's path.
+
+Examples:
+  ./run.sh article-max-requests                  the article's third experiment on the dotnet engine
+  ./run.sh article-max-requests engine=sim       the same in the simulator (instant, reproducible)
+  ./run.sh article-growth max_requests=50 seed=3 --out /tmp/growth50
+
+Exit codes: 0 complete; 1 failed; 2 bad input (nothing written); 3 incomplete (stopped by the
+memory guard or Ctrl-C; what was measured is kept).
+
+""";
+}

@@ -1,0 +1,149 @@
+using Lab.Core.Engines;
+using Lab.Core.Load;
+using Lab.Core.Records;
+using Lab.Core.Requests;
+using Lab.Core.Scenarios;
+using Lab.Core.Time;
+using Lab.Load;
+using Lab.Probe;
+
+namespace Lab.Engines.Real;
+
+/// <summary>
+/// A run on real processes (engine dotnet or php-fpm): starts the pool host (and nginx when
+/// front = nginx), samples the master and all its descendants from /proc on a fixed-rate
+/// schedule, drives the scenario's load in wall-clock time, carries out its timed actions,
+/// watches the memory guard, and always ends every process it started.
+/// t = 0 is the master's launch; the load starts when the pool accepts connections.
+/// </summary>
+public sealed class RealEngine : IEngine
+{
+    private readonly Func<PrivateTemp, IPoolHost> _hostFactory;
+    private readonly Func<PrivateTemp, IPoolHost, IFront>? _frontFactory;
+    private readonly RunClock _clock = new();
+
+    public RealEngine(Func<PrivateTemp, IPoolHost> hostFactory, Func<PrivateTemp, IPoolHost, IFront>? frontFactory)
+    {
+        _hostFactory = hostFactory;
+        _frontFactory = frontFactory;
+    }
+
+    public DateTime EpochUtc => _clock.EpochUtc;
+
+    public async Task<RunOutcome> RunAsync(Scenario scenario, IRunSink sink, CancellationToken cancel)
+    {
+        using var temp = new PrivateTemp();
+        var state = new RunState(sink, _clock, scenario);
+        await using var host = _hostFactory(temp);
+        state.MapPid = host.MapPid;
+        host.LogLine += state.OnLogLine;
+        IFront? front = null;
+        Sampler? sampler = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        string? guardReason = null;
+        var versions = new Dictionary<string, string>(host.Versions);
+        try
+        {
+            var limits = MemoryGuard.Resolve(scenario.Guard, Proc.ReadMemInfo());
+            var guard = new MemoryGuard(limits);
+            sampler = new Sampler(_clock, scenario.SampleInterval,
+                () => host.MasterPid is var m and > 0 ? [m] : [],
+                (t, procs) =>
+                {
+                    state.OnTick(t, procs, host.MasterPid);
+                    if (guardReason is null && guard.Check(procs.Sum(p => p.RssKb), Proc.ReadMemInfo()) is { } why)
+                    {
+                        guardReason = why;
+                        state.Event(EventNames.Guard, 0, why);
+                        stop.Cancel();
+                    }
+                });
+
+            await host.StartAsync(scenario.Pool, stop.Token);
+            sampler.Start();
+            if (_frontFactory is not null)
+            {
+                front = _frontFactory(temp, host);
+                await front.StartAsync(stop.Token);
+                foreach (var kv in front.Versions) versions[kv.Key] = kv.Value;
+            }
+
+            double loadStart = _clock.Now;
+            var schedule = new LoadSchedule(scenario.Load, scenario.Seed, scenario.Duration?.TotalSeconds);
+            var stream = new RequestStream(scenario.Request, scenario.Seed);
+            await using var transport = front is not null
+                ? front.CreateTransport(scenario)
+                : new FastCgiTransport(host.Listen, host.ScriptFilename, scenario.Request.Script);
+            var driver = new LoadDriver(scenario.Load, schedule, stream, _clock, transport, state, loadStart);
+            var actions = Task.WhenAll(scenario.Actions.Select(a => RunAction(a, host, state, loadStart, stop.Token)));
+            await driver.RunAsync(stop.Token);
+            // Hold the pool until the run's length has passed (idle children being killed is part of the story).
+            double end = loadStart + scenario.RunLength.TotalSeconds;
+            double left = end - _clock.Now;
+            if (left > 0) await Task.Delay(TimeSpan.FromSeconds(left), stop.Token).ContinueWith(_ => { });
+            await actions.ContinueWith(_ => { });
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            await Shutdown(host, front, sampler, state);
+            return new RunOutcome(RunStatus.Failed, $"{e.GetType().Name}: {e.Message}", versions);
+        }
+
+        IReadOnlyDictionary<string, long>? status = null;
+        if (!stop.IsCancellationRequested)
+        {
+            try { status = await host.ScrapeStatusAsync(CancellationToken.None); } catch (Exception) { status = null; }
+        }
+        await Shutdown(host, front, sampler, state);
+
+        if (guardReason is not null)
+            return new RunOutcome(RunStatus.Incomplete, $"stopped by the memory guard: {guardReason}", versions, status);
+        if (cancel.IsCancellationRequested)
+            return new RunOutcome(RunStatus.Incomplete, "interrupted", versions, status);
+        return new RunOutcome(RunStatus.Complete, null, versions, status);
+    }
+
+    private static async Task Shutdown(IPoolHost host, IFront? front, Sampler? sampler, RunState state)
+    {
+        sampler?.Stop();   // takes the final tick while the pool still runs
+        if (front is not null) await front.DisposeAsync();
+        state.MasterStopping("shutdown");
+        await host.StopAsync();
+        sampler?.Dispose();
+    }
+
+    private async Task RunAction(ScenarioAction action, IPoolHost host, RunState state, double loadStart, CancellationToken cancel)
+    {
+        double wait = loadStart + action.At.TotalSeconds - _clock.Now;
+        if (wait > 0) await Task.Delay(TimeSpan.FromSeconds(wait), cancel);
+        state.Event(EventNames.Action, 0, action.KindName);
+        switch (action.Kind)
+        {
+            case ActionKind.Restart:
+                state.MasterStopping("restart");
+                state.Event(EventNames.Restart, host.MasterPid, "kill + start");
+                await host.RestartAsync(state.Pool, cancel);
+                break;
+            case ActionKind.Reload:
+                var pool = action.NewPool ?? state.Pool;
+                state.Event(EventNames.Reload, host.MasterPid, "SIGUSR2");
+                state.Pool = pool;
+                await host.ReloadAsync(pool, cancel);
+                break;
+            case ActionKind.KillChild:
+                int pid = ChildSelection.Pick(action.Target, state.LastTick, host.MasterPid);
+                if (pid == 0)
+                {
+                    state.Event(EventNames.Kill, 0, $"no {action.Target.ToString().ToLowerInvariant()} child to kill");
+                    break;
+                }
+                state.ExpectExit(pid, "kill-child");
+                state.Event(EventNames.Kill, pid, $"signal {action.Signal};kill-child");
+                ChildSelection.Signal(pid, action.Signal);
+                break;
+        }
+    }
+}
