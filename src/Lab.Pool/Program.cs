@@ -1,1 +1,3 @@
-return 0;
+using Lab.Pool;
+
+return MasterProgram.Run(args);
