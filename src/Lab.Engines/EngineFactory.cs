@@ -1,5 +1,7 @@
 using Lab.Core.Engines;
 using Lab.Core.Scenarios;
+using Lab.Engines.Dotnet;
+using Lab.Engines.Real;
 using Lab.Sim;
 
 namespace Lab.Engines;
@@ -18,9 +20,19 @@ public static class EngineFactory
     };
 
     /// <param name="progress">Set-up progress lines (e.g. installing php-fpm).</param>
-    public static IEngine Create(Scenario scenario, Action<string> progress) => scenario.Engine switch
+    public static IEngine Create(Scenario scenario, Action<string> progress)
     {
-        EngineKind.Sim => new SimEngine(),
-        _ => throw new EngineUnavailableException($"engine {Name(scenario.Engine)} is not available in this build yet; use engine=sim."),
-    };
+        switch (scenario.Engine)
+        {
+            case EngineKind.Sim:
+                return new SimEngine();
+            case EngineKind.Dotnet:
+                if (DotnetPoolHost.Unavailable() is { } why) throw new EngineUnavailableException(why);
+                if (scenario.Front == FrontKind.Nginx)
+                    throw new EngineUnavailableException("front = \"nginx\" is not available in this build yet; use front=fastcgi.");
+                return new RealEngine(temp => new DotnetPoolHost(temp), null);
+            default:
+                throw new EngineUnavailableException($"engine {Name(scenario.Engine)} is not available in this build yet; use engine=sim or engine=dotnet.");
+        }
+    }
 }

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Sockets;
+using Lab.Core.Paths;
+using Lab.Core.Php;
+using Lab.Core.Records;
+using Lab.Core.Scenarios;
+using Lab.Engines.Real;
+using Lab.Pool.Launcher;
+
+namespace Lab.Engines.Dotnet;
+
+/// <summary>
+/// engine = "dotnet": the lab's own pool — the NativeAOT master (Lab.Pool, "lab-fpm: master
+/// process") forking NativeAOT workers ("lab-fpm: pool www") that really leak. Configured with
+/// the same php-fpm INI text as the real php-fpm, logging the same lines.
+/// </summary>
+public sealed class DotnetPoolHost : IPoolHost
+{
+    private readonly PrivateTemp _temp;
+    private readonly string _config, _log, _socket;
+    private MasterProcess? _master;
+    private LogTail? _tail;
+
+    public DotnetPoolHost(PrivateTemp temp)
+    {
+        _temp = temp;
+        _config = temp.PathOf("pool.conf");
+        _log = temp.PathOf("fpm.log");
+        _socket = temp.PathOf("pool.sock");
+    }
+
+    /// <summary>Is the engine usable here? Null if yes, else what to do.</summary>
+    public static string? Unavailable()
+    {
+        foreach (var bin in new[] { LabPaths.PoolMaster, LabPaths.Worker })
+            if (!File.Exists(bin))
+                return $"the dotnet engine's processes are not built ({bin} is missing). ./run.sh builds them; or run: " +
+                       "dotnet publish src/Lab.Worker -c Release -r linux-x64 -o artifacts/bin && dotnet publish src/Lab.Pool -c Release -r linux-x64 -o artifacts/bin";
+        return null;
+    }
+
+    public IReadOnlyDictionary<string, string> Versions { get; } = new Dictionary<string, string>
+    {
+        ["lab-fpm"] = typeof(MasterProcess).Assembly.GetName().Version?.ToString() ?? "1",
+    };
+
+    public EndPoint Listen => new UnixDomainSocketEndPoint(_socket);
+    public string FastCgiPass => "unix:" + _socket;
+    public string ScriptFilename => "/lab/php/leak.php";
+    public int MasterPid => _master is { HasExited: false } m ? m.Pid : 0;
+    public event Action<string>? LogLine;
+    public int MapPid(int loggedPid) => loggedPid;
+
+    private string Config(PoolSettings pool) =>
+        FpmConfig.Render(pool, new FpmPaths(_temp.PathOf("fpm.pid"), _log, _socket), FpmLogLevel.Debug);
+
+    public Task StartAsync(PoolSettings pool, CancellationToken cancel)
+    {
+        File.WriteAllText(_config, Config(pool));
+        _tail ??= new LogTail(_log, line => LogLine?.Invoke(line));
+        return Task.Run(() => Launch(), cancel);
+    }
+
+    private void Launch()
+    {
+        _master = MasterLauncher.Start(_config, outputPath: _temp.PathOf("master.out"));
+        if (!_master.WaitUntilReady(TimeSpan.FromSeconds(30)))
+        {
+            string output = File.Exists(_temp.PathOf("master.out")) ? File.ReadAllText(_temp.PathOf("master.out")).Trim() : "";
+            throw new InvalidOperationException($"the lab's master did not get ready within 30 s{(output.Length > 0 ? ": " + output : "")}");
+        }
+    }
+
+    public Task RestartAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
+    {
+        _master?.Stop(15, TimeSpan.FromSeconds(10));
+        File.WriteAllText(_config, Config(pool));
+        Launch();
+    }, cancel);
+
+    public Task ReloadAsync(PoolSettings pool, CancellationToken cancel)
+    {
+        _master?.Reload(Config(pool));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync() => Task.Run(() =>
+    {
+        _master?.Terminate(TimeSpan.FromSeconds(10));
+        _tail?.Dispose();
+        _tail = null;
+    });
+
+    public Task<IReadOnlyDictionary<string, long>?> ScrapeStatusAsync(CancellationToken cancel) =>
+        StatusScrape.FetchAsync(Listen, "/status", cancel);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _master?.Dispose();
+    }
+}
