@@ -8,6 +8,7 @@ Leak Lab: php-fpm memory growth, reproducible and visible.
 Usage:
   ./run.sh <scenario> [key=value ...] [--out DIR]   run a scenario (a name in scenarios/ or a path to a .toml)
   ./run.sh list                                     the scenarios, with their titles
+  ./run.sh import FILE [--interval 1s] [--out DIR]  a pasted `ps aux | grep php` log → results folder and report
   ./run.sh test [filter]                            the whole test suite (or the tests matching a dotnet-test filter)
   ./run.sh --help                                   this text
 

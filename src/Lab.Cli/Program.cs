@@ -20,6 +20,7 @@ namespace Lab.Cli
                 return args[0] switch
                 {
                     "list" => ListCommand.Run(args[1..]),
+                    "import" => ImportCommand.Run(args[1..]),
                     "test" => Fail("`test` is run by ./run.sh itself: use ./run.sh test"),
                     _ when args[0].StartsWith('-') => throw new LabUsageException(
                         $"unknown option '{args[0]}'. The first argument is a scenario name or a command; see ./run.sh --help."),

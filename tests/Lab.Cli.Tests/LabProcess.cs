@@ -27,6 +27,20 @@ public sealed class LabSandbox : IDisposable
 
     public Result Run(params string[] args)
     {
+        using var p = Start(args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("the lab did not finish within 5 minutes: " + string.Join(' ', args));
+        }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the lab (output redirected, no stdin) and returns the running process.</summary>
+    public Process Start(params string[] args)
+    {
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -39,16 +53,9 @@ public sealed class LabSandbox : IDisposable
         psi.Environment["LAB_ROOT"] = Root;
         psi.Environment["LAB_WORKER"] = LabPaths.Worker;
         psi.Environment["LAB_POOL"] = LabPaths.PoolMaster;
-        using var p = Process.Start(psi)!;
+        var p = Process.Start(psi)!;
         p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException("the lab did not finish within 5 minutes: " + string.Join(' ', args));
-        }
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        return p;
     }
 
     public bool ResultsEmpty => !Directory.EnumerateFileSystemEntries(Results).Any();

@@ -77,10 +77,14 @@ public sealed class RealEngine : IEngine
             var driver = new LoadDriver(scenario.Load, schedule, stream, _clock, transport, state, loadStart);
             var actions = Task.WhenAll(scenario.Actions.Select(a => RunAction(a, host, state, loadStart, stop.Token)));
             await driver.RunAsync(stop.Token);
-            // Hold the pool until the run's length has passed (idle children being killed is part of the story).
+            // Hold the pool until the run's length has passed (idle children being killed is part of
+            // the story) — unless the load ended on its iterations cap, which ends the run (as in the sim).
+            bool capped = scenario.Load.Iterations is { } cap && driver.Stats.Sent + driver.Stats.Dropped >= cap;
             double end = loadStart + scenario.RunLength.TotalSeconds;
             double left = end - _clock.Now;
-            if (left > 0) await Task.Delay(TimeSpan.FromSeconds(left), stop.Token).ContinueWith(_ => { });
+            if (!capped && left > 0) await Task.Delay(TimeSpan.FromSeconds(left), stop.Token).ContinueWith(_ => { });
+            // let the last exits and respawns reach the log and one more sample tick
+            await Task.Delay(TimeSpan.FromSeconds(Math.Max(0.3, 2 * scenario.SampleInterval.TotalSeconds)), stop.Token).ContinueWith(_ => { });
             await actions.ContinueWith(_ => { });
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -135,6 +139,12 @@ public sealed class RealEngine : IEngine
                 break;
             case ActionKind.KillChild:
                 int pid = ChildSelection.Pick(action.Target, state.LastTick, host.MasterPid);
+                // a busy (or idle) child may be between two requests for a moment: look again for up to 2 s
+                for (int i = 0; pid == 0 && i < 200 && action.Target is ChildSelector.Busy or ChildSelector.Idle; i++)
+                {
+                    await Task.Delay(10, cancel);
+                    pid = ChildSelection.Pick(action.Target, state.LastTick, host.MasterPid);
+                }
                 if (pid == 0)
                 {
                     state.Event(EventNames.Kill, 0, $"no {action.Target.ToString().ToLowerInvariant()} child to kill");

@@ -1,0 +1,181 @@
+using Lab.Core.Fitting;
+using Lab.Core.Records;
+
+namespace Lab.Import.Following;
+
+/// <summary>One block replayed as a sample tick: what happened since the previous block, then who was seen.</summary>
+/// <param name="NewProcesses">PIDs seen for the first time (ProcessInfo from their first line).</param>
+public sealed record FollowedTick(double T, IReadOnlyList<PoolEvent> Events, IReadOnlyList<ProcessInfo> NewProcesses, IReadOnlyList<Sample> Samples);
+
+/// <summary>What following the PIDs across blocks found.</summary>
+/// <param name="MasterPids">Every master PID, in order of appearance.</param>
+/// <param name="ChildPids">Every child PID, in order of appearance.</param>
+/// <param name="Spawns">Children that appeared after the first block.</param>
+/// <param name="Recycles">Children that vanished while another appeared in the same block (pm.max_requests' signature).</param>
+/// <param name="Gone">Children that vanished with no replacement (idle kill, crash, scale-down: ps cannot tell).</param>
+/// <param name="Restarts">Blocks where the master's PID changed (a restart of php-fpm).</param>
+/// <param name="CompletedLifetimes">Blocks each child was seen in, for children seen both appearing and being recycled.</param>
+/// <param name="MinChildren">Fewest children in one block (0 when php-fpm was down in a block).</param>
+public sealed record FollowStats(
+    IReadOnlyList<int> MasterPids,
+    IReadOnlyList<int> ChildPids,
+    int Spawns,
+    int Recycles,
+    int Gone,
+    int Restarts,
+    IReadOnlyList<int> CompletedLifetimes,
+    int MinChildren,
+    int MaxChildren,
+    long PeakChildRssKb,
+    int PeakChildPid,
+    long PeakPoolRssKb,
+    double LeakKbPerObservation,
+    double LeakStdErrKb,
+    long FitPoints);
+
+/// <summary>The blocks of a ps log as the samples and events of a run.</summary>
+public sealed record FollowedRun(IReadOnlyList<FollowedTick> Ticks, FollowStats Stats)
+{
+    /// <summary>Sends the run to a sink in the order an engine would: per tick, events, new processes, samples, end of tick.</summary>
+    public void Replay(IRunSink sink)
+    {
+        foreach (var tick in Ticks)
+        {
+            foreach (var e in tick.Events) sink.Event(e);
+            foreach (var p in tick.NewProcesses) sink.Process(p);
+            foreach (var s in tick.Samples) sink.Sample(s);
+            sink.EndTick(tick.T);
+        }
+    }
+}
+
+/// <summary>
+/// Follows PIDs across the blocks of a ps log:
+/// <list type="bullet">
+/// <item>a sample per process per block; requests = the number of earlier blocks the PID was
+/// seen in (0, 1, 2, ...): ps does not show requests served, so the article's method is assumed —
+/// one ps per request — and the leak fit is per observation;</item>
+/// <item>a child PID that appears after the first block: spawn; one that vanishes: exit, with
+/// detail "unknown;recycled" when another child appeared in the same block (a recycle,
+/// oldest PIDs paired first), "unknown;restart" when the master changed in that block, else
+/// "unknown;gone";</item>
+/// <item>a master that vanishes: stop; one that appears after the first block: start, and
+/// restart when it replaces one in the same block.</item>
+/// </list>
+/// Processes present in the first block were started before the log: no event.
+/// </summary>
+public static class PidFollower
+{
+    public static FollowedRun Follow(PsLog log)
+    {
+        var ticks = new List<FollowedTick>(log.Blocks.Count);
+        var alive = new Dictionary<int, Alive>();
+        var masters = new List<int>();
+        var children = new List<int>();
+        var seenEver = new HashSet<int>();
+        var lifetimes = new List<int>();
+        var fit = new LeakFit();
+        int spawns = 0, recycles = 0, gone = 0, restarts = 0;
+        int minChildren = int.MaxValue, maxChildren = 0;
+        long peakChild = 0, peakPool = 0;
+        int peakChildPid = 0;
+
+        for (int bi = 0; bi < log.Blocks.Count; bi++)
+        {
+            var block = log.Blocks[bi];
+            double t = block.T;
+            var events = new List<PoolEvent>();
+            var newProcesses = new List<ProcessInfo>();
+            var samples = new List<Sample>(block.Processes.Count);
+            var present = block.Processes.ToDictionary(p => p.Pid);
+
+            // Who vanished, who appeared (a PID seen again with another role is a new process).
+            var vanished = alive.Values.Where(a => !present.TryGetValue(a.Pid, out var now) || now.Role != a.Role)
+                .OrderBy(a => a.Pid).ToList();
+            foreach (var v in vanished) alive.Remove(v.Pid);
+            var appeared = block.Processes.Where(p => !alive.ContainsKey(p.Pid)).ToList();
+
+            if (bi > 0)
+            {
+                var goneMasters = vanished.Where(v => v.Role == ProcessRole.Master).ToList();
+                var newMasters = appeared.Where(p => p.Role == ProcessRole.Master).ToList();
+                bool restart = goneMasters.Count > 0 && newMasters.Count > 0;
+                var goneChildren = vanished.Where(v => v.Role == ProcessRole.Child).ToList();
+                var newChildren = appeared.Where(p => p.Role == ProcessRole.Child).ToList();
+                int pairs = restart ? 0 : Math.Min(goneChildren.Count, newChildren.Count);
+
+                foreach (var m in goneMasters) events.Add(new PoolEvent(t, EventNames.Stop, m.Pid, "unknown;gone"));
+                for (int i = 0; i < goneChildren.Count; i++)
+                {
+                    var c = goneChildren[i];
+                    string why = restart ? "restart" : i < pairs ? "recycled" : "gone";
+                    events.Add(new PoolEvent(t, EventNames.Exit, c.Pid, "unknown;" + why));
+                    if (why == "recycled")
+                    {
+                        recycles++;
+                        if (c.AppearedInLog) lifetimes.Add(c.Seen);
+                    }
+                    else if (why == "gone") gone++;
+                }
+                if (restart)
+                {
+                    restarts++;
+                    events.Add(new PoolEvent(t, EventNames.Restart, newMasters[0].Pid, $"master {goneMasters[0].Pid} replaced by {newMasters[0].Pid}"));
+                }
+                foreach (var m in newMasters) events.Add(new PoolEvent(t, EventNames.Start, m.Pid, restart ? "restart" : "appeared"));
+                for (int i = 0; i < newChildren.Count; i++)
+                    events.Add(new PoolEvent(t, EventNames.Spawn, newChildren[i].Pid, restart ? "restart" : i < pairs ? "respawn" : "appeared"));
+                spawns += newChildren.Count;
+            }
+
+            int masterPid = 0;
+            var blockMasters = block.Processes.Where(p => p.Role == ProcessRole.Master).ToList();
+            if (blockMasters.Count == 1) masterPid = blockMasters[0].Pid;
+            foreach (var p in appeared)
+            {
+                alive[p.Pid] = new Alive(p.Pid, p.Role, appearedInLog: bi > 0);
+                var line = p.Line;
+                int parent = p.Role == ProcessRole.Child ? line.Ppid ?? masterPid : line.Ppid ?? 0;
+                newProcesses.Add(new ProcessInfo(p.Pid, p.Role, line.User ?? "?", line.Command.Length > 0 ? line.Command : "?", t, parent));
+                if (seenEver.Add(p.Pid)) (p.Role == ProcessRole.Master ? masters : children).Add(p.Pid);
+            }
+
+            long poolRss = 0;
+            int childCount = 0;
+            foreach (var p in block.Processes)
+            {
+                var a = alive[p.Pid];
+                var l = p.Line;
+                long requests = p.Role == ProcessRole.Child ? a.Seen : 0;
+                samples.Add(new Sample(t, p.Pid, p.Role, l.RssKb, l.VszKb ?? 0, l.CpuS ?? double.NaN, l.State, requests));
+                a.Seen++;
+                poolRss += l.RssKb;
+                if (p.Role == ProcessRole.Child)
+                {
+                    childCount++;
+                    fit.Add(p.Pid, requests, l.RssKb);
+                    if (l.RssKb > peakChild) { peakChild = l.RssKb; peakChildPid = p.Pid; }
+                }
+            }
+            peakPool = Math.Max(peakPool, poolRss);
+            minChildren = Math.Min(minChildren, childCount);
+            maxChildren = Math.Max(maxChildren, childCount);
+            ticks.Add(new FollowedTick(t, events, newProcesses, samples));
+        }
+
+        var (slope, se, points) = fit.Result();
+        var stats = new FollowStats(masters, children, spawns, recycles, gone, restarts, lifetimes,
+            minChildren == int.MaxValue ? 0 : minChildren, maxChildren, peakChild, peakChildPid, peakPool, slope, se, points);
+        return new FollowedRun(ticks, stats);
+    }
+
+    private sealed class Alive(int pid, ProcessRole role, bool appearedInLog)
+    {
+        public int Pid { get; } = pid;
+        public ProcessRole Role { get; } = role;
+        /// <summary>First seen after the first block: its whole life may be in the log.</summary>
+        public bool AppearedInLog { get; } = appearedInLog;
+        /// <summary>Blocks this PID was seen in so far.</summary>
+        public int Seen;
+    }
+}

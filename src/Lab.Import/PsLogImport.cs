@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text;
+using Lab.Core.Engines;
+using Lab.Core.Records;
+using Lab.Core.Scenarios;
+using Lab.Import.Following;
+using Lab.Import.Parsing;
+using Lab.Results;
+
+namespace Lab.Import;
+
+/// <summary>Options of an import.</summary>
+public sealed record ImportOptions
+{
+    /// <summary>Spacing of the blocks when the log has no timestamps (--interval).</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>The wall-clock time of t = 0 when the log gives no date (default: the time of the import).</summary>
+    public DateTime? FallbackEpochUtc { get; init; }
+}
+
+/// <summary>A ps log read and followed, ready to be written as a results folder.</summary>
+/// <param name="Name">The scenario name of the import, "import-&lt;file name&gt;".</param>
+/// <param name="SourceLines">The file as read (copied into the folder as import-source.log).</param>
+public sealed record ImportedLog(string Name, PsLog Log, FollowedRun Run, Scenario Scenario, string ScenarioToml, IReadOnlyList<string> SourceLines);
+
+/// <summary>A written import: its folder and summary.</summary>
+public sealed record ImportResult(string Directory, ImportedLog Imported, Summary Summary);
+
+/// <summary>
+/// `./run.sh import FILE`: a pasted ps log → a results folder, the same files as a run where
+/// the log has the data (requests.csv and fpm.log empty, latency.hgrm without values), plus
+/// import-source.log, the log as given.
+/// </summary>
+public static class PsLogImport
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>The file the log was copied to inside the results folder.</summary>
+    public const string SourceCopy = "import-source.log";
+
+    /// <summary>manifest.json's and summary.json's engine for an import.</summary>
+    public const string EngineName = "import";
+
+    /// <summary>Reads and follows a ps log file. Nothing is written.</summary>
+    /// <exception cref="ImportException">Missing, unreadable or empty file; no ps block; no php-fpm process.</exception>
+    public static ImportedLog Read(string path, ImportOptions options)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new ImportException($"{path} is a folder; import reads a text file holding a pasted ps log. {Expected}");
+        if (!File.Exists(full)) throw new ImportException($"{path}: no such file. {Expected}");
+        string text;
+        try { text = File.ReadAllText(full); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImportException($"{path}: cannot read it: {e.Message}");
+        }
+        return FromText(text, Path.GetFileName(full), options);
+    }
+
+    /// <summary>Reads and follows a ps log given as text; sourceName names it in messages and in the folder's name.</summary>
+    public static ImportedLog FromText(string text, string sourceName, ImportOptions options)
+    {
+        if (text.Trim().Length == 0) throw new ImportException($"{sourceName} is empty. {Expected}");
+        var lines = text.Split('\n');
+        if (lines.Length > 0 && lines[^1].Length == 0) lines = lines[..^1];
+        var log = PsLogParser.Parse(lines, sourceName, options.Interval);
+        var run = PidFollower.Follow(log);
+        string name = ScenarioName(sourceName);
+        var scenario = ImportScenario.Build(log, run, name);
+        return new ImportedLog(name, log, run, scenario, ImportScenario.ToToml(scenario, log, run), lines);
+    }
+
+    private const string Expected =
+        "Expected a log of repeated `ps aux | grep php` (or `ps -o pid,rss,vsz,cmd`) outputs as pasted from a terminal, e.g. "
+        + "\"nobody   13672  0.0  0.0  62364 11188 ?        S    04:32   0:00 php-fpm: pool www\".";
+
+    /// <summary>"import-" and the file's name without its extension, cut to letters, digits, '-', '_' and '.'.</summary>
+    public static string ScenarioName(string sourceName)
+    {
+        string stem = Path.GetFileNameWithoutExtension(sourceName);
+        var sb = new StringBuilder();
+        foreach (char c in stem) sb.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-');
+        string s = sb.ToString().Trim('-', '.');
+        if (s.Length > 60) s = s[..60];
+        return "import-" + (s.Length > 0 ? s : "log");
+    }
+
+    /// <summary>
+    /// Writes the results folder (it must not exist, or be empty): scenario.toml, samples.csv,
+    /// events.csv, ps.log (the blocks re-rendered as `ps aux`), empty requests.csv and fpm.log,
+    /// summary.json (recycles = those detected in the log), manifest.json (engine "import",
+    /// status complete) and import-source.log.
+    /// </summary>
+    public static ImportResult Write(ImportedLog imported, string dir, string commandLine, ImportOptions options)
+    {
+        var startUtc = DateTime.UtcNow;
+        var epoch = imported.Log.EpochUtc ?? options.FallbackEpochUtc ?? startUtc;
+        var s = imported.Scenario;
+        // HostMemKb 0: the log's host is unknown; ps.log's %MEM prints 0.0.
+        var header = new RunHeader(s.Name, EngineName, s.Seed, epoch, HostMemKb: 0, FpmLogLevel.Notice, RunLengthS: null, FlushEveryTick: false);
+        var manifest = Manifest.ForThisMachine(EngineName, s.Name, s.Seed, commandLine, startUtc);
+        Summary summary;
+        using (var writer = ResultsWriter.Create(dir, header, imported.ScenarioToml, manifest))
+        {
+            imported.Run.Replay(writer);
+            summary = writer.Complete(RunOutcome.Complete, manifest with { EndUtc = DateTime.UtcNow });
+            dir = writer.Directory;
+        }
+        // Lab.Results counts as recycles only exits whose why is max_requests; ps cannot see why a
+        // child exited, so the import's recycles are the ones detected (exit "unknown;recycled").
+        if (summary.Recycles != imported.Run.Stats.Recycles)
+        {
+            summary = summary with { Recycles = imported.Run.Stats.Recycles };
+            File.WriteAllText(Path.Combine(dir, Lab.Results.Formats.ResultsFiles.Summary), summary.ToJson(), Utf8);
+        }
+        File.WriteAllText(Path.Combine(dir, SourceCopy), string.Join('\n', imported.SourceLines) + "\n", Utf8);
+        return new ImportResult(dir, imported, summary);
+    }
+
+    /// <summary>The short summary the import prints (before the report's path).</summary>
+    public static IReadOnlyList<string> SummaryLines(ImportResult result)
+    {
+        var log = result.Imported.Log;
+        var st = result.Imported.Run.Stats;
+        var c = log.Counts;
+        var lines = new List<string>();
+        string timing = log.TimeSource switch
+        {
+            TimeSource.LabPsLog => "times from the lab's \"# t=\" lines",
+            TimeSource.Timestamps => "times from the log's timestamps",
+            _ => "t = block index × " + Seconds(result.Imported.Scenario.SampleInterval.TotalSeconds),
+        };
+        lines.Add($"imported {log.SourceName}: {log.Blocks.Count} ps blocks over {Seconds(log.Blocks[^1].T)} ({timing})");
+        var skipped = new List<string>();
+        if (c.Prompts > 0) skipped.Add($"{c.Prompts} prompt(s)");
+        if (c.Headers > 0) skipped.Add($"{c.Headers} header(s)");
+        if (c.TimestampLines > 0) skipped.Add($"{c.TimestampLines} timestamp line(s)");
+        skipped.Add($"{c.GrepLines} grep line(s) dropped");
+        skipped.Add($"{c.OtherProcessLines} other process line(s) ignored" + (log.IgnoredCommands.Count > 0 ? $" ({string.Join("; ", log.IgnoredCommands.Take(3))})" : ""));
+        if (c.UnknownRoleLines > 0) skipped.Add($"{c.UnknownRoleLines} php-fpm line(s) of unknown role ignored");
+        skipped.Add($"{c.TextLines} text line(s) skipped");
+        lines.Add($"  read      {c.Lines} lines, {c.FpmLines} php-fpm process lines; {string.Join(", ", skipped)}");
+        lines.Add($"  PIDs      {st.MasterPids.Count + st.ChildPids.Count}: master {List(st.MasterPids)}; {st.ChildPids.Count} children {List(st.ChildPids)}");
+        string perBlock = st.MinChildren == st.MaxChildren ? $"{st.MaxChildren} at a time" : $"{st.MinChildren} to {st.MaxChildren} at a time";
+        string restarts = st.Restarts > 0 ? $", {st.Restarts} master restart(s)" : "";
+        lines.Add($"  children  {perBlock}; {st.Spawns} appeared, {st.Recycles} recycle(s) detected (a PID vanished as another appeared), {st.Gone} gone{restarts}");
+        lines.Add($"  memory    peak child RSS {Mib(st.PeakChildRssKb)} ({st.PeakChildRssKb.ToString(Inv)} KiB, PID {st.PeakChildPid}), pool peak {Mib(st.PeakPoolRssKb)} ({st.PeakPoolRssKb.ToString(Inv)} KiB)");
+        lines.Add(double.IsFinite(st.LeakKbPerObservation)
+            ? $"  leak      fitted {st.LeakKbPerObservation.ToString("N0", Inv)} KiB per observation"
+              + (double.IsFinite(st.LeakStdErrKb) ? " ± " + (st.LeakStdErrKb >= 1 ? st.LeakStdErrKb.ToString("N0", Inv) : "< 1") : "")
+              + " (one ps per request in the article): requests in samples.csv = blocks each PID was seen in before"
+            : "  leak      none fitted: no child was seen in two blocks or more");
+        foreach (var note in log.Notes) lines.Add("  note      " + note);
+        return lines;
+    }
+
+    private static string List(IReadOnlyList<int> pids) =>
+        pids.Count == 0 ? "none" : pids.Count <= 8 ? string.Join(", ", pids) : string.Join(", ", pids.Take(8)) + $", ... ({pids.Count})";
+
+    private static string Seconds(double s) => s.ToString("0.###", Inv) + " s";
+
+    private static string Mib(long kb) => (kb / 1024.0).ToString("0.0", Inv) + " MiB";
+}
