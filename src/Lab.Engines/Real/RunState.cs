@@ -73,8 +73,10 @@ public sealed class RunState : ILoadObserver
         }
     }
 
-    public void OnRequest(in RequestRecord r)
+    public void OnRequest(in RequestRecord record)
     {
+        // the child reports its pid as it sees it (a namespace pid under php-fpm's PID namespace)
+        var r = record.Pid == 0 ? record : record with { Pid = MapPid(record.Pid) };
         lock (_gate)
         {
             if (r.Pid != 0 && r.Status is RequestStatus.Ok or RequestStatus.MemoryLimit)
