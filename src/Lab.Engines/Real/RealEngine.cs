@@ -76,7 +76,17 @@ public sealed class RealEngine : IEngine
                 : new FastCgiTransport(host.Listen, host.ScriptFilename, scenario.Request.Script);
             var driver = new LoadDriver(scenario.Load, schedule, stream, _clock, transport, state, loadStart);
             var actions = Task.WhenAll(scenario.Actions.Select(a => RunAction(a, host, state, loadStart, stop.Token)));
-            await driver.RunAsync(stop.Token);
+            var driving = driver.RunAsync(stop.Token);
+            await Task.WhenAny(driving, Task.Delay(Timeout.Infinite, stop.Token));
+            if (stop.IsCancellationRequested)
+            {
+                // Ctrl-C or the guard: end the pool now, so requests in flight end (502) instead of
+                // running to their client timeout; then the driver finishes at once.
+                await Shutdown(host, front, sampler, state);
+                await driving.ContinueWith(_ => { });
+                stop.Token.ThrowIfCancellationRequested();
+            }
+            await driving;
             // Hold the pool until the run's length has passed (idle children being killed is part of
             // the story) — unless the load ended on its iterations cap, which ends the run (as in the sim).
             bool capped = scenario.Load.Iterations is { } cap && driver.Stats.Sent + driver.Stats.Dropped >= cap;
@@ -110,8 +120,12 @@ public sealed class RealEngine : IEngine
         return new RunOutcome(RunStatus.Complete, null, versions, status);
     }
 
-    private static async Task Shutdown(IPoolHost host, IFront? front, Sampler? sampler, RunState state)
+    private bool _shutDown;
+
+    private async Task Shutdown(IPoolHost host, IFront? front, Sampler? sampler, RunState state)
     {
+        if (_shutDown) return;
+        _shutDown = true;
         sampler?.Stop();   // takes the final tick while the pool still runs
         if (front is not null) await front.DisposeAsync();
         state.MasterStopping("shutdown");

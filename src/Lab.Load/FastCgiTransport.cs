@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Net;
+using Lab.Core.Records;
+using Lab.Core.Requests;
+using Lab.FastCgi;
+
+namespace Lab.Load;
+
+/// <summary>
+/// FastCGI straight to the pool's socket, one connection per request, as nginx talks to php-fpm
+/// by default. The request is "GET {scriptName}?{query}" with nginx's fastcgi_params. A connect
+/// that is refused (nothing listening, listen queue full) is 503; a connection lost before
+/// END_REQUEST (the child died) is 502; FCGI_OVERLOADED is 503; otherwise the CGI Status header
+/// (200 when absent; PHP's memory_limit fatal error sends 500).
+/// </summary>
+public sealed class FastCgiTransport : IRequestTransport
+{
+    private readonly EndPoint _pool;
+    private readonly string _scriptFilename;
+    private readonly string _scriptName;
+
+    /// <param name="pool">The pool's listen address: a UnixDomainSocketEndPoint or an IPEndPoint.</param>
+    /// <param name="scriptFilename">SCRIPT_FILENAME on the pool's side, e.g. /work/main/lab/php/leak.php.</param>
+    /// <param name="scriptName">SCRIPT_NAME, the URI's path, e.g. /leak.php.</param>
+    public FastCgiTransport(EndPoint pool, string scriptFilename, string scriptName)
+    {
+        _pool = pool;
+        _scriptFilename = scriptFilename;
+        _scriptName = scriptName;
+    }
+
+    public async Task<TransportResult> SendAsync(RequestSpec request, CancellationToken cancel)
+    {
+        var parameters = FastCgiRequests.Get(_scriptFilename, _scriptName + "?" + request.Query);
+        FastCgiClient client;
+        try
+        {
+            client = await FastCgiClient.ConnectAsync(_pool, cancel).ConfigureAwait(false);
+        }
+        catch (FastCgiConnectException e)
+        {
+            return new TransportResult(RequestStatus.Refused, 0, e.Message);
+        }
+        await using (client.ConfigureAwait(false))
+        {
+            try
+            {
+                var response = await client.SendAsync(parameters, ReadOnlyMemory<byte>.Empty, cancel).ConfigureAwait(false);
+                int pid = int.TryParse(response.Header("X-Lab-Pid"), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : 0;
+                string? error = response.Status >= 400 ? FirstLine(response.Stderr) ?? FirstLine(response.BodyText) : null;
+                return new TransportResult(response.Status, pid, error);
+            }
+            catch (FastCgiConnectionLostException e)
+            {
+                return new TransportResult(RequestStatus.ChildDied, 0, e.Message);
+            }
+            catch (FastCgiProtocolException e)
+            {
+                return new TransportResult(TransportErrors.StatusOf(e).Status, 0, e.Message);
+            }
+        }
+    }
+
+    private static string? FirstLine(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        text = text.TrimStart();
+        int nl = text.IndexOf('\n');
+        return (nl < 0 ? text : text[..nl]).TrimEnd('\r');
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+using Lab.Core.Time;
+using Lab.Probe;
+
+namespace Lab.Benchmarks;
+
+/// <summary>
+/// The sampler's cost for a pool of 100 processes (the benchmark process + 100 `sleep`
+/// children): one tick = find the tree + read stat and statm of every process. At 10 Hz the
+/// share of one core is Mean × 10 / 1 s (e.g. 1 ms per tick = 1%). Target: ≤ 1% of a core.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class ProbeBenchmarks
+{
+    private readonly List<Process> _children = [];
+    private Sampler _sampler = null!;
+    private RunClock _clock = null!;
+
+    [Params(100)]
+    public int Processes { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        for (int i = 0; i < Processes; i++)
+            _children.Add(Process.Start(new ProcessStartInfo("sleep", "3600") { UseShellExecute = false })!);
+        _clock = new RunClock();
+        _sampler = new Sampler(_clock, TimeSpan.FromMilliseconds(100), () => [Environment.ProcessId], (_, _) => { });
+        var first = _sampler.SampleOnce();
+        if (first.Count < Processes + 1)
+            throw new InvalidOperationException($"the tree holds {first.Count} processes, expected {Processes + 1}");
+    }
+
+    /// <summary>One sample tick of the whole tree (what the sampler does 10 times a second).</summary>
+    [Benchmark]
+    public int Tick() => _sampler.SampleOnce().Count;
+
+    /// <summary>One process read (stat + statm), for scale.</summary>
+    [Benchmark]
+    public bool ReadOneProcess() => Proc.TryRead(_children[0].Id, _clock, out _);
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _sampler.Dispose();
+        foreach (var p in _children)
+        {
+            try { p.Kill(); p.WaitForExit(); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+    }
+}
