@@ -99,9 +99,13 @@ case "${1:-}" in
     exec dotnet "${args[@]}"
     ;;
   bench)
+    # BenchmarkDotNet: ./run.sh bench '*Sim*' (a filter), or ./run.sh bench to list them.
     shift
     build
-    exec "$CLI" bench "$@"
+    if [ $# -gt 0 ]; then
+      exec dotnet run -c Release --project "$ROOT/tests/Lab.Benchmarks" --no-build -- --filter "$@"
+    fi
+    exec dotnet run -c Release --project "$ROOT/tests/Lab.Benchmarks" --no-build -- --list flat
     ;;
   "")
     build

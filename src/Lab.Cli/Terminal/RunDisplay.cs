@@ -63,7 +63,7 @@ public static class RunDisplay
         double f = Math.Clamp(s.T / total, 0, 1);
         int width = 40, done = (int)Math.Round(f * width);
         var bar = new Markup($"[bold]{Markup.Escape(title)}[/]\n[green]{new string('█', done)}[/][grey]{new string('░', width - done)}[/] " +
-            string.Create(Inv, $"{s.T:0.0}/{total:0.0} s   requests {s.Requests} (ok {s.Count(RequestStatus.Ok)}, failed {s.Requests - s.Count(RequestStatus.Ok) - s.Count(RequestStatus.Dropped)}, dropped {s.Count(RequestStatus.Dropped)})   spawned {s.Spawned}, recycled {s.Recycles}"));
+            string.Create(Inv, $"{Math.Min(s.T, total):0.0}/{total:0.0} s   requests {s.Requests} (ok {s.Count(RequestStatus.Ok)}, failed {s.Requests - s.Count(RequestStatus.Ok) - s.Count(RequestStatus.Dropped)}, dropped {s.Count(RequestStatus.Dropped)})   spawned {s.Spawned}, recycled {s.Recycles}"));
 
         var table = new Table().Border(TableBorder.Simple)
             .AddColumn("PID").AddColumn("ROLE").AddColumn("STAT").AddColumn(new TableColumn("REQS").RightAligned())
