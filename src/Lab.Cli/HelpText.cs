@@ -7,6 +7,8 @@ Leak Lab: php-fpm memory growth, reproducible and visible.
 
 Usage:
   ./run.sh <scenario> [key=value ...] [--out DIR]   run a scenario (a name in scenarios/ or a path to a .toml)
+  ./run.sh compare DIR DIR ... [--out DIR]          overlay plots + side-by-side table + report of several runs
+  ./run.sh report DIR [--x time|requests]           (re)make the plots and reports of a run (also an incomplete one)
   ./run.sh list                                     the scenarios, with their titles
   ./run.sh import FILE [--interval 1s] [--out DIR]  a pasted `ps aux | grep php` log → results folder and report
   ./run.sh test [filter]                            the whole test suite (or the tests matching a dotnet-test filter)
@@ -21,7 +23,8 @@ Overrides change any setting of the scenario for this run:
 
 A run writes results/<scenario>-<UTC time>/ (or --out DIR): scenario.toml (rerun it with
 ./run.sh results/<run>/scenario.toml), manifest.json, samples.csv, events.csv, requests.csv,
-ps.log, fpm.log, latency.hgrm, summary.json. The last line printed is the run's path.
+ps.log, fpm.log, latency.hgrm, summary.json, the plots (rss-per-pid, pool-rss, latency as PNG
+and SVG) and report.html / report.md. The last line printed is the report's path.
 
 Examples:
   ./run.sh article-max-requests                  the article's third experiment on the dotnet engine

@@ -21,6 +21,8 @@ namespace Lab.Cli
                 {
                     "list" => ListCommand.Run(args[1..]),
                     "import" => ImportCommand.Run(args[1..]),
+                    "report" => ReportCommand.Run(args[1..]),
+                    "compare" => CompareCommand.Run(args[1..]),
                     "test" => Fail("`test` is run by ./run.sh itself: use ./run.sh test"),
                     _ when args[0].StartsWith('-') => throw new LabUsageException(
                         $"unknown option '{args[0]}'. The first argument is a scenario name or a command; see ./run.sh --help."),
@@ -33,6 +35,11 @@ namespace Lab.Cli
                 return 2;
             }
             catch (Lab.Scenarios.ScenarioException e)
+            {
+                Console.Error.WriteLine("error: " + e.Message);
+                return 2;
+            }
+            catch (Lab.Results.ResultsFormatException e)
             {
                 Console.Error.WriteLine("error: " + e.Message);
                 return 2;

@@ -4,6 +4,7 @@ using Lab.Core.Engines;
 using Lab.Core.Paths;
 using Lab.Core.Scenarios;
 using Lab.Engines;
+using Lab.Report;
 using Lab.Results;
 using Lab.Scenarios;
 
@@ -70,7 +71,17 @@ public static class RunCommand
         var finalManifest = manifest with { EndUtc = DateTime.UtcNow };
         var summary = writer.Complete(outcome, finalManifest);
         SummaryPrinter.Print(scenario, summary, outcome);
-        Console.Out.WriteLine(ResultsDirs.Display(dir));
+        string last = dir;
+        try
+        {
+            last = ReportCommand.WithProgress(plain, "report", p => RunReport.Generate(RunFolder.Open(dir), new ReportOptions(Progress: p)));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // the data is written and intact; the report can be made again with ./run.sh report DIR
+            Console.Error.WriteLine($"warning: the report could not be made ({e.Message}); the results are in {ResultsDirs.Display(dir)}; retry with ./run.sh report {ResultsDirs.Display(dir)}");
+        }
+        Console.Out.WriteLine(ResultsDirs.Display(last));
         return outcome;
     }
 }

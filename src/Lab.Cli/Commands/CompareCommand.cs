@@ -1,0 +1,60 @@
+using Lab.Report;
+using Lab.Results;
+
+namespace Lab.Cli.Commands;
+
+/// <summary>
+/// ./run.sh compare DIR DIR ... [--out DIR] [--x time|requests] [--plain]: several runs side by
+/// side (overlay plots, summaries, the settings that differ), written to --out or to
+/// results/compare-&lt;UTC yyyyMMdd-HHmmss&gt;/. Every folder is read and checked before anything
+/// is created; the last line printed is report.html's path.
+/// </summary>
+public static class CompareCommand
+{
+    public const string Usage = "./run.sh compare DIR DIR ... [--out DIR] [--x time|requests] [--plain]";
+
+    /// <param name="args">The arguments after "compare" (a leading "compare" is accepted too).</param>
+    public static int Run(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "compare") args = args[1..];
+        var dirs = new List<string>();
+        string? outDir = null;
+        var x = XAxis.Time;
+        bool plain = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "--out")
+            {
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    throw new LabUsageException($"--out needs a folder: --out DIR. Usage: {Usage}");
+                outDir = args[++i];
+            }
+            else if (a.StartsWith("--out=", StringComparison.Ordinal)) outDir = a["--out=".Length..];
+            else if (a == "--x" || a.StartsWith("--x=", StringComparison.Ordinal))
+                x = ReportCommand.ParseX(a == "--x" ? (i + 1 < args.Length ? args[++i] : null) : a["--x=".Length..]);
+            else if (a == "--plain") plain = true;
+            else if (a.StartsWith('-')) throw new LabUsageException($"unknown option '{a}' for compare. Usage: {Usage}");
+            else dirs.Add(a);
+        }
+        if (outDir is { Length: 0 }) throw new LabUsageException($"--out needs a folder: --out DIR. Usage: {Usage}");
+        if (dirs.Count < 2)
+            throw new LabUsageException($"compare needs at least two results folders (got {dirs.Count}). Usage: {Usage}");
+
+        string html = ReportCommand.WithProgress(plain, "compare", progress =>
+        {
+            // Every input is read (and so checked) first: a missing folder, a folder that is not a
+            // run, a corrupt file stops here with its file and line, and nothing is created.
+            var runs = new List<RunFolder>(dirs.Count);
+            for (int i = 0; i < dirs.Count; i++)
+            {
+                progress.Report(new ReportProgress(0.4 * i / dirs.Count, $"reading {dirs[i]}"));
+                runs.Add(RunFolder.Open(dirs[i]));
+            }
+            string dir = ResultsDirs.Choose(outDir, "compare", DateTime.UtcNow);
+            return CompareReport.Generate(runs, dir, new ReportOptions(x, new ReportCommand.Scaled(progress, 0.4, 1.0)));
+        });
+        Console.Out.WriteLine(ResultsDirs.Display(html));
+        return 0;
+    }
+}

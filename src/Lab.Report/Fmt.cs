@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace Lab.Report;
+
+/// <summary>Numbers as the report writes them: invariant culture, units a PHP operator reads at a glance.</summary>
+internal static class Fmt
+{
+    public static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>KiB as a human size: "812 KiB", "23.4 MiB", "1.20 GiB".</summary>
+    public static string Size(double kb)
+    {
+        double a = Math.Abs(kb);
+        return a >= 1024 * 1024 ? (kb / 1024 / 1024).ToString("0.00", Inv) + " GiB"
+            : a >= 1024 ? (kb / 1024).ToString("0.0", Inv) + " MiB"
+            : kb.ToString(a < 10 ? "0.#" : "0", Inv) + " KiB";
+    }
+
+    /// <summary>Milliseconds: "0.42 ms", "20.0 ms", "153 ms", "12.3 s".</summary>
+    public static string Ms(double ms) =>
+        ms >= 10_000 ? (ms / 1000).ToString("0.0", Inv) + " s"
+        : ms >= 100 ? ms.ToString("0", Inv) + " ms"
+        : ms >= 1 ? ms.ToString("0.0", Inv) + " ms"
+        : ms.ToString("0.00", Inv) + " ms";
+
+    /// <summary>Seconds of run time: "2.5 s", "30 s", "12.5 min".</summary>
+    public static string Seconds(double s) =>
+        s >= 600 ? (s / 60).ToString("0.#", Inv) + " min"
+        : s >= 10 ? s.ToString("0.#", Inv) + " s"
+        : s.ToString("0.##", Inv) + " s";
+
+    public static string Rate(double perSecond) => perSecond.ToString(perSecond >= 100 ? "0" : "0.##", Inv) + " req/s";
+
+    public static string Int(long n) => n.ToString("#,0", Inv);
+
+    public static string Num(double v, string format = "0.###") => v.ToString(format, Inv);
+
+    /// <summary>"1 child" / "3 children" style plurals.</summary>
+    public static string Count(long n, string one, string many) => $"{Int(n)} {(n == 1 ? one : many)}";
+}

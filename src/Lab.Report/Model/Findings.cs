@@ -1,0 +1,169 @@
+using Lab.Core.Engines;
+using Lab.Core.Records;
+using Lab.Core.Php;
+
+namespace Lab.Report.Model;
+
+/// <summary>
+/// "What this shows": plain sentences computed from a run's figures — the leak per request,
+/// whether RSS passed memory_limit (which never stops it), what recycling bounded, what a
+/// restart reset, what failed and why, what was dropped. Every number comes from the run.
+/// </summary>
+internal static class Findings
+{
+    /// <summary>A fitted growth counts as a leak when it is at least 1 KiB per request and twice its standard error.</summary>
+    public static bool LeakIsClear(double? leakKb, double? stderrKb) =>
+        leakKb is { } l && l >= 1 && (stderrKb is not { } se || !double.IsFinite(se) || l >= 2 * se);
+
+    public static IReadOnlyList<string> Of(RunModel m)
+    {
+        var s = m.Summary;
+        var said = new List<string>();
+
+        if (m.Status != RunStatus.Complete)
+            said.Add($"This run is {StatusWord(m.Status)} ({m.Folder.Manifest.Reason ?? "no reason recorded"}): what follows is what was recorded before it stopped" +
+                     (m.SummaryComputed ? ", with the summary computed from the files." : "."));
+
+        // The leak.
+        bool leak = LeakIsClear(s.LeakKbPerRequest, s.LeakKbPerRequestStderr);
+        double meanAsked = MeanLeakAsked(m);
+        int sampledOnce = m.ChildLives.Count(l => l.Rows.Length < 2);
+        bool shortLives = m.ChildLives.Count > 0 && sampledOnce * 2 > m.ChildLives.Count;
+        if (s.LeakKbPerRequest is not { } fitted)
+            said.Add("No growth per request could be fitted: " + (shortLives
+                ? $"most children lived less than two sample intervals ({Fmt.Seconds(m.SampleInterval)}), so no child was seen growing; a shorter sample_interval would show it."
+                : "too few samples of children that served requests."));
+        else if (leak)
+            said.Add($"Each child's RSS grew by about {Fmt.Size(fitted)} per request it served" +
+                     (s.LeakKbPerRequestStderr is { } se ? $" (fitted over {Fmt.Int(s.FitPoints)} samples, ± {Fmt.Size(se)})" : "") +
+                     (meanAsked > 0 ? $"; the requests leaked {Fmt.Size(meanAsked)} each on average." : "."));
+        else
+            said.Add($"RSS did not grow steadily with the requests served: the fitted growth, {Fmt.Size(fitted)} per request" +
+                     (s.LeakKbPerRequestStderr is { } se2 ? $" ± {Fmt.Size(se2)}" : "") + ", is within the noise.");
+
+        // memory_limit: per request, never per process.
+        if (m.MemoryLimitBytes is { } limit)
+        {
+            string limitText = FpmConfig.MemoryLimitText(limit);
+            double limitKb = limit / 1024.0;
+            if (limit < 0)
+                said.Add("memory_limit is -1 (unlimited): nothing bounds a request's allocations, and nothing in PHP ever bounded the process.");
+            else if (s.PeakChildRssKb > limitKb)
+                said.Add($"The largest child reached {Fmt.Size(s.PeakChildRssKb)}, past memory_limit {limitText}: memory_limit bounds what one request may allocate, not the process, so it never stopped the growth.");
+            else if (leak && s.Recycles > 0)
+                said.Add($"RSS never came near memory_limit {limitText} because recycling kept the children small; memory_limit itself would not have: it bounds one request, not the process.");
+            else if (leak)
+                said.Add($"The largest child peaked at {Fmt.Size(s.PeakChildRssKb)}, under memory_limit {limitText}; had the run gone on, memory_limit would not have stopped it: it bounds one request, not the process.");
+        }
+        if (s.MemoryLimitErrors > 0)
+            said.Add($"{Fmt.Count(s.MemoryLimitErrors, "request", "requests")} failed with PHP's \"Allowed memory size … exhausted\" (status 500): that request's own allocations passed memory_limit; the child lived on and served the next one.");
+
+        // Recycling.
+        int maxRequests = m.Scenario?.Pool.MaxRequests ?? 0;
+        if (s.Recycles > 0)
+        {
+            string every = maxRequests > 0 ? $"pm.max_requests = {maxRequests}" : "pm.max_requests";
+            long spawned = Math.Max(s.ChildrenSpawned, m.ChildLives.Count);
+            string seen = m.ChildLives.Count < spawned * 0.9 ? $", {Fmt.Int(m.ChildLives.Count)} of them caught by the sampler" : "";
+            string text = $"{every} recycled a child {Fmt.Count(s.Recycles, "time", "times")} ({Fmt.Count(spawned, "child PID", "child PIDs")} in all{seen}); the largest child never passed {Fmt.Size(s.PeakChildRssKb)}";
+            double served = m.Ticks.Count > 0 ? m.Ticks.Served[^1] : s.RequestsOk;
+            int concurrent = Math.Max(1, m.Ticks.Children.Length > 0 ? m.Ticks.Children.Max() : 1);
+            if (leak && s.LeakKbPerRequest is { } l && served > 0)
+            {
+                double share = served / concurrent;
+                double without = m.ChildBaselineKb + l * share;
+                if (without > 1.2 * s.PeakChildRssKb)
+                    text += concurrent == 1
+                        ? $". Without recycling, the one child serving all {Fmt.Int((long)served)} requests would have reached about {Fmt.Size(without)} at {Fmt.Size(l)} per request (estimated from the fitted leak)"
+                        : $". Without recycling, a child serving its share of the pool's {Fmt.Int((long)served)} requests (about {Fmt.Int((long)Math.Round(share))}) would have reached about {Fmt.Size(without)} at {Fmt.Size(l)} per request (estimated from the fitted leak)";
+            }
+            said.Add(text + ".");
+        }
+        else if (maxRequests > 0 && m.Scenario is not null)
+            said.Add($"pm.max_requests = {maxRequests} never recycled a child: none served {maxRequests} requests in this run.");
+        else if (maxRequests == 0 && m.Scenario is not null && leak)
+            said.Add("pm.max_requests = 0: children are never recycled, so each keeps everything it leaks until it exits.");
+
+        // Restarts and reloads: what they reset.
+        foreach (var mark in m.Marks)
+        {
+            if (mark.Label == "memory guard")
+            {
+                said.Add($"At {Fmt.Seconds(mark.T)} the memory guard stopped the run (the pool's RSS or the host's free memory passed its limit).");
+                continue;
+            }
+            var (before, after, later) = AroundMark(m, mark.T);
+            if (before is null || after is null) continue;
+            string verb = mark.Label == "restart" ? "php-fpm was restarted" : "php-fpm was reloaded (graceful)";
+            string text = $"At {Fmt.Seconds(mark.T)} {verb}: the largest child went from {Fmt.Size(before.Value)} to {Fmt.Size(after.Value)}";
+            if (m.ChildBaselineKb > 0 && Math.Abs(after.Value - m.ChildBaselineKb) <= 0.25 * m.ChildBaselineKb) text += " (a fresh child's size)";
+            if (later is { } l2 && l2 > after.Value * 1.1 && leak) text += $", then the leak refilled it, to {Fmt.Size(l2)} by the end";
+            said.Add(text + ".");
+        }
+
+        // Children that ended other than by recycling, idleness or the end of the run.
+        var unusual = s.ChildExits.Where(e => e.Key is not ("max_requests" or "idle" or "shutdown" or "restart" or "reload"))
+            .OrderByDescending(e => e.Value).Select(e => $"{Fmt.Int(e.Value)} {ExitWhy(e.Key)}").ToList();
+        if (unusual.Count > 0) said.Add($"Children also ended by: {string.Join(", ", unusual)}.");
+        if (s.ChildExits.GetValueOrDefault("idle") is > 0 and var idle)
+            said.Add($"{Fmt.Count(idle, "idle child was", "idle children were")} ended by the process manager (pm.process_idle_timeout or too many spare children).");
+
+        // Failures and drops.
+        long sent = s.RequestsTotal - s.Dropped;
+        if (s.RequestsFailed > 0)
+        {
+            var causes = s.StatusCounts.Where(c => c.Key is not (RequestStatus.Ok or RequestStatus.Dropped))
+                .OrderByDescending(c => c.Value).Select(c => $"{Fmt.Int(c.Value)} {RequestStatus.Describe(c.Key)} ({c.Key})");
+            said.Add($"{Fmt.Int(s.RequestsFailed)} of {Fmt.Count(sent, "sent request", "sent requests")} failed: {string.Join(", ", causes)}.");
+        }
+        else if (sent > 0)
+            said.Add($"All {Fmt.Count(sent, "sent request was", "sent requests were")} answered OK" +
+                     (s.LatencyMs is { } lat ? $"; latency p50 {Fmt.Ms(lat.P50)}, p99 {Fmt.Ms(lat.P99)} (from the intended send time)." : "."));
+        if (s.Dropped > 0)
+            said.Add($"{Fmt.Count(s.Dropped, "request was", "requests were")} dropped: not sent at the intended time because load.max_in_flight requests were already waiting.");
+        int maxChildrenHits = m.Folder.Events.Count(e => e.Event == EventNames.MaxChildren);
+        if (maxChildrenHits > 0 && m.Scenario is { } sc)
+            said.Add($"The pool reached pm.max_children ({sc.Pool.MaxChildren}) {Fmt.Count(maxChildrenHits, "time", "times")}: requests waited in the listen queue.");
+        if (m.Ticks.Count > 0 && m.Scenario?.Pool.Pm is not Lab.Core.Scenarios.ProcessManagerStyle.Static)
+        {
+            int lo = m.Ticks.Children.Min(), hi = m.Ticks.Children.Max();
+            if (hi > lo) said.Add($"The process manager ran between {lo} and {Fmt.Count(hi, "child", "children")}.");
+        }
+        return said;
+    }
+
+    private static string StatusWord(RunStatus s) => s == RunStatus.Incomplete ? "incomplete" : "failed";
+
+    private static string ExitWhy(string why) => why switch
+    {
+        "kill-child" => "killed by the scenario's kill-child action",
+        "timeout" => "killed by request_terminate_timeout",
+        "crash" => "crashed",
+        "unknown" => "exited for a reason not recorded",
+        _ => why,
+    };
+
+    /// <summary>The mean leak the requests asked for (requests.csv's leak_kb), 0 if none.</summary>
+    private static double MeanLeakAsked(RunModel m)
+    {
+        var r = m.Folder.Requests;
+        if (r.Count == 0) return 0;
+        double sum = 0;
+        for (int i = 0; i < r.Count; i++) sum += r.LeakKb[i];
+        return sum / r.Count;
+    }
+
+    /// <summary>The largest child at the last tick before t, at the first tick after it, and the most after it (KiB).</summary>
+    private static (double? Before, double? After, double? Later) AroundMark(RunModel m, double t)
+    {
+        var k = m.Ticks;
+        double? before = null, after = null, later = null;
+        for (int i = k.TickAtOrBefore(t - 1e-9); i >= 0; i--)
+            if (k.Children[i] > 0) { before = k.LargestChildKb[i]; break; }
+        int j = k.TickAtOrBefore(t) + 1;
+        for (; j < k.Count; j++)
+            if (k.Children[j] > 0 && k.T[j] > t) { after = k.LargestChildKb[j]; break; }
+        for (; j < k.Count; j++) if (k.Children[j] > 0) later = Math.Max(later ?? 0, k.LargestChildKb[j]);
+        return (before, after, later);
+    }
+}

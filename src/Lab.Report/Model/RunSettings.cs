@@ -1,0 +1,135 @@
+using Lab.Core.Scenarios;
+using Lab.Scenarios;
+
+namespace Lab.Report.Model;
+
+/// <summary>One setting of a run: its dotted key as scenario files and overrides write it, and its value.</summary>
+/// <param name="Main">Shown in the main settings table (else under "memory model and guard").</param>
+internal sealed record Setting(string Key, string Value, bool Main = true)
+{
+    /// <summary>The override's short name: "max_requests" for "pool.max_requests", "phases.1" for "load.phases.1".</summary>
+    public string Leaf => Key.StartsWith("load.phases.", StringComparison.Ordinal) || Key.StartsWith("actions.", StringComparison.Ordinal)
+        ? Key[(Key.IndexOf('.') + 1)..]
+        : Key[(Key.LastIndexOf('.') + 1)..];
+}
+
+/// <summary>
+/// The settings of a run, flat, in the words and units of scenario files (the resolved
+/// scenario: every default explicit), so a reader can rerun it with key=value overrides and
+/// a compare can tell which settings differ.
+/// </summary>
+internal static class RunSettings
+{
+    public static IReadOnlyList<Setting> Of(Scenario s, string engine)
+    {
+        var list = new List<Setting>
+        {
+            new("engine", engine),
+            new("front", s.Front == FrontKind.Nginx ? "nginx" : "fastcgi"),
+            new("seed", s.Seed.ToString(Fmt.Inv)),
+            new("duration", ScenarioUnits.FormatDuration(s.RunLength)),
+            new("sample_interval", ScenarioUnits.FormatDuration(s.SampleInterval)),
+        };
+        list.AddRange(Pool(s.Pool, "pool"));
+
+        var r = s.Request;
+        list.Add(new("request.script", r.Script));
+        list.Add(new("request.leak", Dist(r.LeakKb, size: true)));
+        list.Add(new("request.transient", Dist(r.TransientKb, size: true)));
+        list.Add(new("request.work", Dist(r.WorkMs, size: false)));
+        list.Add(new("request.wait", Dist(r.WaitMs, size: false)));
+
+        var load = s.Load;
+        list.Add(new("load.arrivals", load.Arrivals == ArrivalProcess.Poisson ? "poisson" : "even"));
+        list.Add(new("load.iterations", load.Iterations is long it ? it.ToString(Fmt.Inv) : "not set"));
+        list.Add(new("load.max_in_flight", load.MaxInFlight.ToString(Fmt.Inv)));
+        list.Add(new("load.timeout", ScenarioUnits.FormatDuration(load.Timeout)));
+        for (int i = 0; i < load.Phases.Count; i++) list.Add(new($"load.phases.{i + 1}", Phase(load.Phases[i])));
+        for (int i = 0; i < s.Actions.Count; i++) list.Add(new($"actions.{i + 1}", Action(s.Actions[i], s.Pool)));
+
+        var m = s.Memory;
+        list.Add(new("memory.child_baseline", ScenarioUnits.FormatSizeKb(m.ChildBaselineKb), false));
+        list.Add(new("memory.child_vsz", ScenarioUnits.FormatSizeKb(m.ChildVszKb), false));
+        list.Add(new("memory.master_rss", ScenarioUnits.FormatSizeKb(m.MasterRssKb), false));
+        list.Add(new("memory.master_vsz", ScenarioUnits.FormatSizeKb(m.MasterVszKb), false));
+        list.Add(new("memory.leak_scale", ScenarioUnits.FormatNumber(m.LeakScale), false));
+        list.Add(new("memory.per_request", ScenarioUnits.FormatSizeKb(m.PerRequestKb), false));
+        list.Add(new("memory.retain_fraction", ScenarioUnits.FormatNumber(m.RetainFraction), false));
+        list.Add(new("memory.retain_max", ScenarioUnits.FormatSizeKb(m.RetainMaxKb), false));
+        list.Add(new("memory.retain_shrink", ScenarioUnits.FormatNumber(m.RetainShrink), false));
+        list.Add(new("memory.spawn_time", ScenarioUnits.FormatDuration(m.SpawnTime), false));
+        list.Add(new("memory.host_mem", ScenarioUnits.FormatSizeKb(m.HostMemKb), false));
+        list.Add(new("guard.max_rss", s.Guard.MaxRssBytes is long mr ? ScenarioUnits.FormatSizeBytes(mr) : "half of MemAvailable at the start", false));
+        list.Add(new("guard.min_available", s.Guard.MinAvailableBytes is long ma ? ScenarioUnits.FormatSizeBytes(ma) : "min(1G, 10% of MemTotal)", false));
+        return list;
+    }
+
+    private static IEnumerable<Setting> Pool(PoolSettings p, string prefix)
+    {
+        static string Timeout(TimeSpan t) => t == TimeSpan.Zero ? "0 (off)" : ScenarioUnits.FormatDuration(t);
+        yield return new($"{prefix}.name", p.Name);
+        yield return new($"{prefix}.pm", p.Pm.ToString().ToLowerInvariant());
+        yield return new($"{prefix}.max_children", p.MaxChildren.ToString(Fmt.Inv));
+        // The process manager's own directives only where php-fpm reads them.
+        if (p.Pm == ProcessManagerStyle.Dynamic)
+        {
+            yield return new($"{prefix}.start_servers", p.StartServers.ToString(Fmt.Inv));
+            yield return new($"{prefix}.min_spare_servers", p.MinSpareServers.ToString(Fmt.Inv));
+            yield return new($"{prefix}.max_spare_servers", p.MaxSpareServers.ToString(Fmt.Inv));
+            yield return new($"{prefix}.max_spawn_rate", p.MaxSpawnRate.ToString(Fmt.Inv));
+        }
+        if (p.Pm == ProcessManagerStyle.Ondemand)
+            yield return new($"{prefix}.process_idle_timeout", ScenarioUnits.FormatDuration(p.ProcessIdleTimeout));
+        yield return new($"{prefix}.max_requests", p.MaxRequests == 0 ? "0 (unlimited)" : p.MaxRequests.ToString(Fmt.Inv));
+        yield return new($"{prefix}.request_terminate_timeout", Timeout(p.RequestTerminateTimeout));
+        yield return new($"{prefix}.request_slowlog_timeout", Timeout(p.RequestSlowlogTimeout));
+        yield return new($"{prefix}.listen_backlog", p.ListenBacklog.ToString(Fmt.Inv));
+        yield return new($"{prefix}.memory_limit", ScenarioUnits.FormatMemoryLimit(p.MemoryLimitBytes) + (p.MemoryLimitBytes < 0 ? " (unlimited)" : ""));
+    }
+
+    private static string Dist(Distribution d, bool size)
+    {
+        string F(double v) => size ? ScenarioUnits.FormatSizeKb(v) : ScenarioUnits.FormatDurationMs(v);
+        return d.Kind switch
+        {
+            DistributionKind.Uniform => $"uniform {F(d.A)} .. {F(d.B)}",
+            DistributionKind.Normal => $"normal, mean {F(d.A)}, stddev {F(d.B)}",
+            DistributionKind.Exponential => $"exponential, mean {F(d.A)}",
+            _ => F(d.A),
+        };
+    }
+
+    private static string Phase(LoadPhase p)
+    {
+        string during = ScenarioUnits.FormatDuration(p.During);
+        string think = p.Think > TimeSpan.Zero ? $", think {ScenarioUnits.FormatDuration(p.Think)}" : "";
+        return p.Kind switch
+        {
+            LoadPhaseKind.Inject => $"inject {ScenarioUnits.FormatNumber(p.Rate)}/s for {during}",
+            LoadPhaseKind.RampingInject => $"ramping-inject to {ScenarioUnits.FormatNumber(p.Rate)}/s over {during}",
+            LoadPhaseKind.InjectRandom => $"inject-random {ScenarioUnits.FormatNumber(p.MinRate)}..{ScenarioUnits.FormatNumber(p.MaxRate)}/s (redrawn every {ScenarioUnits.FormatDuration(p.RandomInterval)}) for {during}",
+            LoadPhaseKind.KeepConstant => $"keep-constant {p.Copies} users{think} for {during}",
+            LoadPhaseKind.RampingConstant => $"ramping-constant to {p.Copies} users{think} over {during}",
+            _ => $"pause {during}",
+        };
+    }
+
+    private static string Action(ScenarioAction a, PoolSettings before)
+    {
+        string at = "at " + ScenarioUnits.FormatDuration(a.At);
+        return a.Kind switch
+        {
+            ActionKind.Restart => $"{at}: restart (kill the master, start again)",
+            ActionKind.Reload when a.NewPool is not null => $"{at}: reload, " + ChangedPool(before, a.NewPool),
+            ActionKind.Reload => $"{at}: reload",
+            _ => $"{at}: kill-child {a.Target.ToString().ToLowerInvariant()} with SIG{ScenarioUnits.FormatSignal(a.Signal)}",
+        };
+    }
+
+    private static string ChangedPool(PoolSettings before, PoolSettings after)
+    {
+        var b = Pool(before, "pool").ToDictionary(s => s.Key, s => s.Value);
+        var changed = Pool(after, "pool").Where(s => !b.TryGetValue(s.Key, out var v) || v != s.Value).Select(s => $"{s.Leaf} = {s.Value}").ToList();
+        return changed.Count == 0 ? "settings unchanged" : string.Join(", ", changed);
+    }
+}

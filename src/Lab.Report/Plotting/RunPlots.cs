@@ -1,0 +1,300 @@
+using Lab.Core.Php;
+using Lab.Core.Records;
+using Lab.Report.Model;
+using Lab.Results.Reading;
+using ScottPlot;
+
+namespace Lab.Report.Plotting;
+
+/// <summary>
+/// The three plots of one run: rss-per-pid (one line per process; successive PIDs of a
+/// recycled pool draw the sawtooth), pool-rss (the pool's total and its largest child), and
+/// latency (p50/p99 and throughput over time).
+/// </summary>
+internal static class RunPlots
+{
+    /// <summary>Up to this many child PIDs are named (at their line or in a legend); past it, the subtitle counts them.</summary>
+    public const int MaxNamedLives = 12;
+    /// <summary>Up to this many children at once, names go at the line's end; more, and they would overlap: a legend.</summary>
+    public const int MaxConcurrentForLabels = 3;
+    /// <summary>Pixel columns the lines are thinned to (a little more than the data area's width).</summary>
+    public const int Columns = PlotKit.Width;
+    /// <summary>A reference line is drawn when it is at most this many times the data's top; else a note says where it is.</summary>
+    public const double ReferenceStretch = 1.6;
+
+    public const float ChildLineWidth = 1.5f;
+    public const float ManyChildLineWidth = 1.1f;
+
+    // ---- rss-per-pid ---------------------------------------------------------------------
+
+    public static RenderedPlot RssPerPid(RunModel m, XAxis xAxis)
+    {
+        var s = m.Folder.Samples;
+        var x = XOf(m, xAxis);
+        int children = m.ChildLives.Count;
+        int concurrent = m.Ticks.Count == 0 ? 0 : m.Ticks.Children.Max();
+        bool named = children <= MaxNamedLives;
+        bool labels = named && concurrent <= MaxConcurrentForLabels;
+
+        string who = $"{Fmt.Count(children, "child PID", "child PIDs")}" + (m.Lives.Count > children ? " and the master" : "");
+        var plt = PlotKit.New(m.PlotTitle, $"RSS of each process ({(xAxis == XAxis.Time ? "over time" : "over requests served")}) · {who}");
+
+        double dataMax = 0;
+        for (int i = 0; i < s.Count; i++) if (s.RssKb[i] > dataMax) dataMax = s.RssKb[i];
+        var limit = Reference(m.MemoryLimitBytes, dataMax);
+        var unit = SizeUnit.For(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0));
+
+        double xMax = PlotKit.Span(x.Max);
+        double labelRoom = labels ? 0.07 * xMax : 0;
+        int childIndex = 0;
+        bool masterInLegend = false;
+        var exitGroups = new Dictionary<ExitKind, (List<double> X, List<double> Y)>();
+        // Past the named few, the children's lines are drawn per colour as one line broken by
+        // gaps (NaN): thousands of PIDs cost ten plottables, not thousands.
+        var batches = named ? null : PlotKit.Palette.Select(_ => (X: new List<double>(), Y: new List<double>())).ToArray();
+        var dots = (X: new List<double>(), Y: new List<double>());
+        foreach (var life in m.Lives)
+        {
+            var d = new Decimator(0, xMax, Columns);
+            foreach (int row in life.Rows) d.Add(x.Of(row), unit.Of(s.RssKb[row]));
+            var (xs, ys) = d.Finish();
+            if (xs.Length == 0) continue;
+            bool master = life.Role == ProcessRole.Master;
+            int colourIndex = master ? -1 : childIndex++ % PlotKit.Palette.Length;
+            var color = master ? PlotKit.MasterGrey : PlotKit.Palette[colourIndex];
+            if (!master && batches is not null)
+            {
+                if (xs.Length == 1) { dots.X.Add(xs[0]); dots.Y.Add(ys[0]); }
+                else
+                {
+                    var b = batches[colourIndex];
+                    if (b.X.Count > 0) { b.X.Add(double.NaN); b.Y.Add(double.NaN); }
+                    b.X.AddRange(xs); b.Y.AddRange(ys);
+                }
+                AddExit(life, exitGroups, x, unit, s);
+                continue;
+            }
+            string? legend = null;
+            if (master && !masterInLegend && !labels) { legend = $"master (pid {life.Pid})"; masterInLegend = true; }
+            else if (!master && named && !labels) legend = $"pid {life.Pid}";
+            float width = master ? 1.2f : named ? ChildLineWidth : ManyChildLineWidth;
+            var line = PlotKit.Line(plt, xs, ys, color, width, legend, master ? LinePattern.Dashed : null);
+            if (xs.Length == 1) { line.MarkerSize = 4; line.MarkerShape = MarkerShape.FilledCircle; }
+            if (labels)
+            {
+                var t = plt.Add.Text(master ? $"master {life.Pid}" : life.Pid.ToString(Fmt.Inv), xs[^1], ys[^1]);
+                t.Alignment = Alignment.MiddleLeft;
+                t.OffsetX = 5;
+                t.LabelFontSize = 11;
+                t.LabelBold = true;
+                t.LabelFontColor = color;
+            }
+            if (!master) AddExit(life, exitGroups, x, unit, s);
+        }
+        if (batches is not null)
+        {
+            for (int c = 0; c < batches.Length; c++)
+                if (batches[c].X.Count > 0) PlotKit.Line(plt, batches[c].X.ToArray(), batches[c].Y.ToArray(), PlotKit.Palette[c], ManyChildLineWidth);
+            // A child sampled once (it lived less than a tick) is a dot.
+            if (dots.X.Count > 0) plt.Add.Markers(dots.X.ToArray(), dots.Y.ToArray(), MarkerShape.FilledCircle, 3, PlotKit.Palette[0].WithOpacity(0.6));
+        }
+        foreach (var (kind, g) in exitGroups.OrderBy(k => k.Key))
+        {
+            var (shape, size, color, text) = Style(kind);
+            // Thousands of exits: small and see-through, so they do not bury the lines.
+            if (!named) { size = Math.Max(4, size * 0.6f); color = color.WithOpacity(0.5); }
+            var mk = plt.Add.Markers(g.X.ToArray(), g.Y.ToArray(), shape, size, color);
+            mk.LegendText = $"{text} ({g.X.Count})";
+            mk.MarkerLineWidth = 1.5f;
+        }
+
+        double yTop = PlotKit.Span(unit.Of(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0))) * 1.1;
+        DrawLimit(plt, limit, unit, 0, "memory_limit", "(per request, not per process)", dataMax);
+        foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
+        if (s.Count == 0) PlotKit.Note(plt, "no samples were recorded", Alignment.MiddleCenter);
+
+        plt.XLabel(x.Title);
+        plt.YLabel($"RSS ({unit.Name})");
+        plt.Axes.SetLimitsX(0, xMax + labelRoom);
+        plt.Axes.SetLimitsY(0, yTop);
+        if (named && !labels && children > 0) plt.ShowLegend(Edge.Right);
+        else if (exitGroups.Count > 0 || masterInLegend) PlotKit.LegendBelow(plt);
+        else plt.HideLegend();
+        return PlotKit.Render(plt, ReportFiles.RssPerPid, PlotKit.Width, 600);
+    }
+
+    /// <summary>A child's exit, marked at its last sample.</summary>
+    private static void AddExit(ProcessLife life, Dictionary<ExitKind, (List<double> X, List<double> Y)> groups, XMap x, SizeUnit unit, SampleTable s)
+    {
+        if (life.ExitDetail is not { } detail) return;
+        var kind = KindOf(detail);
+        if (!groups.TryGetValue(kind, out var g)) groups[kind] = g = (new(), new());
+        int last = life.Rows[^1];
+        g.X.Add(x.Of(last)); g.Y.Add(unit.Of(s.RssKb[last]));
+    }
+
+    internal enum ExitKind { Recycled, Killed, Idle, Ended }
+
+    /// <summary>How a child ended, from its exit detail "&lt;how&gt;;&lt;why&gt;".</summary>
+    internal static ExitKind KindOf(string detail)
+    {
+        string why = Lab.Results.SummaryBuilder.ExitWhy(detail);
+        if (why == "max_requests") return ExitKind.Recycled;
+        if (why == "idle") return ExitKind.Idle;
+        if (why is "shutdown" or "restart" or "reload") return ExitKind.Ended;
+        // kill-child, timeout, crash, or a signal for a reason not recorded.
+        return ExitKind.Killed;
+    }
+
+    private static (MarkerShape, float, Color, string) Style(ExitKind k) => k switch
+    {
+        ExitKind.Recycled => (MarkerShape.FilledCircle, 7, PlotKit.Ink, "exit: pm.max_requests reached"),
+        ExitKind.Killed => (MarkerShape.Eks, 10, PlotKit.LimitRed, "exit: killed, crashed or timed out"),
+        ExitKind.Idle => (MarkerShape.OpenCircle, 7, PlotKit.MarkGrey, "exit: idle, ended by the process manager"),
+        _ => (MarkerShape.OpenSquare, 6, PlotKit.MarkGrey, "exit: restart, reload or end of run"),
+    };
+
+    // ---- pool-rss -------------------------------------------------------------------------
+
+    public static RenderedPlot PoolRss(RunModel m, XAxis xAxis)
+    {
+        var k = m.Ticks;
+        var plt = PlotKit.New(m.PlotTitle, $"The pool's total RSS (master + children) and its largest child, {(xAxis == XAxis.Time ? "over time" : "over requests served")}");
+        double dataMax = k.Count == 0 ? 0 : k.PoolRssKb.Max();
+        var limit = Reference(m.MemoryLimitBytes, dataMax);
+        var budget = Reference(m.GuardMaxRssBytes, dataMax);
+        double top = Math.Max(dataMax, Math.Max(limit.Drawn ? limit.Kb : 0, budget.Drawn ? budget.Kb : 0));
+        var unit = SizeUnit.For(top);
+        var x = XOf(m, xAxis);
+        double xMax = PlotKit.Span(x.Max);
+
+        var pool = new Decimator(0, xMax, Columns);
+        var largest = new Decimator(0, xMax, Columns);
+        for (int i = 0; i < k.Count; i++)
+        {
+            double xi = xAxis == XAxis.Time ? x.OfTime(k.T[i]) : k.Served[i];
+            pool.Add(xi, unit.Of(k.PoolRssKb[i]));
+            largest.Add(xi, unit.Of(k.LargestChildKb[i]));
+        }
+        var (px, py) = pool.Finish();
+        var (lx, ly) = largest.Finish();
+        if (px.Length > 0) PlotKit.Line(plt, px, py, PlotKit.Palette[0], 2, "pool total (master + children)");
+        if (lx.Length > 0) PlotKit.Line(plt, lx, ly, PlotKit.Palette[1], 2, "largest child");
+
+        // The number of children, on the right axis, when it changes (dynamic and ondemand pools, restarts).
+        if (k.Count > 1 && k.Children.Min() != k.Children.Max())
+        {
+            var c = new Decimator(0, xMax, Columns);
+            for (int i = 0; i < k.Count; i++) c.Add(xAxis == XAxis.Time ? x.OfTime(k.T[i]) : k.Served[i], k.Children[i]);
+            var (cx, cy) = c.Finish();
+            var line = PlotKit.Line(plt, cx, cy, PlotKit.Palette[2].WithOpacity(0.7), 1.2f, "children (right axis)");
+            line.ConnectStyle = ConnectStyle.StepHorizontal;
+            line.Axes.YAxis = plt.Axes.Right;
+            plt.Axes.Right.Label.Text = "children";
+            plt.Axes.SetLimitsY(0, k.Children.Max() * 1.25 + 0.5, plt.Axes.Right);
+        }
+
+        double yTop = PlotKit.Span(unit.Of(top)) * 1.1;
+        DrawLimit(plt, limit, unit, 0, "memory_limit", "(per request, not per process)", dataMax);
+        DrawLimit(plt, budget, unit, 0, "memory guard max_rss", "(the run's total RSS)", dataMax);
+        foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
+        if (k.Count == 0) PlotKit.Note(plt, "no samples were recorded", Alignment.MiddleCenter);
+
+        plt.XLabel(x.Title);
+        plt.YLabel($"RSS ({unit.Name})");
+        plt.Axes.SetLimitsX(0, xMax);
+        plt.Axes.SetLimitsY(0, yTop);
+        PlotKit.LegendBelow(plt);
+        return PlotKit.Render(plt, ReportFiles.PoolRss);
+    }
+
+    // ---- latency --------------------------------------------------------------------------
+
+    public static RenderedPlot Latency(RunModel m)
+    {
+        var l = m.Latency;
+        var time = TimeUnit.For(m.EndT);
+        var plt = PlotKit.New(m.PlotTitle,
+            $"Latency p50 and p99 (from the intended send time) and throughput, per {Fmt.Seconds(l.BucketS)} of run time");
+        double maxLat = l.P99Ms.Length == 0 ? 0 : l.P99Ms.Max();
+        var lu = LatencyUnit.For(maxLat);
+        double[] T(double[] ts) => ts.Select(time.Of).ToArray();
+        bool few = l.RateT.Length <= 40;
+
+        if (l.LatencyT.Length > 0)
+        {
+            var lt = T(l.LatencyT);
+            var p99 = PlotKit.Line(plt, lt, l.P99Ms.Select(lu.Of).ToArray(), PlotKit.Palette[3], 2, "p99 latency");
+            var p50 = PlotKit.Line(plt, lt, l.P50Ms.Select(lu.Of).ToArray(), PlotKit.Palette[0], 2, "p50 latency");
+            if (few) foreach (var s in new[] { p99, p50 }) { s.MarkerSize = 5; s.MarkerShape = MarkerShape.FilledCircle; }
+        }
+        double maxRate = 0;
+        if (!l.IsEmpty)
+        {
+            var rt = T(l.RateT);
+            var series = new List<(double[] Y, Color C, string Legend, LinePattern P)> { (l.AnsweredPerS, PlotKit.Palette[2], "throughput, answered (right axis)", LinePattern.Solid) };
+            if (l.Failed > 0) series.Add((l.FailedPerS, PlotKit.LimitRed, "failed (right axis)", LinePattern.Dashed));
+            if (l.Dropped > 0) series.Add((l.DroppedPerS, PlotKit.Palette[4], "dropped (right axis)", LinePattern.Dotted));
+            foreach (var (y, c, legend, p) in series)
+            {
+                var s = PlotKit.Line(plt, rt, y, c, 1.5f, legend, p);
+                s.ConnectStyle = ConnectStyle.StepHorizontal;
+                s.Axes.YAxis = plt.Axes.Right;
+                maxRate = Math.Max(maxRate, y.Max());
+            }
+        }
+        double yTop = PlotKit.Span(lu.Of(maxLat)) * 1.2;
+        foreach (var mark in m.Marks) PlotKit.EventLine(plt, time.Of(mark.T), mark.Label, yTop);
+        if (l.LatencyT.Length == 0) PlotKit.Note(plt, "no request was answered", Alignment.MiddleCenter);
+
+        plt.XLabel($"time ({time.Name})");
+        plt.YLabel($"latency ({lu.Name})");
+        plt.Axes.Right.Label.Text = "requests per second";
+        plt.Axes.SetLimitsX(0, PlotKit.Span(time.Of(m.EndT)));
+        plt.Axes.SetLimitsY(0, yTop);
+        plt.Axes.SetLimitsY(0, PlotKit.Span(maxRate) * 1.2, plt.Axes.Right);
+        PlotKit.LegendBelow(plt);
+        return PlotKit.Render(plt, ReportFiles.Latency);
+    }
+
+    // ---- shared ---------------------------------------------------------------------------
+
+    /// <summary>A reference level (KiB): drawn when close enough to the data to read, else noted; none when unknown or unlimited.</summary>
+    internal readonly record struct RefLevel(bool Known, bool Drawn, double Kb, string Text);
+
+    internal static RefLevel Reference(long? bytes, double dataMaxKb)
+    {
+        if (bytes is not { } b || b < 0) return new RefLevel(false, false, 0, "");
+        double kb = b / 1024.0;
+        return new RefLevel(true, dataMaxKb <= 0 || kb <= ReferenceStretch * dataMaxKb, kb, FpmConfig.MemoryLimitText(b));
+    }
+
+    private static void DrawLimit(Plot plt, RefLevel r, SizeUnit unit, double xLeft, string name, string note, double dataMaxKb)
+    {
+        if (!r.Known) return;
+        if (r.Drawn) PlotKit.ReferenceLine(plt, unit.Of(r.Kb), xLeft, $"{name} {r.Text} {note}", PlotKit.LimitRed);
+        else PlotKit.Note(plt, $"{name} {r.Text} {note} is off the top: {Fmt.Num(r.Kb / Math.Max(dataMaxKb, 1), "0.#")}× the highest RSS here");
+    }
+
+    /// <summary>The x of the memory plots: run time, or requests served by the pool at the sample's tick.</summary>
+    internal sealed class XMap
+    {
+        private readonly RunModel _m;
+        private readonly XAxis _axis;
+        private readonly TimeUnit _time;
+
+        public XMap(RunModel m, XAxis axis)
+        {
+            _m = m; _axis = axis;
+            _time = TimeUnit.For(m.EndT);
+            Max = axis == XAxis.Time ? _time.Of(m.EndT) : (m.Ticks.Count > 0 ? m.Ticks.Served[^1] : 0);
+        }
+
+        public double Max { get; }
+        public string Title => _axis == XAxis.Time ? $"time ({_time.Name})" : "requests served by the pool";
+        public double Of(int row) => _axis == XAxis.Time ? _time.Of(_m.Folder.Samples.T[row]) : _m.Ticks.Served[_m.TickOfRow[row]];
+        public double OfTime(double t) => _axis == XAxis.Time ? _time.Of(t) : _m.ServedAt(t);
+    }
+
+    private static XMap XOf(RunModel m, XAxis axis) => new(m, axis);
+}

@@ -1,0 +1,33 @@
+namespace Lab.Report;
+
+/// <summary>
+/// The x axis of the memory plots (rss-per-pid, pool-rss): run time, or requests served by the
+/// pool so far, where a leak per request reads as a straight slope.
+/// </summary>
+public enum XAxis { Time, Requests }
+
+/// <summary>How a report is made.</summary>
+/// <param name="X">The x axis of the memory plots.</param>
+/// <param name="Progress">Told of each step (fraction 0..1 of the whole report, and what is being done).</param>
+public sealed record ReportOptions(XAxis X = XAxis.Time, IProgress<ReportProgress>? Progress = null);
+
+/// <summary>Where a report's making is: the fraction done (0..1) and the step under way.</summary>
+public readonly record struct ReportProgress(double Fraction, string Step);
+
+/// <summary>The file names a report writes (into a run's folder, or a compare's folder).</summary>
+public static class ReportFiles
+{
+    public const string RssPerPid = "rss-per-pid";
+    public const string PoolRss = "pool-rss";
+    public const string Latency = "latency";
+    /// <summary>compare only: the largest child's RSS against requests served by the pool.</summary>
+    public const string LargestChild = "largest-child";
+    public const string Html = "report.html";
+    public const string Markdown = "report.md";
+
+    /// <summary>The plots of one run's report, in the order the report shows them.</summary>
+    public static readonly IReadOnlyList<string> RunPlots = [RssPerPid, PoolRss, Latency];
+
+    /// <summary>The plots of a compare report, in the order the report shows them.</summary>
+    public static readonly IReadOnlyList<string> ComparePlots = [PoolRss, LargestChild, Latency];
+}

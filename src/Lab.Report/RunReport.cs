@@ -1,0 +1,179 @@
+using System.Text;
+using Lab.Report.Model;
+using Lab.Report.Output;
+using Lab.Report.Plotting;
+using Lab.Results;
+
+namespace Lab.Report;
+
+/// <summary>
+/// The report of one run, written into its results folder: rss-per-pid, pool-rss and latency
+/// (PNG and SVG), report.html (self-contained) and report.md. Works on an incomplete run (the
+/// summary is then computed from the files), so a report never needs the run again.
+/// </summary>
+public static class RunReport
+{
+    /// <summary>Writes the plots and reports into run.Directory; returns report.html's full path.</summary>
+    public static string Generate(RunFolder run, ReportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(options);
+        var progress = options.Progress;
+        progress?.Report(new ReportProgress(0, "analysing the run"));
+        var m = RunModel.Build(run);
+
+        progress?.Report(new ReportProgress(0.15, "plotting RSS per PID"));
+        var rss = RunPlots.RssPerPid(m, options.X);
+        progress?.Report(new ReportProgress(0.5, "plotting the pool's RSS"));
+        var pool = RunPlots.PoolRss(m, options.X);
+        progress?.Report(new ReportProgress(0.7, "plotting latency and throughput"));
+        var latency = RunPlots.Latency(m);
+
+        progress?.Report(new ReportProgress(0.85, "writing report.html and report.md"));
+        var doc = Build(m, [rss, pool, latency], options.X);
+        using (var staged = new StagedFiles(run.Directory))
+        {
+            foreach (var p in new[] { rss, pool, latency })
+            {
+                staged.Write(p.Name + ".png", p.Png);
+                staged.Write(p.Name + ".svg", p.Svg);
+            }
+            staged.Write(ReportFiles.Html, HtmlRenderer.Render(doc, Nav));
+            staged.Write(ReportFiles.Markdown, MarkdownRenderer.Render(doc));
+            staged.Commit();
+        }
+        progress?.Report(new ReportProgress(1, "done"));
+        return Path.Combine(run.Directory, ReportFiles.Html);
+    }
+
+    private static readonly (string, string)[] Nav =
+        [("what", "What this shows"), ("plots", "Plots"), ("summary", "Summary"), ("settings", "Settings"), ("fpm-log", "fpm.log")];
+
+    internal static Document Build(RunModel m, IReadOnlyList<RenderedPlot> plots, XAxis x)
+    {
+        var blocks = new List<Block>();
+        if (m.Description.Length > 0) blocks.Add(new Para(m.Description));
+
+        blocks.Add(new Heading(2, "What this shows", "what"));
+        blocks.Add(new Para(string.Join(" ", Findings.Of(m)), Lead: true));
+
+        blocks.Add(new Heading(2, "Plots", "plots"));
+        string along = x == XAxis.Time ? "over time" : "against the requests served by the pool (a leak per request is a straight slope)";
+        foreach (var p in plots)
+        {
+            var (alt, caption) = p.Name switch
+            {
+                ReportFiles.RssPerPid => ("RSS per PID",
+                    $"RSS of each process {along}, one line per PID (the master dashed grey). A child's line climbs with the requests it serves; when pm.max_requests recycles it, a new PID starts low again: successive PIDs draw the sawtooth. Markers show how each child ended."),
+                ReportFiles.PoolRss => ("Pool RSS",
+                    $"The pool's total RSS (master and children: what the host pays) and its largest child, {along}. memory_limit, where shown, bounds one request's allocations, never a process."),
+                _ => ("Latency and throughput",
+                    "p50 and p99 latency per time bucket, measured from each request's intended send time (corrected for coordinated omission), and the throughput of answered requests on the right axis."),
+            };
+            blocks.Add(new Figure(p, alt, caption));
+        }
+
+        blocks.Add(new Heading(2, "Summary", "summary"));
+        if (m.SummaryComputed)
+            blocks.Add(new Para("summary.json is missing (the run did not complete): these figures were computed from the files of the folder.", Muted: true));
+        blocks.Add(KeyFigures(m.Summary));
+        var all = SummaryTable(m.Summary);
+        blocks.Add(new Details($"Every figure of summary.json ({all.Rows.Count} keys; sizes in KiB as ps prints them, latency in ms)", [all]));
+
+        blocks.Add(new Heading(2, "Settings", "settings"));
+        if (m.Scenario is { } sc)
+        {
+            var settings = RunSettings.Of(sc, m.Engine);
+            blocks.Add(new Para("The scenario as it ran (defaults and overrides applied). Rerun it with ./run.sh " +
+                               m.Folder.PathOf("scenario.toml") + " [key=value ...].", Muted: true));
+            blocks.Add(SettingsTable(settings.Where(s => s.Main)));
+            blocks.Add(new Details("The memory model and the memory guard", [SettingsTable(settings.Where(s => !s.Main))]));
+        }
+        else blocks.Add(new Para(m.ScenarioProblem ?? "the settings are unknown"));
+
+        blocks.Add(new Heading(2, "fpm.log highlights", "fpm-log"));
+        blocks.AddRange(LogBlocks(FpmLogDigest.Of(m.Folder.FpmLog)));
+
+        var notes = m.Folder.Notes.ToList();
+        blocks.Add(new Heading(2, "About this report"));
+        blocks.Add(new Para($"Made from {m.Folder.Directory}. Regenerate it with ./run.sh report {m.Folder.Directory} (add --x requests for the memory plots against requests served)." +
+                            (notes.Count > 0 ? " Reading the folder: " + string.Join("; ", notes) + "." : ""), Muted: true));
+
+        var man = m.Folder.Manifest;
+        string subtitle = $"{m.Name} · engine {m.Engine} · seed {m.Seed} · {Manifest.StatusName(man.Status)}" +
+                          (man.Status != Lab.Core.Engines.RunStatus.Complete && man.Reason is { } r ? $" ({r})" : "") +
+                          $" · started {man.StartUtc.ToString("yyyy-MM-dd HH:mm:ss", Fmt.Inv)} UTC · {m.KeySettings}";
+        return new Document(m.Title, subtitle, blocks);
+    }
+
+    /// <summary>The figures a reader looks for first, in words.</summary>
+    internal static TableBlock KeyFigures(Summary s)
+    {
+        var rows = new List<(string, string)>
+        {
+            ("requests", $"{Fmt.Int(s.RequestsTotal)} total: {Fmt.Int(s.RequestsOk)} ok, {Fmt.Int(s.RequestsFailed)} failed, {Fmt.Int(s.Dropped)} dropped"),
+            ("throughput", $"{Fmt.Rate(s.ThroughputRps)} answered, over {Fmt.Seconds(s.LoadDurationS)} of load"),
+            ("latency (from the intended send)", s.LatencyMs is { } l
+                ? $"p50 {Fmt.Ms(l.P50)} · p90 {Fmt.Ms(l.P90)} · p99 {Fmt.Ms(l.P99)} · max {Fmt.Ms(l.Max)}"
+                : "no request was answered"),
+            ("children", $"{Fmt.Int(s.ChildrenSpawned)} spawned, {Fmt.Int(s.Recycles)} recycled by pm.max_requests"),
+            ("child exits", s.ChildExits.Count == 0 ? "none" : string.Join(", ", s.ChildExits.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {Fmt.Int(e.Value)}"))),
+            ("memory_limit errors", Fmt.Int(s.MemoryLimitErrors)),
+            ("largest child (peak RSS)", Fmt.Size(s.PeakChildRssKb)),
+            ("pool RSS", $"peak {Fmt.Size(s.PeakPoolRssKb)}, final {Fmt.Size(s.FinalPoolRssKb)}"),
+            ("leak per request (fitted)", s.LeakKbPerRequest is { } leak
+                ? $"{Fmt.Size(leak)}" + (s.LeakKbPerRequestStderr is { } se ? $" ± {Fmt.Size(se)}" : "") + $" ({Fmt.Int(s.FitPoints)} samples)"
+                : "could not be fitted"),
+        };
+        return new TableBlock(["figure", "value"], rows.Select(r => (IReadOnlyList<Cell>)[r.Item1, r.Item2]).ToList());
+    }
+
+    internal static TableBlock SummaryTable(Summary s) =>
+        new(["key", new Cell("value", Numeric: true), "reading"],
+            SummaryRows.Of(s).Select(r => (IReadOnlyList<Cell>)[new Cell(r.Key, Mono: true), new Cell(r.Value, Numeric: true), r.Reading]).ToList());
+
+    private static TableBlock SettingsTable(IEnumerable<Setting> settings) =>
+        new(["setting", "value"], settings.Select(s => (IReadOnlyList<Cell>)[new Cell(s.Key, Mono: true), s.Value]).ToList());
+
+    internal static IEnumerable<Block> LogBlocks(FpmLogDigest d)
+    {
+        if (d.Total == 0)
+        {
+            yield return new Para("fpm.log is empty or missing.");
+            yield break;
+        }
+        var levels = FpmLogDigest.Levels.Where(d.PerLevel.ContainsKey).Select(l => $"{Fmt.Int(d.PerLevel[l])} {l}");
+        yield return new Para($"{Fmt.Count(d.Total, "line", "lines")}: {string.Join(", ", levels)}.");
+        const int maxKinds = 15;
+        yield return new TableBlock(["level", new Cell("count", Numeric: true), "kind of message (numbers shown as N)"],
+            d.Kinds.Take(maxKinds).Select(k => (IReadOnlyList<Cell>)[k.Level, new Cell(Fmt.Int(k.Count), Numeric: true), new Cell(k.Pattern, Mono: true)]).ToList());
+        if (d.Kinds.Count > maxKinds) yield return new Para($"… and {d.Kinds.Count - maxKinds} more kinds of message.", Muted: true);
+        if (d.Problems.Count > 0)
+        {
+            yield return new Heading(3, "WARNING, ERROR and ALERT lines");
+            var b = new StringBuilder();
+            for (int i = 0; i < d.Problems.Count; i++)
+            {
+                if (d.ProblemsOmitted > 0 && i == FpmLogDigest.MaxProblemLines / 2) b.Append($"      … {Fmt.Int(d.ProblemsOmitted)} more …\n");
+                b.Append(LogLineText(d.Problems[i])).Append('\n');
+            }
+            yield return new Pre(b.ToString());
+        }
+        if (d.FirstNotices.Count > 0)
+        {
+            yield return new Heading(3, d.LastNotices.Count > 0 ? "The first and last NOTICE lines" : "NOTICE lines");
+            var b = new StringBuilder();
+            foreach (var l in d.FirstNotices) b.Append(LogLineText(l)).Append('\n');
+            int shown = d.FirstNotices.Count + d.LastNotices.Count;
+            int all = d.PerLevel.GetValueOrDefault("NOTICE");
+            if (d.LastNotices.Count > 0)
+            {
+                if (all > shown) b.Append($"      … {Fmt.Int(all - shown)} more …\n");
+                foreach (var l in d.LastNotices) b.Append(LogLineText(l)).Append('\n');
+            }
+            yield return new Pre(b.ToString());
+        }
+    }
+
+    private static string LogLineText(LogLine l) => $"{l.Number,6}: {l.Text}";
+}
