@@ -33,14 +33,7 @@ public static class RunCommand
     /// <summary>Runs a resolved scenario into dir with a live view; prints the summary and, last, the path.</summary>
     public static async Task<RunOutcome> Execute(Scenario scenario, IEngine engine, string dir, string commandLine, bool plain)
     {
-        bool real = scenario.Engine != EngineKind.Sim;
-        var header = new RunHeader(scenario.Name, EngineFactory.Name(scenario.Engine), scenario.Seed, engine.EpochUtc,
-            real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, scenario.LogLevel, scenario.RunLength.TotalSeconds, FlushEveryTick: real);
-        var startUtc = DateTime.UtcNow;
-        var manifest = Manifest.ForThisMachine(EngineFactory.Name(scenario.Engine), scenario.Name, scenario.Seed, commandLine, startUtc);
-        using var writer = ResultsWriter.Create(dir, header, ScenarioWriter.ToToml(scenario), manifest);
         var live = new LiveView();
-        var sink = new TeeSink(writer, live);
 
         using var cancel = new CancellationTokenSource();
         string? interruptedBy = null;
@@ -50,26 +43,19 @@ public static class RunCommand
         using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx => { ctx.Cancel = true; interruptedBy ??= "SIGHUP"; cancel.Cancel(); });
 
         RunOutcome outcome;
+        Summary summary;
         try
         {
-            var run = Task.Run(() => engine.RunAsync(scenario, sink, cancel.Token));
-            await RunDisplay.ShowAsync(scenario, live, run, plain || !real && scenario.RunLength.TotalSeconds < 0);
-            outcome = await run;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            outcome = new RunOutcome(RunStatus.Failed, $"{e.GetType().Name}: {e.Message}");
-            Console.Error.WriteLine($"error: the run failed: {e.Message}");
+            var run = RunPipeline.RunAsync(scenario, engine, dir, commandLine, live, cancel.Token);
+            await RunDisplay.ShowAsync(scenario, live, run, plain);
+            (outcome, summary) = await run;
         }
         finally
         {
             Console.CancelKeyPress -= onCtrlC;
         }
-        if (interruptedBy is not null && outcome.Status == RunStatus.Complete)
-            outcome = outcome with { Status = RunStatus.Incomplete, Reason = $"interrupted by {interruptedBy}" };
-
-        var finalManifest = manifest with { EndUtc = DateTime.UtcNow };
-        var summary = writer.Complete(outcome, finalManifest);
+        if (outcome.Status == RunStatus.Failed) Console.Error.WriteLine($"error: the run failed: {outcome.Reason}");
+        if (interruptedBy is not null) Console.Error.WriteLine($"interrupted by {interruptedBy}: what was measured until then is kept.");
         SummaryPrinter.Print(scenario, summary, outcome);
         string last = dir;
         try
