@@ -9,6 +9,11 @@ Usage:
   ./run.sh <scenario> [key=value ...] [--out DIR]   run a scenario (a name in scenarios/ or a path to a .toml)
   ./run.sh compare DIR DIR ... [--out DIR]          overlay plots + side-by-side table + report of several runs
   ./run.sh report DIR [--x time|requests]           (re)make the plots and reports of a run (also an incomplete one)
+  ./run.sh sweep <scenario> key=v1,v2,... [key2=...] [key=value ...] [--out DIR] [--jobs N]
+                                                    the scenario once per combination (sim unless engine=): sweep.csv, plots, compare, report
+  ./run.sh advise DIR [ram=2G] [max_children=N] [margin=20%] [--out DIR]
+                                                    fit a run's leak; pm.max_requests (and max_children) for the RAM, verified on the sim
+  ./run.sh lessons                                  rebuild every figure of the course in lab/ (start at lab/README.md)
   ./run.sh list                                     the scenarios, with their titles
   ./run.sh import FILE [--interval 1s] [--out DIR]  a pasted `ps aux | grep php` log → results folder and report
   ./run.sh test [filter]                            the whole test suite (or the tests matching a dotnet-test filter)

@@ -23,6 +23,9 @@ namespace Lab.Cli
                     "import" => ImportCommand.Run(args[1..]),
                     "report" => ReportCommand.Run(args[1..]),
                     "compare" => CompareCommand.Run(args[1..]),
+                    "sweep" => await SweepCommand.RunAsync(args[1..]),
+                    "advise" => await AdviseCommand.RunAsync(args[1..]),
+                    "lessons" => await LessonsCommand.RunAsync(args[1..]),
                     "test" => Fail("`test` is run by ./run.sh itself: use ./run.sh test"),
                     _ when args[0].StartsWith('-') => throw new LabUsageException(
                         $"unknown option '{args[0]}'. The first argument is a scenario name or a command; see ./run.sh --help."),

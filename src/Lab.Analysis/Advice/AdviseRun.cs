@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Text.Json;
+using Lab.Analysis.Reporting;
+using Lab.Core.Engines;
+using Lab.Core.Scenarios;
+using Lab.Results;
+using Lab.Scenarios;
+
+namespace Lab.Analysis.Advice;
+
+/// <summary>A finished advise: the advice, its verifications on the sim, the report's path, and the lines to print.</summary>
+public sealed record AdviseOutcome(Advice Advice, IReadOnlyList<VerificationResult> Verifications, string ReportPath, IReadOnlyList<string> Lines);
+
+/// <summary>
+/// `advise`, once its input is checked: fit the run, advise, verify each advised setting on the
+/// simulator (a run folder per verification, verify-*/ in the output folder), then write
+/// tradeoff.png/.svg, advice.json and report.html/.md into the output folder.
+/// </summary>
+public static class AdviseRun
+{
+    public const string JsonFile = "advice.json";
+
+    /// <summary>What advise will do, checked before anything is written: the fit and the advice (AdviseException on bad input).</summary>
+    public static (PoolFit Fit, Advice Advice, Scenario? Scenario, string? ScenarioProblem) Prepare(RunFolder run, AdviceRequest request)
+    {
+        var fit = PoolFit.Of(run);
+        Scenario? scenario = null;
+        string? problem = null;
+        if (run.ScenarioToml.Length == 0) problem = "the folder has no scenario.toml";
+        else
+        {
+            try { scenario = ScenarioLoader.Parse(run.ScenarioToml, run.PathOf("scenario.toml"), run.Manifest.Scenario, []); }
+            catch (ScenarioException e) { problem = "its scenario.toml cannot be read: " + e.Message; }
+        }
+        // The run's own pool, else what the samples show: the most children sampled at one tick.
+        int runChildren = scenario?.Pool.MaxChildren ?? MostChildrenAtOnce(run);
+        int runMaxRequests = scenario?.Pool.MaxRequests ?? 0;
+        var advice = Advisor.Advise(fit, request, runChildren, runMaxRequests);
+        return (fit, advice, scenario, problem);
+    }
+
+    public static async Task<AdviseOutcome> RunAsync(RunFolder run, AdviceRequest request, string outDir, ScenarioRunner runner,
+        string commandLine, IProgress<string>? progress, CancellationToken cancel)
+    {
+        var (fit, advice, scenario, problem) = Prepare(run, request);
+        Directory.CreateDirectory(outDir);
+        var summary = run.SummaryOrComputed(out _);
+        double? rps = summary.ThroughputRps > 0 ? summary.ThroughputRps : null;
+
+        var verified = new List<VerificationResult>();
+        foreach (var choice in new[] { advice.Primary, advice.ForRam }.Where(c => c is not null).Select(c => c!))
+        {
+            string folder = $"verify-max_children={choice.MaxChildren},max_requests={choice.MaxRequests}";
+            string dir = Path.Combine(outDir, folder);
+            if (verified.Any(v => v.Dir == dir)) continue;
+            if (scenario is null)
+            {
+                verified.Add(Verification.Evaluate(choice, dir, request.LimitKb, null, $"cannot build the verification: {problem}"));
+                continue;
+            }
+            progress?.Report($"verifying max_children = {choice.MaxChildren}, max_requests = {choice.MaxRequests} on the sim");
+            var s = Verification.Build(scenario, fit, choice);
+            RunResult r;
+            try { r = await runner(s, dir, cancel); }
+            catch (Exception e) when (e is not OutOfMemoryException) { r = new RunResult(RunStatus.Failed, $"{e.GetType().Name}: {e.Message}", null); }
+            verified.Add(Verification.Evaluate(choice, dir, request.LimitKb, r.Summary,
+                r.Status == RunStatus.Complete ? null : $"the run is {Manifest.StatusName(r.Status)}: {r.Reason}"));
+        }
+
+        progress?.Report("plotting the trade-off");
+        string title = scenario?.Title ?? run.Manifest.Scenario;
+        var plot = AdvicePlot.Of(advice, title, verified);
+        plot.WriteTo(outDir);
+        File.WriteAllText(Path.Combine(outDir, JsonFile), Json(advice, verified, run.Directory));
+        var lines = Lines(advice, verified, run, rps);
+        progress?.Report("writing report.html and report.md");
+        string html = Page(advice, verified, run, title, plot, lines, commandLine, outDir, rps).WriteTo(outDir);
+        return new AdviseOutcome(advice, verified, html, lines);
+    }
+
+    private static int MostChildrenAtOnce(RunFolder run)
+    {
+        var s = run.Samples;
+        return Math.Max(1, Enumerable.Range(0, s.Count).Where(i => s.Role[i] == Lab.Core.Records.ProcessRole.Child)
+            .GroupBy(i => s.T[i]).Select(g => g.Count()).DefaultIfEmpty(1).Max());
+    }
+
+    /// <summary>What advise prints: the fit, the formula with its numbers, the advice, the verification.</summary>
+    public static IReadOnlyList<string> Lines(Advice a, IReadOnlyList<VerificationResult> verified, RunFolder run, double? rps)
+    {
+        var lines = new List<string>
+        {
+            $"advise {run.Directory}: engine {run.Manifest.Engine}, {Fmt.Int(a.Fit.ChildSamples)} child samples of {Fmt.Count(a.Fit.Children, "child", "children")}",
+            $"fitted (per {a.Fit.Unit}):",
+        };
+        lines.AddRange(AdviceText.Fitted(a).Select(l => "  " + l));
+        lines.Add("formula:");
+        lines.AddRange(AdviceText.Formula(a).Select(l => "  " + l));
+        lines.Add("advice:");
+        if (a.Primary is { } p) lines.Add("  " + AdviceText.Choice(p, a, rps));
+        if (a.ForRam is { } fr) lines.Add("  " + AdviceText.Choice(fr, a, rps));
+        foreach (var n in a.Notes.Concat(a.Fit.Notes)) lines.Add("  note: " + n);
+        foreach (var v in verified) lines.Add(AdviceText.Verdict(v, a));
+        return lines;
+    }
+
+    private static Page Page(Advice a, IReadOnlyList<VerificationResult> verified, RunFolder run, string title, PlotImage plot,
+        IReadOnlyList<string> lines, string commandLine, string outDir, double? rps)
+    {
+        var r = a.Request;
+        var main = a.Primary ?? a.ForRam;
+        string subtitle = $"{run.Manifest.Scenario} · engine {run.Manifest.Engine} · ram {Fmt.Size(r.RamKb)}{(r.RamGiven ? "" : " (default)")} · margin {Fmt.Percent(r.Margin)}" +
+                          (main is null ? " · nothing fits" : $" · advice: max_children = {main.MaxChildren}, max_requests = {main.MaxRequests}");
+        var page = new Page($"Advice: {title}", subtitle);
+        page.Heading("The advice");
+        var said = new List<string>();
+        if (a.Primary is { } p) said.Add(AdviceText.Choice(p, a, rps));
+        if (a.ForRam is { } fr) said.Add(AdviceText.Choice(fr, a, rps));
+        said.AddRange(a.Notes);
+        page.Para(said.Count > 0 ? said[0] : "No setting fits the budget.", lead: true);
+        if (said.Count > 1) page.Bullets(said.Skip(1));
+        foreach (var v in verified) page.Para(AdviceText.Verdict(v, a), lead: v.Ran && !v.Held);
+
+        page.Heading("The trade-off");
+        page.Figure(plot, "Peak pool RSS and respawns against pm.max_requests",
+            "A larger max_requests lets each child accumulate more leak before it is recycled (the pool's peak RSS rises in a straight line), a smaller one recycles more often (respawns fall as 1000 / max_requests). The advice is the largest max_requests whose peak stays under the budget with the leak at the upper end of its 95% interval.");
+
+        page.Heading("The numbers");
+        page.Table(["figure", "value", "uncertainty", "how"],
+        [
+            ["baseline B", Fmt.Size(a.Fit.Baseline.Value), Unc(a.Fit.Baseline), a.Fit.Baseline.How],
+            [$"leak L per {a.Fit.Unit}", Fmt.Size(a.Fit.Leak.Value), Unc(a.Fit.Leak), a.Fit.Leak.How],
+            ["leak, 95% upper bound", Fmt.Size(a.Fit.LeakUpperKb), "", "L + 1.96 × its standard error: what the advice plans with"],
+            ["retained R", Fmt.Size(a.Fit.Retained.Value), "", a.Fit.Retained.How],
+            ["master", Fmt.Size(a.Fit.Master.Value), Unc(a.Fit.Master), a.Fit.Master.How],
+            ["budget for the children", Fmt.Size(a.ChildrenBudgetKb), "", "ram × (1 − margin) − master"],
+        ], numericColumns: [1, 2]);
+        page.Pre(string.Join('\n', AdviceText.Formula(a)));
+        if (a.Fit.Notes.Count > 0) page.Bullets(a.Fit.Notes);
+
+        page.Heading("Verification on the simulator");
+        page.Para("Each advised setting was run on the simulator: the run's scenario with pm = static and the advised max_children and max_requests, its memory model calibrated from the numbers above, and as many users as children sending request after request until every child had served max_requests requests — every child at its largest at about the same time, the worst case for the budget.");
+        foreach (var v in verified)
+        {
+            string rel = Path.GetRelativePath(outDir, v.Dir).Replace('\\', '/');
+            if (v.Ran) page.Link($"{rel}/report.html", $"{rel}/report.html", $"— the verification run: peak pool RSS {Fmt.Size(v.PeakPoolRssKb)}, peak child RSS {Fmt.Size(v.PeakChildRssKb)}, {Fmt.Int(v.Recycles)} recycles.");
+            else page.Para(AdviceText.Verdict(v, a), muted: true);
+        }
+
+        page.Heading("What ran");
+        page.Pre(commandLine + "\n\n" + string.Join('\n', lines));
+        page.Para($"Fitted from {run.Directory}. The numbers are in {JsonFile}.", muted: true);
+        return page;
+    }
+
+    private static string Unc(Fitted f) => double.IsFinite(f.Uncertainty) ? "± " + Fmt.Size(f.Uncertainty) : "";
+
+    private static string Json(Advice a, IReadOnlyList<VerificationResult> verified, string runDir)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("run", runDir);
+            w.WriteString("unit", a.Fit.Unit);
+            w.WriteStartObject("fit");
+            Fit(w, "baseline_kb", a.Fit.Baseline);
+            Fit(w, "leak_kb_per_" + a.Fit.Unit, a.Fit.Leak);
+            w.WriteNumber("leak_upper95_kb", R(a.Fit.LeakUpperKb));
+            Fit(w, "retained_kb", a.Fit.Retained);
+            Fit(w, "master_kb", a.Fit.Master);
+            w.WriteNumber("child_samples", a.Fit.ChildSamples);
+            w.WriteNumber("children", a.Fit.Children);
+            w.WriteEndObject();
+            w.WriteStartObject("request");
+            w.WriteNumber("ram_kb", R(a.Request.RamKb));
+            w.WriteBoolean("ram_given", a.Request.RamGiven);
+            w.WriteNumber("margin", a.Request.Margin);
+            if (a.Request.MaxChildren is { } n) w.WriteNumber("max_children", n); else w.WriteNull("max_children");
+            w.WriteEndObject();
+            w.WriteNumber("children_budget_kb", R(a.ChildrenBudgetKb));
+            if (double.IsFinite(a.MaxRequestsBound)) w.WriteNumber("max_requests_bound", R(a.MaxRequestsBound)); else w.WriteNull("max_requests_bound");
+            Choice(w, "advice", a.Primary);
+            Choice(w, "max_children_for_ram", a.ForRam);
+            w.WriteStartArray("verifications");
+            foreach (var v in verified)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("max_children", v.Choice.MaxChildren);
+                w.WriteNumber("max_requests", v.Choice.MaxRequests);
+                w.WriteString("folder", v.Dir);
+                w.WriteBoolean("ran", v.Ran);
+                w.WriteNumber("peak_pool_rss_kb", v.PeakPoolRssKb);
+                w.WriteNumber("limit_kb", R(v.LimitKb));
+                w.WriteBoolean("held", v.Held);
+                if (v.Problem is not null) w.WriteString("problem", v.Problem);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("notes");
+            foreach (var note in a.Notes.Concat(a.Fit.Notes)) w.WriteStringValue(note);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray()) + "\n";
+    }
+
+    private static double R(double v) => Math.Round(v, 3);
+
+    private static void Fit(Utf8JsonWriter w, string name, Fitted f)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("value", R(f.Value));
+        if (double.IsFinite(f.Uncertainty)) w.WriteNumber("stderr", R(f.Uncertainty)); else w.WriteNull("stderr");
+        w.WriteString("how", f.How);
+        w.WriteEndObject();
+    }
+
+    private static void Choice(Utf8JsonWriter w, string name, PoolChoice? c)
+    {
+        if (c is null) { w.WriteNull(name); return; }
+        w.WriteStartObject(name);
+        w.WriteNumber("max_children", c.MaxChildren);
+        w.WriteNumber("max_requests", c.MaxRequests);
+        w.WriteNumber("peak_pool_rss_kb_predicted", R(c.PeakPoolKb));
+        w.WriteNumber("peak_pool_rss_kb_expected", R(c.ExpectedPeakPoolKb));
+        w.WriteNumber("respawns_per_1k", R(c.RespawnsPer1k));
+        w.WriteString("why", c.Why);
+        w.WriteEndObject();
+    }
+}

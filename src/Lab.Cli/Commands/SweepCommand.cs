@@ -1,0 +1,223 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Lab.Analysis;
+using Lab.Analysis.Sweeps;
+using Lab.Cli.Terminal;
+using Lab.Core.Engines;
+using Lab.Core.Paths;
+using Lab.Core.Scenarios;
+using Lab.Engines;
+using Lab.Report;
+using Lab.Results;
+using Spectre.Console;
+
+namespace Lab.Cli.Commands;
+
+/// <summary>
+/// ./run.sh sweep &lt;scenario&gt; key=v1,v2,... [key2=...] [key=value ...] [--out DIR] [--jobs N] [--plain]:
+/// the scenario once per cell of the grid (every combination of the swept values), on the
+/// simulator unless an engine= override names another; sim cells in parallel (up to the
+/// cores, or --jobs), real cells one at a time. Writes results/sweep-&lt;scenario&gt;-&lt;UTC&gt;/: a
+/// run folder per cell (with its report), sweep.csv, a plot per metric against the swept key,
+/// compare/ (the cells overlaid) and report.html / report.md, whose path is printed last.
+/// Everything is checked before anything runs (exit 2). A failed cell is reported and the
+/// others complete; exit 1 if any failed, 3 if any is incomplete (Ctrl-C), else 0.
+/// </summary>
+public static class SweepCommand
+{
+    public const string Usage = SweepPlan.Usage;
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public sealed record SweepArgs(string Scenario, IReadOnlyList<string> KeyValues, string? Out, int Jobs, bool Plain);
+
+    /// <param name="args">The arguments after "sweep" (a leading "sweep" is accepted too).</param>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "sweep") args = args[1..];
+        var a = Parse(args);
+        SweepPlan plan;
+        try
+        {
+            plan = SweepPlan.Create(a.Scenario, a.KeyValues, LabPaths.Scenarios);
+        }
+        catch (SweepException e)
+        {
+            throw new LabUsageException(e.Message);
+        }
+        // Every engine the grid needs can run here (a missing binary or package: exit 2, nothing written).
+        foreach (var cell in plan.Cells.GroupBy(c => c.Scenario.Engine).Select(g => g.First()))
+            EngineFactory.Create(cell.Scenario, line => Console.Error.WriteLine(line));
+
+        string sweepDir = ResultsDirs.Choose(a.Out, "sweep-" + plan.ScenarioName, DateTime.UtcNow);
+        string commandLine = "./run.sh sweep " + string.Join(' ', args);
+        int jobs = plan.AnyReal ? 1 : a.Jobs;
+
+        using var cancel = new CancellationTokenSource();
+        string? interruptedBy = null;
+        ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; interruptedBy ??= "Ctrl-C"; cancel.Cancel(); };
+        Console.CancelKeyPress += onCtrlC;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; interruptedBy ??= "SIGTERM"; cancel.Cancel(); });
+
+        var o = Console.Out;
+        o.WriteLine($"sweep {plan.ScenarioName}: {plan.Cells.Count} cells ({string.Join(" × ", plan.Axes.Select(x => $"{x.Key} = {string.Join(", ", x.Values)}"))}), " +
+                    (plan.AnyReal ? "real engine: one cell at a time" : $"engine sim: up to {jobs} at once"));
+        IReadOnlyList<CellResult> results;
+        string html;
+        try
+        {
+            ScenarioRunner runner = (scenario, dir, token) => RunCell(scenario, dir, plan, token);
+            bool interactive = !a.Plain && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+            if (interactive)
+            {
+                (results, html) = await AnsiConsole.Progress()
+                    .AutoClear(true)
+                    .HideCompleted(true)
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+                    .StartAsync(async ctx =>
+                    {
+                        var grid = ctx.AddTask(Markup.Escape($"sweep: 0 of {plan.Cells.Count} cells"), maxValue: plan.Cells.Count);
+                        var running = new Dictionary<int, ProgressTask>();
+                        var gate = new object();
+                        var progress = new OnReport<SweepProgress>(p =>
+                        {
+                            lock (gate)
+                            {
+                                if (p.Started is { } c)
+                                {
+                                    var t = ctx.AddTask(Markup.Escape($"  {c.Label}"), maxValue: 1);
+                                    t.IsIndeterminate = true;
+                                    running[c.Index] = t;
+                                }
+                                if (p.Finished is { } r)
+                                {
+                                    if (running.Remove(r.Cell.Index, out var t)) { t.IsIndeterminate = false; t.Value = 1; t.StopTask(); }
+                                    grid.Value = p.Done;
+                                    grid.Description = Markup.Escape($"sweep: {p.Done} of {p.Total} cells" + (Failed(r) ? $" (last: {r.Cell.Label} {Manifest.StatusName(r.Status)})" : ""));
+                                    if (r.Status != RunStatus.Complete)
+                                        AnsiConsole.MarkupLine(Markup.Escape($"cell {r.Cell.Label}: {Manifest.StatusName(r.Status)}: {r.Reason}"));
+                                }
+                            }
+                        });
+                        var res = await SweepRunner.RunAsync(plan, sweepDir, runner, jobs, progress, cancel.Token);
+                        var report = ctx.AddTask("sweep: report", maxValue: 1.0);
+                        string path = SweepReport.Write(plan, res, sweepDir, commandLine, new OnReport<SweepReportProgress>(p =>
+                        {
+                            report.Description = Markup.Escape($"sweep: {p.Step}");
+                            report.Value = Math.Clamp(p.Fraction, 0, 1);
+                        }));
+                        return (res, path);
+                    });
+            }
+            else
+            {
+                var progress = new OnReport<SweepProgress>(p =>
+                {
+                    lock (o)
+                    {
+                        if (p.Finished is { } r)
+                            o.WriteLine($"sweep: cell {p.Done}/{p.Total} {r.Cell.Label}: {Manifest.StatusName(r.Status)}" +
+                                        (r.Reason is { Length: > 0 } why ? $" ({why})" : "") +
+                                        (r.HasFigures ? $", peak pool RSS {Units.Kb(r.Summary!.PeakPoolRssKb)}" : ""));
+                    }
+                });
+                results = await SweepRunner.RunAsync(plan, sweepDir, runner, jobs, progress, cancel.Token);
+                string? lastStep = null;
+                html = SweepReport.Write(plan, results, sweepDir, commandLine, new OnReport<SweepReportProgress>(p =>
+                {
+                    if (p.Step == lastStep) return;
+                    lastStep = p.Step;
+                    o.WriteLine(string.Create(Inv, $"sweep: {p.Step} ({p.Fraction * 100:0}%)"));
+                }));
+            }
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+
+        PrintTable(plan, results);
+        foreach (var r in results.Where(r => r.Status != RunStatus.Complete))
+            Console.Error.WriteLine($"{(r.Status == RunStatus.Failed ? "error" : "warning")}: cell {r.Cell.Label} {Manifest.StatusName(r.Status)}: {r.Reason ?? "no reason recorded"} ({ResultsDirs.Display(r.Dir)})");
+        if (interruptedBy is not null) Console.Error.WriteLine($"interrupted by {interruptedBy}: the cells run until then are kept.");
+        o.WriteLine(ResultsDirs.Display(html));
+        return results.Any(r => r.Status == RunStatus.Failed) ? 1 : results.Any(r => r.Status == RunStatus.Incomplete) ? 3 : 0;
+    }
+
+    private static bool Failed(CellResult r) => r.Status != RunStatus.Complete;
+
+    /// <summary>One cell: RunPipeline into its folder (no live view), then its report (a report problem is a warning, not a failed cell).</summary>
+    private static async Task<RunResult> RunCell(Scenario scenario, string dir, SweepPlan plan, CancellationToken cancel)
+    {
+        var cell = plan.Cells.First(c => ReferenceEquals(c.Scenario, scenario));
+        IEngine engine = EngineFactory.Create(scenario, _ => { });
+        string commandLine = $"./run.sh {plan.ScenarioArg} {string.Join(' ', cell.Overrides)} --out {dir}";
+        var (outcome, summary) = await RunPipeline.RunAsync(scenario, engine, dir, commandLine, also: null, cancel);
+        try
+        {
+            RunReport.Generate(RunFolder.Open(dir), new ReportOptions());
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Console.Error.WriteLine($"warning: cell {cell.Label}: the run's report could not be made ({e.Message}); retry with ./run.sh report {ResultsDirs.Display(dir)}");
+        }
+        return new RunResult(outcome.Status, outcome.Reason, summary);
+    }
+
+    private static void PrintTable(SweepPlan plan, IReadOnlyList<CellResult> results)
+    {
+        var header = plan.Axes.Select(x => x.Key).Concat(["status", "peak pool RSS", "peak child", "respawns/1k", "p99"]).ToList();
+        var rows = results.Select(r =>
+        {
+            var s = r.HasFigures ? r.Summary : null;
+            return r.Cell.Settings.Select(kv => kv.Value).Concat(
+            [
+                Manifest.StatusName(r.Status),
+                s is null ? "-" : Units.Kb(s.PeakPoolRssKb),
+                s is null ? "-" : Units.Kb(s.PeakChildRssKb),
+                s is null ? "-" : (SweepMetrics.RespawnsPer1k(s) ?? 0).ToString("0.##", Inv),
+                s?.LatencyMs is { } l ? l.P99.ToString("0.##", Inv) + " ms" : "-",
+            ]).ToList();
+        }).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Select(r => r[i].Length).DefaultIfEmpty(0).Max())).ToList();
+        string Line(IReadOnlyList<string> cells) => "  " + string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
+        Console.Out.WriteLine(Line(header));
+        foreach (var r in rows) Console.Out.WriteLine(Line(r));
+    }
+
+    public static SweepArgs Parse(string[] args)
+    {
+        string? scenario = null, outDir = null;
+        int jobs = Environment.ProcessorCount;
+        bool plain = false;
+        var keyValues = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            if (arg == "--out" || arg.StartsWith("--out=", StringComparison.Ordinal))
+            {
+                outDir = arg == "--out" ? (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null) : arg["--out=".Length..];
+                if (string.IsNullOrEmpty(outDir)) throw new LabUsageException($"--out needs a folder: --out DIR. Usage: {Usage}");
+            }
+            else if (arg == "--jobs" || arg.StartsWith("--jobs=", StringComparison.Ordinal))
+            {
+                string? v = arg == "--jobs" ? (i + 1 < args.Length ? args[++i] : null) : arg["--jobs=".Length..];
+                if (!int.TryParse(v, NumberStyles.None, Inv, out jobs) || jobs < 1)
+                    throw new LabUsageException($"--jobs needs a number of cells to run at once, 1 or more (e.g. --jobs 2); got '{v}'.");
+            }
+            else if (arg == "--plain") plain = true;
+            else if (arg.StartsWith('-')) throw new LabUsageException($"unknown option '{arg}' for sweep. Usage: {Usage}");
+            else if (scenario is null && !arg.Contains('=')) scenario = arg;
+            else if (arg.Contains('=')) keyValues.Add(arg);
+            else throw new LabUsageException($"'{arg}' is not a key=value: a sweep takes key=v1,v2,... (swept) and key=value (set in every cell); the scenario is '{scenario}'. Usage: {Usage}");
+        }
+        if (scenario is null) throw new LabUsageException($"sweep needs a scenario. Usage: {Usage} (./run.sh list shows the scenarios)");
+        return new SweepArgs(scenario, keyValues, outDir, jobs, plain);
+    }
+}
+
+/// <summary>An IProgress that acts at once on the reporting thread (System.Progress posts to the thread pool, out of order).</summary>
+internal sealed class OnReport<T>(Action<T> onReport) : IProgress<T>
+{
+    public void Report(T value) => onReport(value);
+}
