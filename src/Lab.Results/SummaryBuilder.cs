@@ -91,7 +91,7 @@ public sealed class SummaryBuilder : IRunSink
         {
             string why = ExitWhy(e.Detail);
             _exitsByWhy[why] = _exitsByWhy.GetValueOrDefault(why) + 1;
-            if (why == "max_requests") _recycles++;
+            if (why is "max_requests" or "recycled") _recycles++; // "recycled": a PID replaced in an imported ps log
         }
     }
 

@@ -102,7 +102,7 @@ internal static class Findings
         }
 
         // Children that ended other than by recycling, idleness or the end of the run.
-        var unusual = s.ChildExits.Where(e => e.Key is not ("max_requests" or "idle" or "shutdown" or "restart" or "reload"))
+        var unusual = s.ChildExits.Where(e => e.Key is not ("max_requests" or "recycled" or "idle" or "shutdown" or "restart" or "reload"))
             .OrderByDescending(e => e.Value).Select(e => $"{Fmt.Int(e.Value)} {ExitWhy(e.Key)}").ToList();
         if (unusual.Count > 0) said.Add($"Children also ended by: {string.Join(", ", unusual)}.");
         if (s.ChildExits.GetValueOrDefault("idle") is > 0 and var idle)

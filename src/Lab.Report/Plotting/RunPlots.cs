@@ -139,7 +139,7 @@ internal static class RunPlots
     internal static ExitKind KindOf(string detail)
     {
         string why = Lab.Results.SummaryBuilder.ExitWhy(detail);
-        if (why == "max_requests") return ExitKind.Recycled;
+        if (why is "max_requests" or "recycled") return ExitKind.Recycled; // "recycled": seen replaced in an imported ps log
         if (why == "idle") return ExitKind.Idle;
         if (why is "shutdown" or "restart" or "reload") return ExitKind.Ended;
         // kill-child, timeout, crash, or a signal for a reason not recorded.
