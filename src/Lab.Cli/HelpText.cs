@@ -13,6 +13,7 @@ Usage:
                                                     the scenario once per combination (sim unless engine=): sweep.csv, plots, compare, report
   ./run.sh advise DIR [ram=2G] [max_children=N] [margin=20%] [--out DIR]
                                                     fit a run's leak; pm.max_requests (and max_children) for the RAM, verified on the sim
+  ./run.sh calibrate DIR [--out DIR]                fit the simulator to a real run (engine php-fpm or dotnet) and compare them
   ./run.sh lessons                                  rebuild every figure of the course in lab/ (start at lab/README.md)
   ./run.sh list                                     the scenarios, with their titles
   ./run.sh import FILE [--interval 1s] [--out DIR]  a pasted `ps aux | grep php` log → results folder and report

@@ -1,6 +1,7 @@
 using Lab.Core.Engines;
 using Lab.Core.Scenarios;
 using Lab.Engines.Dotnet;
+using Lab.Engines.PhpFpm;
 using Lab.Engines.Real;
 using Lab.Sim;
 
@@ -28,11 +29,15 @@ public static class EngineFactory
                 return new SimEngine();
             case EngineKind.Dotnet:
                 if (DotnetPoolHost.Unavailable() is { } why) throw new EngineUnavailableException(why);
-                if (scenario.Front == FrontKind.Nginx)
-                    throw new EngineUnavailableException("front = \"nginx\" is not available in this build yet; use front=fastcgi.");
-                return new RealEngine(temp => new DotnetPoolHost(temp), null);
+                // front = nginx: a real nginx in front of the lab's pool (installed first if need be)
+                return new RealEngine(temp => new DotnetPoolHost(temp), RealStack.For(scenario, progress).FrontFactory(scenario));
             default:
-                throw new EngineUnavailableException($"engine {Name(scenario.Engine)} is not available in this build yet; use engine=sim or engine=dotnet.");
+            {
+                // engine = php-fpm: the distribution's php-fpm (and nginx for front = nginx), installed first if need be
+                var stack = RealStack.For(scenario, progress);
+                RealStack.CheckScript(scenario);
+                return new RealEngine(temp => new PhpFpmPoolHost(temp, stack.PhpFpm!, scenario.Request.Script), stack.FrontFactory(scenario));
+            }
         }
     }
 }

@@ -1,0 +1,75 @@
+using Lab.Core.Records;
+using Lab.Results;
+
+namespace Lab.Analysis.Calibration;
+
+/// <summary>A request a child served (or failed on memory_limit: it counts towards the child's requests too).</summary>
+public readonly record struct ServedRequest(long Id, long LeakKb, long TransientKb, double TEnd);
+
+/// <summary>One sample of a child: its RSS and VSZ after it had served <paramref name="Served"/> requests.</summary>
+/// <param name="Busy">
+/// A request of this child was in flight at the sample (between its send and its answer): the
+/// RSS then holds part of the next request (its leak, its transient memory). Fits and boundaries
+/// use the samples between requests only, where the sim and the real run are in the same state
+/// (a sim's tick may fall on the very instant a request arrives).
+/// </param>
+public readonly record struct ChildSample(double T, long Served, long RssKb, long VszKb, bool Busy = false);
+
+/// <summary>
+/// One child's life in a run, as the results folder tells it: the requests it served, in the
+/// order they ended (requests.csv), its samples (samples.csv), and how it ended (events.csv).
+/// </summary>
+/// <param name="ExitT">When it exited (null: alive at the end of the run).</param>
+/// <param name="ExitWhy">The why of its exit event ("max_requests", "shutdown", ...), null if none.</param>
+public sealed record ChildHistory(int Pid, IReadOnlyList<ServedRequest> Requests, IReadOnlyList<ChildSample> Samples,
+    double? ExitT, string? ExitWhy)
+{
+    public bool Recycled => ExitWhy == "max_requests";
+
+    /// <summary>
+    /// Every child of a run, in the order they were first seen. A request counts for the child
+    /// that answered it with 200 or 500 (memory_limit), as the engines count served requests.
+    /// </summary>
+    public static IReadOnlyList<ChildHistory> Of(RunFolder run)
+    {
+        var requests = new Dictionary<int, List<ServedRequest>>();
+        var inFlight = new Dictionary<int, List<(double Start, double End)>>();
+        var r = run.Requests;
+        for (int i = 0; i < r.Count; i++)
+        {
+            if (r.Pid[i] == 0) continue;
+            if (!inFlight.TryGetValue(r.Pid[i], out var spans)) inFlight[r.Pid[i]] = spans = new();
+            spans.Add((r.TStart[i], r.TEnd[i]));
+            if (r.Status[i] is not (RequestStatus.Ok or RequestStatus.MemoryLimit)) continue;
+            if (!requests.TryGetValue(r.Pid[i], out var list)) requests[r.Pid[i]] = list = new();
+            list.Add(new ServedRequest(r.Id[i], r.LeakKb[i], r.TransientKb[i], r.TEnd[i]));
+        }
+        foreach (var list in requests.Values) list.Sort((a, b) => a.TEnd != b.TEnd ? a.TEnd.CompareTo(b.TEnd) : a.Id.CompareTo(b.Id));
+
+        var exits = new Dictionary<int, (double T, string Why)>();
+        foreach (var e in run.Events)
+        {
+            if (e.Event != EventNames.Exit || e.Pid == 0) continue;
+            int semi = e.Detail.IndexOf(';');
+            exits[e.Pid] = (e.T, semi >= 0 ? e.Detail[(semi + 1)..] : e.Detail);
+        }
+
+        var order = new List<int>();
+        var samples = new Dictionary<int, List<ChildSample>>();
+        var s = run.Samples;
+        for (int i = 0; i < s.Count; i++)
+        {
+            if (s.Role[i] != ProcessRole.Child) continue;
+            if (!samples.TryGetValue(s.Pid[i], out var list)) { samples[s.Pid[i]] = list = new(); order.Add(s.Pid[i]); }
+            bool busy = inFlight.TryGetValue(s.Pid[i], out var spans) && spans.Any(x => x.Start <= s.T[i] && s.T[i] <= x.End);
+            list.Add(new ChildSample(s.T[i], s.Requests[i], s.RssKb[i], s.VszKb[i], busy));
+        }
+        foreach (int pid in requests.Keys.Where(p => !samples.ContainsKey(p)).OrderBy(p => requests[p][0].TEnd)) order.Add(pid);
+
+        return order.Select(pid => new ChildHistory(pid,
+            requests.TryGetValue(pid, out var q) ? q : [],
+            samples.TryGetValue(pid, out var ss) ? ss : [],
+            exits.TryGetValue(pid, out var x) ? x.T : null,
+            exits.TryGetValue(pid, out x) ? x.Why : null)).ToList();
+    }
+}

@@ -1,0 +1,85 @@
+using Lab.Core.Records;
+using Lab.Results;
+
+namespace Lab.Analysis.Calibration;
+
+/// <summary>
+/// One point where a real run and its calibrated sim are compared: a recycle boundary (the k-th
+/// child that pm.max_requests recycled, at the most requests it was seen having served: the top
+/// of the k-th tooth of the sawtooth), or — in a run without recycling — a checkpoint in requests
+/// served by the pool.
+/// </summary>
+/// <param name="Index">1-based.</param>
+/// <param name="Served">Requests the child had served at that sample (a checkpoint: requests served by the pool).</param>
+/// <param name="RssKb">The largest child's RSS there.</param>
+public readonly record struct Boundary(int Index, int Pid, long Served, double T, long RssKb);
+
+/// <summary>A boundary of the real run against the same boundary of the sim.</summary>
+public readonly record struct BoundaryComparison(int Index, Boundary Real, Boundary Sim)
+{
+    /// <summary>(sim − real) / real, in percent.</summary>
+    public double DifferencePercent => Real.RssKb == 0 ? double.NaN : 100.0 * (Sim.RssKb - Real.RssKb) / Real.RssKb;
+    public bool Within(double percent) => Math.Abs(DifferencePercent) <= percent;
+}
+
+/// <summary>Finds the boundaries of a run and pairs those of two runs.</summary>
+public static class RecycleBoundaries
+{
+    /// <summary>The kind of boundaries a run has: recycles (pm.max_requests), or checkpoints when no child was recycled.</summary>
+    public static bool HasRecycles(RunFolder run) => run.Events.Any(e => e.Event == EventNames.Exit && e.Detail.EndsWith(";max_requests", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Every recycled child, in the order of their exits: its RSS at the most requests it was
+    /// seen having served (the last such sample between two requests) — the largest child's RSS
+    /// at the recycle.
+    /// </summary>
+    public static IReadOnlyList<Boundary> Recycles(RunFolder run)
+    {
+        var list = new List<Boundary>();
+        foreach (var c in ChildHistory.Of(run).Where(c => c.Recycled && c.Samples.Any(s => !s.Busy)).OrderBy(c => c.ExitT))
+        {
+            var between = c.Samples.Where(s => !s.Busy).ToList();
+            long most = between.Max(s => s.Served);
+            var top = between.Last(s => s.Served == most);
+            list.Add(new Boundary(list.Count + 1, c.Pid, top.Served, top.T, top.RssKb));
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// For a run without recycling: the largest child's RSS at the first sample tick after the
+    /// pool had served 10%, 20%, ... 100% of its requests.
+    /// </summary>
+    public static IReadOnlyList<Boundary> Checkpoints(RunFolder run, int count = 10)
+    {
+        var r = run.Requests;
+        var ends = Enumerable.Range(0, r.Count).Where(i => r.Status[i] is RequestStatus.Ok or RequestStatus.MemoryLimit)
+            .Select(i => r.TEnd[i]).OrderBy(t => t).ToList();
+        var list = new List<Boundary>();
+        if (ends.Count == 0) return list;
+        var s = run.Samples;
+        var ticks = Enumerable.Range(0, s.Count).Where(i => s.Role[i] == ProcessRole.Child).GroupBy(i => s.T[i]).OrderBy(g => g.Key).ToList();
+        for (int k = 1; k <= count; k++)
+        {
+            long served = (long)Math.Ceiling(ends.Count * k / (double)count);
+            double t = ends[(int)served - 1];
+            var tick = ticks.FirstOrDefault(g => g.Key >= t);
+            if (tick is null) break;
+            int top = tick.MaxBy(i => s.RssKb[i]);
+            list.Add(new Boundary(k, s.Pid[top], served, s.T[top], s.RssKb[top]));
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Pairs the boundaries of the real run with the sim's, in order: recycles if the real run has
+    /// any, else checkpoints. Boundaries only one side has are left out (the caller says so).
+    /// </summary>
+    public static IReadOnlyList<BoundaryComparison> Compare(RunFolder real, RunFolder sim)
+    {
+        bool recycles = HasRecycles(real);
+        var a = recycles ? Recycles(real) : Checkpoints(real);
+        var b = recycles ? Recycles(sim) : Checkpoints(sim);
+        return a.Zip(b, (x, y) => new BoundaryComparison(x.Index, x, y)).ToList();
+    }
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Sockets;
+using Lab.Core.Paths;
+using Lab.Core.Scenarios;
+using Lab.Engines.Real;
+using Lab.PhpFpm;
+using Lab.PhpFpm.Processes;
+
+namespace Lab.Engines.PhpFpm;
+
+/// <summary>
+/// engine = "php-fpm": the distribution's php-fpm (Debian's php8.2-fpm) running lab/php/leak.php,
+/// configured by the same php-fpm INI text as the dotnet engine plus an isolated php.ini, all in
+/// the run's private temporary folder. Children run as www-data when the lab is root. The master
+/// runs in a PID namespace of its own (no orphans, whatever happens to the lab); its log lines
+/// reach the run with host pids, and the namespace pid a child reports (X-Lab-Pid) is mapped
+/// through the namespace of the master that forked it (a restart starts a new namespace, whose
+/// pids start at 1 again).
+/// </summary>
+public sealed class PhpFpmPoolHost : IPoolHost
+{
+    private readonly PhpFpmInstall _fpm;
+    private readonly PhpFpmFiles _files;
+    private readonly string _scriptName;
+    private readonly UnprivilegedUser? _user;
+    private readonly object _gate = new();
+    private PhpFpmMaster? _master;
+    private readonly List<PhpFpmMaster> _retired = new(); // earlier masters (restarts): their late lines and pids still map
+
+    /// <param name="scriptName">The scenario's request.script ("/leak.php"), a script of lab/php/.</param>
+    public PhpFpmPoolHost(PrivateTemp temp, PhpFpmInstall fpm, string scriptName, UnprivilegedUser? user = null)
+    {
+        _fpm = fpm;
+        _files = new PhpFpmFiles(temp.Path);
+        _scriptName = scriptName;
+        _user = user ?? UnprivilegedUser.ForThisLab();
+        Versions = new Dictionary<string, string> { ["php-fpm"] = fpm.Version };
+    }
+
+    /// <summary>Where the lab's PHP scripts are (lab/php/ of the repository).</summary>
+    public static string ScriptsSource => Path.Combine(LabPaths.LabDir, "php");
+
+    public IReadOnlyDictionary<string, string> Versions { get; }
+    public EndPoint Listen => new UnixDomainSocketEndPoint(_files.Socket);
+    public string FastCgiPass => "unix:" + _files.Socket;
+    public string ScriptFilename => _files.ScriptFilename(_scriptName);
+    public int MasterPid { get { lock (_gate) return _master?.Pid ?? 0; } }
+    public event Action<string>? LogLine;
+
+    public Task StartAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
+    {
+        _files.Write(pool, _user, ScriptsSource);
+        if (!File.Exists(ScriptFilename))
+            throw new FileNotFoundException($"request.script = {_scriptName}: there is no such script in lab/php/ ({ScriptsSource})");
+        Launch(cancel);
+    }, cancel);
+
+    private void Launch(CancellationToken cancel)
+    {
+        var master = PhpFpmMaster.Start(_fpm, _files, OnLine, TimeSpan.FromSeconds(30), cancel: cancel);
+        lock (_gate) _master = master;
+    }
+
+    /// <summary>The article's restart: SIGTERM to the master (its children go with it), then a new master, in a new namespace.</summary>
+    public Task RestartAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
+    {
+        PhpFpmMaster? old;
+        lock (_gate) { old = _master; _master = null; }
+        if (old is not null)
+        {
+            old.Stop(15, TimeSpan.FromSeconds(15));   // returns once its last log line was read
+            lock (_gate) _retired.Add(old);
+        }
+        _files.WriteConfig(pool, _user);
+        Launch(cancel);
+    }, cancel);
+
+    /// <summary>Rewrites the configuration, SIGUSR2 (php-fpm re-executes itself: same pid, fresh children); returns when it is ready again.</summary>
+    public Task ReloadAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
+    {
+        _files.WriteConfig(pool, _user);
+        PhpFpmMaster? master;
+        lock (_gate) master = _master;
+        master?.Reload(TimeSpan.FromSeconds(30));
+    }, cancel);
+
+    public Task StopAsync() => Task.Run(() =>
+    {
+        PhpFpmMaster? master;
+        lock (_gate) master = _master;
+        master?.Stop(15, TimeSpan.FromSeconds(15));
+    });
+
+    public Task<IReadOnlyDictionary<string, long>?> ScrapeStatusAsync(CancellationToken cancel) =>
+        StatusScrape.FetchAsync(Listen, "/status", cancel);
+
+    /// <summary>
+    /// A pid in a log line or a request's X-Lab-Pid → the pid /proc shows (0 if unknown). The
+    /// log lines come with host pids already (<see cref="PhpFpmLog.ToHostPids"/>, so fpm.log
+    /// shows the pids of ps.log): on the line's own thread the pid is kept. A child's X-Lab-Pid
+    /// (its getmypid(), a namespace pid) maps through the current master's namespace, else
+    /// through the earlier masters' (restarts) that knew it.
+    /// </summary>
+    public int MapPid(int loggedPid)
+    {
+        if (IsolatedProcess.LineSource is not null) return loggedPid;
+        PhpFpmMaster? current;
+        List<PhpFpmMaster> all;
+        lock (_gate)
+        {
+            current = _master;
+            all = [.. _retired];
+            if (current is not null) all.Add(current);
+        }
+        if (current is not null && current.MapPid(loggedPid) is var pid and > 0) return pid;
+        for (int i = all.Count - 1; i >= 0; i--)
+            if (all[i] != current && all[i].Process.Knows(loggedPid)) return all[i].MapPid(loggedPid);
+        return 0;
+    }
+
+    private void OnLine(string line) => LogLine?.Invoke(line);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        List<PhpFpmMaster> all;
+        lock (_gate)
+        {
+            all = [.. _retired];
+            if (_master is not null) all.Add(_master);
+        }
+        foreach (var m in all) m.Dispose();
+    }
+}

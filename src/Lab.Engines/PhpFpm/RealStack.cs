@@ -1,0 +1,63 @@
+using Lab.Core.Scenarios;
+using Lab.Engines.Nginx;
+using Lab.Engines.Real;
+using Lab.Nginx;
+using Lab.PhpFpm;
+using Lab.PhpFpm.Processes;
+using Lab.PhpFpm.Setup;
+
+namespace Lab.Engines.PhpFpm;
+
+/// <summary>
+/// The real stack a scenario needs (php-fpm for engine php-fpm, nginx for front nginx), found on
+/// this machine — or installed with apt-get when missing and the lab runs as root on
+/// Debian/Ubuntu, with a progress line. When it cannot be had, an
+/// <see cref="EngineUnavailableException"/> carries the exact command to run (exit code 2).
+/// </summary>
+public sealed record RealStack(PhpFpmInstall? PhpFpm, NginxInstall? Nginx)
+{
+    public static RealStack For(Scenario scenario, Action<string> progress, PackageSetup? setup = null) =>
+        Ensure(scenario.Engine == EngineKind.PhpFpm, scenario.Front == FrontKind.Nginx, progress, setup);
+
+    public static RealStack Ensure(bool phpFpm, bool nginx, Action<string> progress, PackageSetup? setup = null)
+    {
+        if (!phpFpm && !nginx) return new RealStack(null, null);
+        if (Tools.Missing() is { } tools) throw new EngineUnavailableException(tools);
+        var needs = new List<PackageNeed>();
+        if (phpFpm) needs.Add(PhpFpmInstall.Need);
+        if (nginx) needs.Add(NginxInstall.Need);
+        if ((setup ?? PackageSetup.ForThisMachine()).Ensure(needs, progress) is { } message)
+            throw new EngineUnavailableException(message);
+
+        PhpFpmInstall? fpm = null;
+        if (phpFpm)
+        {
+            fpm = PhpFpmInstall.Probe(PhpFpmInstall.Locate()!);
+            if (fpm.Unusable() is { } why) throw new EngineUnavailableException(why);
+            if (!Directory.Exists(PhpFpmPoolHost.ScriptsSource))
+                throw new EngineUnavailableException($"the lab's PHP scripts are missing: {PhpFpmPoolHost.ScriptsSource} (lab/php/ of the repository)");
+        }
+        NginxInstall? ng = null;
+        if (nginx)
+        {
+            ng = NginxInstall.Probe(NginxInstall.Locate()!);
+            if (!File.Exists(NginxConfig.TemplatePath))
+                throw new EngineUnavailableException($"nginx's configuration template is missing: {NginxConfig.TemplatePath}");
+        }
+        return new RealStack(fpm, ng);
+    }
+
+    /// <summary>The front factory RealEngine takes (null for front = fastcgi).</summary>
+    public Func<PrivateTemp, IPoolHost, IFront>? FrontFactory(Scenario scenario) =>
+        Nginx is { } n ? (temp, host) => new NginxFront(temp, host, n, scenario) : null;
+
+    /// <summary>Checks a php-fpm scenario's script exists in lab/php/ (exit 2 before anything is written).</summary>
+    public static void CheckScript(Scenario scenario)
+    {
+        string name = scenario.Request.Script.TrimStart('/');
+        if (!File.Exists(Path.Combine(PhpFpmPoolHost.ScriptsSource, name)))
+            throw new EngineUnavailableException(
+                $"request.script = \"{scenario.Request.Script}\": engine php-fpm runs the scripts of lab/php/ ({PhpFpmPoolHost.ScriptsSource}), which has no {name}; " +
+                $"there: {string.Join(", ", Directory.Exists(PhpFpmPoolHost.ScriptsSource) ? Directory.GetFiles(PhpFpmPoolHost.ScriptsSource, "*.php").Select(f => "/" + Path.GetFileName(f)) : [])}");
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Sockets;
+using Lab.PhpFpm.Processes;
+
+namespace Lab.Nginx;
+
+/// <summary>
+/// A running nginx for one run: `nginx -p PREFIX -c PREFIX/nginx.conf -e stderr -g 'daemon
+/// off;'` in the foreground, in a PID namespace of its own (see <see cref="IsolatedProcess"/>):
+/// when the lab ends, however it ends, nginx's master and workers end too.
+/// </summary>
+public sealed class NginxServer : IDisposable
+{
+    private readonly IsolatedProcess _process;
+
+    private NginxServer(IsolatedProcess process, NginxSettings settings)
+    {
+        _process = process;
+        Settings = settings;
+    }
+
+    public NginxSettings Settings { get; }
+    public int Port => Settings.Port;
+    public IPEndPoint EndPoint => new(IPAddress.Loopback, Settings.Port);
+    /// <summary>nginx's master pid as /proc shows it (0 when not running).</summary>
+    public int Pid => _process.ServerPid;
+    public bool HasExited => _process.HasExited;
+    public IReadOnlyList<string> LastLines => _process.LastLines;
+
+    /// <summary>
+    /// Writes the configuration from the template and starts nginx; returns once it accepts
+    /// connections. Port 0 picks a free port (and another one if that was taken meanwhile).
+    /// Throws with nginx's own last lines if it exits first.
+    /// </summary>
+    public static NginxServer Start(NginxInstall nginx, NginxSettings settings, string template, Action<string>? onLine = null,
+        TimeSpan? readyTimeout = null, Isolation? isolation = null)
+    {
+        Directory.CreateDirectory(settings.Prefix);
+        for (int attempt = 1; ; attempt++)
+        {
+            var s = settings.Port == 0 ? settings with { Port = FreePort() } : settings;
+            File.WriteAllText(s.ConfigPath, NginxConfig.Render(template, s, nginx));
+            var start = new IsolatedStart(nginx.Binary, ["-p", s.Prefix, "-c", s.ConfigPath, "-e", "stderr", "-g", "daemon off;"], "nginx")
+            {
+                WorkingDirectory = s.Prefix,
+            };
+            var process = IsolatedProcess.Start(start, onLine ?? (_ => { }), isolation);
+            var server = new NginxServer(process, s);
+            try
+            {
+                server.WaitReady(readyTimeout ?? TimeSpan.FromSeconds(20));
+                return server;
+            }
+            catch (InvalidOperationException) when (settings.Port == 0 && attempt < 3
+                && process.LastLines.Any(l => l.Contains("Address already in use", StringComparison.Ordinal)))
+            {
+                server.Dispose(); // the free port was taken between our probe and nginx's bind: another one
+            }
+            catch
+            {
+                server.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private void WaitReady(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                _process.DrainOutput();
+                throw new InvalidOperationException($"nginx exited before it was ready:{Tail()}");
+            }
+            if (Accepts()) return;
+            Thread.Sleep(10);
+        }
+        throw new InvalidOperationException($"nginx did not accept connections on 127.0.0.1:{Port} within {timeout.TotalSeconds:0} s:{Tail()}");
+    }
+
+    private bool Accepts()
+    {
+        // the namespace's master must be ours: another process might already listen on the port
+        if (_process.ServerPid == 0) return false;
+        try
+        {
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            s.Connect(EndPoint);
+            return true;
+        }
+        catch (SocketException) { return false; }
+    }
+
+    private string Tail()
+    {
+        var lines = _process.LastLines.TakeLast(8).ToList();
+        return lines.Count == 0 ? " (no output)" : "\n  " + string.Join("\n  ", lines);
+    }
+
+    /// <summary>A free TCP port on 127.0.0.1 (the kernel's choice).</summary>
+    public static int FreePort()
+    {
+        using var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        l.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)l.LocalEndPoint!).Port;
+    }
+
+    /// <summary>SIGTERM (nginx's fast shutdown: workers end at once), then SIGKILL past the grace period.</summary>
+    public bool Stop(TimeSpan? grace = null) => _process.Stop(15, grace ?? TimeSpan.FromSeconds(10));
+
+    public void Dispose() => _process.Dispose();
+}
