@@ -42,18 +42,21 @@ build() {
   if [ -n "$(changed_since "$STAMP" "${srcs[@]}")" ] || [ ! -x "$CLI" ]; then
     [ -f "$STAMP" ] && say "building Leak Lab (sources changed) ..." || say "building Leak Lab (first run: restore + build, about a minute) ..."
     local log; log="$(mktemp)"
+    # the stamp is taken before the build, so a file changed while it runs is built next time
+    touch "$STAMP.next"
     if ! dotnet build "$ROOT/Lab.sln" -c Release -nologo -v q -clp:ErrorsOnly >"$log" 2>&1; then
-      cat "$log" >&2; rm -f "$log"
+      cat "$log" >&2; rm -f "$log" "$STAMP.next"
       say "error: the build failed (output above)."
       exit 1
     fi
     rm -f "$log"
-    touch "$STAMP"
+    mv -f "$STAMP.next" "$STAMP"
   fi
   # The dotnet engine's master and child processes, NativeAOT (fast start, small RSS).
   local aot=("$ROOT/src/Lab.Core" "$ROOT/src/Lab.FastCgi" "$ROOT/src/Lab.Worker" "$ROOT/src/Lab.Pool" "$ROOT/Directory.Build.props" "$ROOT/Directory.Packages.props")
   if [ -n "$(changed_since "$AOT_STAMP" "${aot[@]}")" ] || [ ! -x "$BIN/Lab.Worker" ] || [ ! -x "$BIN/Lab.Pool" ]; then
     say "publishing the dotnet engine's processes (NativeAOT) ..."
+    touch "$AOT_STAMP.next"
     local p log
     for p in Lab.Worker Lab.Pool; do
       log="$(mktemp)"
@@ -64,7 +67,7 @@ build() {
       fi
       rm -f "$log"
     done
-    touch "$AOT_STAMP"
+    mv -f "$AOT_STAMP.next" "$AOT_STAMP"
   fi
 }
 

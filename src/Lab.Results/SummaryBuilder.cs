@@ -63,7 +63,9 @@ public sealed class SummaryBuilder : IRunSink
         if (sample.Role == ProcessRole.Child)
         {
             if (sample.RssKb > _peakChildRss) _peakChildRss = sample.RssKb;
-            _fit.Add(sample.Pid, sample.Requests, sample.RssKb);
+            // From the first request on: a fresh child's first request also pays one-time costs
+            // (PHP's heap, opcode and realpath caches) that are not the leak.
+            if (sample.Requests >= 1) _fit.Add(sample.Pid, sample.Requests, sample.RssKb);
         }
     }
 

@@ -49,10 +49,12 @@ public sealed class SimEngine(ISimObserver? observer = null) : IEngine
         fpm.Load = load;
         var interval = scenario.SampleInterval > TimeSpan.Zero ? scenario.SampleInterval : TimeSpan.FromSeconds(1);
         var sampler = new Sampler(fpm, sink, Simulation.FromTimeSpan(interval));
-        // at one instant: heap events, then time-outs, then arrivals, then the sample tick
+        // at one instant: heap events, then time-outs, then the sample tick, then arrivals — so a
+        // tick that falls on an arrival sees the pool as ps would just before it (as on real
+        // engines, whose sampler and load are never in lockstep), not mid-request
         sim.AddStream(load.Timeouts);
-        sim.AddStream(load.Arrivals);
         sim.AddStream(sampler);
+        sim.AddStream(load.Arrivals);
 
         if (cancel.IsCancellationRequested) return Incomplete(fpm, versions);
         fpm.Start();

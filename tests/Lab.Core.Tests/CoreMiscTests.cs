@@ -47,6 +47,9 @@ public class CoreMiscTests
         Assert.False(MemoryLimit.Exceeds(-1, 10_000_000));
         Assert.False(MemoryLimit.Exceeds(128L << 20, 1024));
         Assert.True(MemoryLimit.Exceeds(128L << 20, 128 * 1024));
+        // real PHP already fails a 6.3 MiB string at memory_limit = 8M: its heap's first 2 MiB chunk counts
+        Assert.True(MemoryLimit.Exceeds(8L << 20, 6451));
+        Assert.False(MemoryLimit.Exceeds(8L << 20, 6 * 1024 - 1));
         Assert.Equal(4096 * 1024 + 32, MemoryLimit.TriedBytes(4096));
         Assert.Equal("Allowed memory size of 134217728 bytes exhausted (tried to allocate 134217760 bytes)",
             FpmMessages.AllowedMemoryExhausted(128L << 20, MemoryLimit.TriedBytes(128 * 1024)));

@@ -81,9 +81,11 @@ public class SampleLogTests
     public void The_leak_fit_is_per_observation_and_matches_the_children_growth()
     {
         var st = Import().Run.Stats;
-        // Each child grows by 3.0 to 3.4 MiB per ps (per request): (20884-11188)/3, (20544-7148)/4, (20204-7148)/4.
-        Assert.InRange(st.LeakKbPerObservation, 3000, 3450);
-        Assert.Equal(14, st.FitPoints);
+        // The fit starts at each child's second observation (as the results' summary does): a fresh
+        // child's first request also pays one-time costs. Here a fresh child's first step is
+        // +4,704 KiB, the later ones 1,556 to 3,960: the steady growth is about 2.9 MiB per ps.
+        Assert.InRange(st.LeakKbPerObservation, 2700, 3100);
+        Assert.Equal(11, st.FitPoints);
     }
 
     [Fact]
@@ -141,7 +143,7 @@ public class SampleLogTests
         Assert.Equal(TimeSpan.FromSeconds(1), s.SampleInterval);
         Assert.Equal(7148, s.Memory.ChildBaselineKb);
         Assert.Equal(16008, s.Memory.MasterRssKb);
-        Assert.InRange(s.Request.LeakKb.A, 3000, 3450);
+        Assert.InRange(s.Request.LeakKb.A, 2700, 3100);
         Assert.Equal(14, s.Load.Iterations);
     }
 
@@ -155,7 +157,7 @@ public class SampleLogTests
         Assert.Contains("master 13670; 3 children 13672, 13702, 13728", text);
         Assert.Contains("2 recycle(s) detected", text);
         Assert.Contains("peak child RSS 20.4 MiB (20884 KiB, PID 13672)", text);
-        Assert.Matches(@"fitted 3,[0-4]\d\d KiB per observation", text);
+        Assert.Matches(@"fitted 2,[7-9]\d\d KiB per observation", text);
         Assert.Contains("one ps per request", text);
     }
 }

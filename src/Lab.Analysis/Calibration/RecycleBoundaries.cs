@@ -33,13 +33,17 @@ public static class RecycleBoundaries
     /// seen having served (the last such sample between two requests) — the largest child's RSS
     /// at the recycle.
     /// </summary>
-    public static IReadOnlyList<Boundary> Recycles(RunFolder run)
+    public static IReadOnlyList<Boundary> Recycles(RunFolder run, IReadOnlyList<long>? servedWanted = null)
     {
         var list = new List<Boundary>();
         foreach (var c in ChildHistory.Of(run).Where(c => c.Recycled && c.Samples.Any(s => !s.Busy)).OrderBy(c => c.ExitT))
         {
             var between = c.Samples.Where(s => !s.Busy).ToList();
             long most = between.Max(s => s.Served);
+            // Compare like with like: when the other run's child was last seen at fewer requests
+            // served (a sample tick fell inside its last request), take this child at that count too.
+            if (servedWanted is not null && list.Count < servedWanted.Count && between.Any(s => s.Served == servedWanted[list.Count]))
+                most = servedWanted[list.Count];
             var top = between.Last(s => s.Served == most);
             list.Add(new Boundary(list.Count + 1, c.Pid, top.Served, top.T, top.RssKb));
         }
@@ -79,7 +83,7 @@ public static class RecycleBoundaries
     {
         bool recycles = HasRecycles(real);
         var a = recycles ? Recycles(real) : Checkpoints(real);
-        var b = recycles ? Recycles(sim) : Checkpoints(sim);
+        var b = recycles ? Recycles(sim, a.Select(x => x.Served).ToList()) : Checkpoints(sim);
         return a.Zip(b, (x, y) => new BoundaryComparison(x.Index, x, y)).ToList();
     }
 }

@@ -25,7 +25,7 @@ public readonly record struct FpmLogFact(FpmLogKind Kind, int Pid, int Code, int
 /// </summary>
 public static partial class FpmLogParser
 {
-    [GeneratedRegex(@"^\[(?<ts>\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2})(?<us>\.\d{1,6})?\] (?<level>DEBUG|NOTICE|WARNING|ERROR|ALERT): (?:pid \d+, [\w]+\(\), line \d+: )?(?<msg>.*)$")]
+    [GeneratedRegex(@"^\[(?<ts>\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2})(?<us>\.\d{1,6})?\] (?<level>DEBUG|NOTICE|WARNING|ERROR|ALERT): (?:pid \d+, (?:\w+|\(null\))\(\), line \d+: )?(?<msg>.*)$")]
     private static partial Regex LineRx();
 
     [GeneratedRegex(@"^\[pool [^\]]+\] child (?<pid>\d+) started$")]

@@ -3,20 +3,56 @@ namespace Lab.Engines.Real;
 /// <summary>
 /// The run's private temporary folder (sockets, configs, pid and log files): a fresh random
 /// name under /tmp, traversable but not listable by others (nginx and php-fpm workers running
-/// as www-data must reach the socket), removed when the run ends.
+/// as www-data must reach the socket), removed when the run ends. A lab that was SIGKILLed
+/// cannot remove its folder: the next run removes the folders whose owner process is gone.
 /// </summary>
 public sealed class PrivateTemp : IDisposable
 {
     public string Path { get; }
 
+    private const string OwnerFile = ".leaklab-owner";
+
     public PrivateTemp(string prefix = "leaklab-")
     {
+        RemoveAbandoned(prefix);
         Path = Directory.CreateTempSubdirectory(prefix).FullName;
+        System.IO.File.WriteAllText(System.IO.Path.Combine(Path, OwnerFile), $"{Environment.ProcessId} {StartTicks(Environment.ProcessId)}\n");
         File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
     }
 
     public string PathOf(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>The start time of a process (/proc/PID/stat field 22), to tell a reused pid apart; null if it is gone.</summary>
+    private static string? StartTicks(int pid)
+    {
+        try
+        {
+            string stat = System.IO.File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 19 ? fields[19] : null;
+        }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>Removes earlier runs' folders whose lab process no longer exists.</summary>
+    private static void RemoveAbandoned(string prefix)
+    {
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories(System.IO.Path.GetTempPath(), prefix + "*"))
+            {
+                string owner = System.IO.Path.Combine(dir, OwnerFile);
+                if (!System.IO.File.Exists(owner)) continue;
+                var parts = System.IO.File.ReadAllText(owner).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (parts.Length < 2 || !int.TryParse(parts[0], out int pid)) continue;
+                if (StartTicks(pid) == parts[1]) continue; // still running
+                try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
 
     public void Dispose()
     {

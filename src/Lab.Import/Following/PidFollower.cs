@@ -153,7 +153,7 @@ public static class PidFollower
                 if (p.Role == ProcessRole.Child)
                 {
                     childCount++;
-                    fit.Add(p.Pid, requests, l.RssKb);
+                    if (requests >= 1) fit.Add(p.Pid, requests, l.RssKb); // as SummaryBuilder: from the first observation after a fresh one
                     if (l.RssKb > peakChild) { peakChild = l.RssKb; peakChildPid = p.Pid; }
                 }
             }
