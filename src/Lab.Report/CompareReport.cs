@@ -42,7 +42,8 @@ public static class CompareReport
         progress?.Report(new ReportProgress(0.8, "plotting latency"));
         var latency = ComparePlots.Latency(set);
         progress?.Report(new ReportProgress(0.9, "writing report.html and report.md"));
-        var doc = Build(set, [pool, largest, latency], dir);
+        RenderedPlot[] plots = [pool, largest, latency];
+        var page = new ReportPage(Build(set, plots, dir), Nav);
 
         // Everything is written into a sibling folder, which then takes outDir's name in one rename.
         string parent = Path.GetDirectoryName(dir) ?? ".";
@@ -51,17 +52,7 @@ public static class CompareReport
         Directory.CreateDirectory(stage);
         try
         {
-            using (var files = new StagedFiles(stage))
-            {
-                foreach (var p in new[] { pool, largest, latency })
-                {
-                    files.Write(p.Name + ".png", p.Png);
-                    files.Write(p.Name + ".svg", p.Svg);
-                }
-                files.Write(ReportFiles.Html, HtmlRenderer.Render(doc, Nav));
-                files.Write(ReportFiles.Markdown, MarkdownRenderer.Render(doc));
-                files.Commit();
-            }
+            page.WriteTo(stage, plots);
             CheckOutDir(dir); // still free?
             if (Directory.Exists(dir)) Directory.Delete(dir); // empty, as checked
             Directory.Move(stage, dir);
@@ -147,7 +138,10 @@ public static class CompareReport
         if (otherKeys.Count > 0)
         {
             int differ = otherKeys.Count(set.DifferingKeys.Contains);
-            blocks.Add(new Details($"The memory model and the memory guard{(differ > 0 ? $" ({differ} differ)" : "")}", [SettingsTable(set, otherKeys)]));
+            string what = !otherKeys.Any(RunSettings.IsSimOnly) ? "The memory guard"
+                : set.Runs.All(r => r.Model.Engine == RunSettings.SimEngine) ? "The memory model and the memory guard"
+                : "The simulator's memory model (sim runs only) and the memory guard";
+            blocks.Add(new Details($"{what}{(differ > 0 ? $" ({differ} differ)" : "")}", [SettingsTable(set, otherKeys)]));
         }
 
         blocks.Add(new Heading(2, "About this report"));

@@ -2,14 +2,22 @@ using System.Globalization;
 
 namespace Lab.Report;
 
-/// <summary>Numbers as the report writes them: invariant culture, units a PHP operator reads at a glance.</summary>
-internal static class Fmt
+/// <summary>
+/// Numbers as the lab's reports write them (the run and compare reports, the sweep's, advise's):
+/// invariant culture, units a PHP operator reads at a glance. A number that is not finite
+/// (nothing to show) is written "—".
+/// </summary>
+public static class Fmt
 {
     public static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>What a figure that cannot be told (NaN, infinite) is written as.</summary>
+    public const string None = "—";
 
     /// <summary>KiB as a human size: "812 KiB", "23.4 MiB", "1.20 GiB".</summary>
     public static string Size(double kb)
     {
+        if (!double.IsFinite(kb)) return None;
         double a = Math.Abs(kb);
         return a >= 1024 * 1024 ? (kb / 1024 / 1024).ToString("0.00", Inv) + " GiB"
             : a >= 1024 ? (kb / 1024).ToString("0.0", Inv) + " MiB"
@@ -18,7 +26,8 @@ internal static class Fmt
 
     /// <summary>Milliseconds: "0.42 ms", "20.0 ms", "153 ms", "12.3 s".</summary>
     public static string Ms(double ms) =>
-        ms >= 10_000 ? (ms / 1000).ToString("0.0", Inv) + " s"
+        !double.IsFinite(ms) ? None
+        : ms >= 10_000 ? (ms / 1000).ToString("0.0", Inv) + " s"
         : ms >= 100 ? ms.ToString("0", Inv) + " ms"
         : ms >= 1 ? ms.ToString("0.0", Inv) + " ms"
         : ms.ToString("0.00", Inv) + " ms";
@@ -33,7 +42,10 @@ internal static class Fmt
 
     public static string Int(long n) => n.ToString("#,0", Inv);
 
-    public static string Num(double v, string format = "0.###") => v.ToString(format, Inv);
+    public static string Num(double v, string format = "0.###") => double.IsFinite(v) ? v.ToString(format, Inv) : None;
+
+    /// <summary>A fraction as a percentage: 0.2 → "20%".</summary>
+    public static string Percent(double fraction) => (fraction * 100).ToString("0.#", Inv) + "%";
 
     /// <summary>"1 child" / "3 children" style plurals.</summary>
     public static string Count(long n, string one, string many) => $"{Int(n)} {(n == 1 ? one : many)}";

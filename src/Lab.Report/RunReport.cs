@@ -30,20 +30,10 @@ public static class RunReport
         var latency = RunPlots.Latency(m);
 
         progress?.Report(new ReportProgress(0.85, "writing report.html and report.md"));
-        var doc = Build(m, [rss, pool, latency], options.X);
-        using (var staged = new StagedFiles(run.Directory))
-        {
-            foreach (var p in new[] { rss, pool, latency })
-            {
-                staged.Write(p.Name + ".png", p.Png);
-                staged.Write(p.Name + ".svg", p.Svg);
-            }
-            staged.Write(ReportFiles.Html, HtmlRenderer.Render(doc, Nav));
-            staged.Write(ReportFiles.Markdown, MarkdownRenderer.Render(doc));
-            staged.Commit();
-        }
+        RenderedPlot[] plots = [rss, pool, latency];
+        string html = new ReportPage(Build(m, plots, options.X), Nav).WriteTo(run.Directory, plots);
         progress?.Report(new ReportProgress(1, "done"));
-        return Path.Combine(run.Directory, ReportFiles.Html);
+        return html;
     }
 
     private static readonly (string, string)[] Nav =
@@ -87,7 +77,8 @@ public static class RunReport
             blocks.Add(new Para("The scenario as it ran (defaults and overrides applied). Rerun it with ./run.sh " +
                                m.Folder.PathOf("scenario.toml") + " [key=value ...].", Muted: true));
             blocks.Add(SettingsTable(settings.Where(s => s.Main)));
-            blocks.Add(new Details("The memory model and the memory guard", [SettingsTable(settings.Where(s => !s.Main))]));
+            var other = settings.Where(s => !s.Main).ToList();
+            blocks.Add(new Details(other.Any(s => RunSettings.IsSimOnly(s.Key)) ? "The memory model and the memory guard" : "The memory guard", [SettingsTable(other)]));
         }
         else blocks.Add(new Para(m.ScenarioProblem ?? "the settings are unknown"));
 

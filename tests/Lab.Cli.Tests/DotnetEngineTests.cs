@@ -13,15 +13,9 @@ public class DotnetEngineTests : IDisposable
     private readonly LabSandbox _lab = new();
     public void Dispose() => _lab.Dispose();
 
-    private string Scenario(string name, string body, string sampleInterval = "25ms")
-    {
-        string path = Path.Combine(_lab.Scenarios, name + ".toml");
-        File.WriteAllText(path, $"title = \"{name}\"\nseed = 3\nsample_interval = \"{sampleInterval}\"\n" + body);
-        return name;
-    }
+    private string Scenario(string name, string body) => _lab.Scenario(name, body);
 
-    private static List<string[]> Csv(string dir, string file) =>
-        File.ReadLines(Path.Combine(dir, file)).Skip(1).Select(l => l.Split(',')).ToList();
+    private static List<string[]> Csv(string dir, string file) => LabSandbox.Csv(dir, file);
 
     private const string TwoChildren = """
         [pool]
@@ -234,51 +228,5 @@ public class DotnetEngineTests : IDisposable
             Assert.True(Orphans.WaitUntilGone(dir), "processes of the run are still alive: " + string.Join(", ", Orphans.Of(dir)));
             Assert.True(File.Exists(Path.Combine(dir, "samples.csv")));
         }
-    }
-}
-
-/// <summary>Finds the processes a run started (from its samples.csv) that are still alive.</summary>
-public static class Orphans
-{
-    public static IReadOnlyList<int> Of(string runDir)
-    {
-        string samples = Path.Combine(runDir, "samples.csv");
-        if (!File.Exists(samples)) return [];
-        var pids = File.ReadLines(samples).Skip(1).Select(l => l.Split(',')).Where(c => c.Length > 2)
-            .Select(c => int.TryParse(c[1], out int p) ? p : 0).Where(p => p > 0).Distinct();
-        return pids.Where(IsLabProcess).ToList();
-    }
-
-    private static bool IsLabProcess(int pid)
-    {
-        try
-        {
-            string cmd = File.ReadAllText($"/proc/{pid}/cmdline");
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            bool zombie = stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-            return !zombie && (cmd.Contains("lab-fpm") || cmd.Contains("php-fpm") || cmd.Contains("nginx"));
-        }
-        catch (IOException) { return false; }
-    }
-
-    public static bool WaitUntilGone(string runDir)
-    {
-        for (int i = 0; i < 200; i++)
-        {
-            if (Of(runDir).Count == 0) return true;
-            Thread.Sleep(100);
-        }
-        return false;
-    }
-
-    public static void WaitForPool(string runDir)
-    {
-        for (int i = 0; i < 600; i++)
-        {
-            string samples = Path.Combine(runDir, "samples.csv");
-            if (File.Exists(samples) && File.ReadLines(samples).Count(l => l.Contains(",child,")) >= 3) return;
-            Thread.Sleep(100);
-        }
-        throw new TimeoutException("the pool did not show up in samples.csv");
     }
 }

@@ -1,4 +1,4 @@
-using static Lab.PhpFpm.Tests.LabSandbox;
+using static Lab.Testing.LabSandbox;
 
 namespace Lab.PhpFpm.Tests;
 

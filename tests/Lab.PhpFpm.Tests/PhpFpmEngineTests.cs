@@ -1,5 +1,5 @@
 using System.Text.Json;
-using static Lab.PhpFpm.Tests.LabSandbox;
+using static Lab.Testing.LabSandbox;
 
 namespace Lab.PhpFpm.Tests;
 

@@ -1,4 +1,5 @@
-using Lab.Analysis.Reporting;
+using Lab.Report;
+using Lab.Report.Plotting;
 using ScottPlot;
 
 namespace Lab.Analysis.Advice;
@@ -15,7 +16,7 @@ public static class AdvicePlot
 {
     public const string Name = "tradeoff";
 
-    public static PlotImage Of(Advice a, string runTitle, IReadOnlyList<VerificationResult> verified)
+    public static RenderedPlot Of(Advice a, string runTitle, IReadOnlyList<VerificationResult> verified)
     {
         var f = a.Fit;
         var choices = new[] { a.Primary, a.ForRam }.Where(c => c is not null).Select(c => c!).ToList();
@@ -31,43 +32,43 @@ public static class AdvicePlot
         var unit = SizeUnit.For(top);
 
         string per = f.Unit == "request" ? "requests" : "observations";
-        var plt = LabPlot.New($"Advice for {runTitle}",
+        var plt = PlotKit.New($"Advice for {runTitle}",
             $"Peak pool RSS predicted against pm.max_requests (left axis), respawns per 1,000 {per} (right axis)");
 
         for (int i = 0; i < ns.Count; i++)
         {
             int n = ns[i];
-            var color = LabPlot.Palette[i % LabPlot.Palette.Length];
+            var color = PlotKit.Palette[i % PlotKit.Palette.Length];
             double[] upper = xs.Select(m => unit.Of(f.Master.Value + n * f.ChildKb(m, f.LeakUpperKb))).ToArray();
             double[] fitted = xs.Select(m => unit.Of(f.Master.Value + n * f.ChildKb(m, Math.Max(0, f.Leak.Value)))).ToArray();
             var band = plt.Add.FillY(xs, fitted, upper);
             band.FillColor = color.WithOpacity(0.15);
             band.LineWidth = 0;
-            LabPlot.Line(plt, xs, upper, color, 2.5f, $"peak pool RSS, max_children = {n} (leak at its 95% upper bound)");
-            LabPlot.Line(plt, xs, fitted, color, 1.5f, $"max_children = {n}, fitted leak", LinePattern.Dashed);
+            PlotKit.Line(plt, xs, upper, color, 2.5f, $"peak pool RSS, max_children = {n} (leak at its 95% upper bound)");
+            PlotKit.Line(plt, xs, fitted, color, 1.5f, $"max_children = {n}, fitted leak", LinePattern.Dashed);
         }
 
-        LabPlot.ReferenceLine(plt, unit.Of(limit), 0, $"budget: ram {Fmt.Size(ram)} − {Fmt.Percent(a.Request.Margin)} margin = {Fmt.Size(limit)}", LabPlot.LimitRed);
-        if (a.Request.Margin > 0.02) LabPlot.ReferenceLine(plt, unit.Of(ram), 0, $"ram {Fmt.Size(ram)}", LabPlot.MarkGrey);
+        PlotKit.ReferenceLine(plt, unit.Of(limit), 0, $"budget: ram {Fmt.Size(ram)} − {Fmt.Percent(a.Request.Margin)} margin = {Fmt.Size(limit)}", PlotKit.LimitRed);
+        if (a.Request.Margin > 0.02) PlotKit.ReferenceLine(plt, unit.Of(ram), 0, $"ram {Fmt.Size(ram)}", PlotKit.MarkGrey);
 
         // Respawns per 1,000 requests: 1000 / max_requests, on the right axis.
         double rightTop = 1000.0 / Math.Max(1, xMax / 25);
-        var respawn = LabPlot.Line(plt, xs, xs.Select(m => 1000.0 / m).ToArray(), LabPlot.Palette[7], 2f, $"respawns per 1,000 {per} (right axis)", LinePattern.Dotted);
+        var respawn = PlotKit.Line(plt, xs, xs.Select(m => 1000.0 / m).ToArray(), PlotKit.Palette[7], 2f, $"respawns per 1,000 {per} (right axis)", LinePattern.Dotted);
         respawn.Axes.YAxis = plt.Axes.Right;
 
         double yTop = unit.Of(top);
         foreach (var c in choices.Where(c => c.MaxRequests > 0))
-            LabPlot.MarkerLine(plt, c.MaxRequests, $"advised: max_requests = {c.MaxRequests.ToString(Fmt.Inv)} ({c.MaxChildren} {(c.MaxChildren == 1 ? "child" : "children")})", yTop, LabPlot.Ink);
+            PlotKit.MarkerLine(plt, c.MaxRequests, $"advised: max_requests = {c.MaxRequests.ToString(Fmt.Inv)} ({c.MaxChildren} {(c.MaxChildren == 1 ? "child" : "children")})", yTop, PlotKit.Ink);
         if (a.RunMaxRequests > 0 && choices.All(c => c.MaxRequests != a.RunMaxRequests))
-            LabPlot.MarkerLine(plt, a.RunMaxRequests, $"this run: {a.RunMaxRequests}", yTop * 0.55, LabPlot.MarkGrey);
+            PlotKit.MarkerLine(plt, a.RunMaxRequests, $"this run: {a.RunMaxRequests}", yTop * 0.55, PlotKit.MarkGrey);
         var ran = verified.Where(v => v.Ran).ToList();
         if (ran.Count > 0)
         {
             var dots = plt.Add.Markers(ran.Select(v => (double)Math.Max(1, v.Choice.MaxRequests)).ToArray(), ran.Select(v => unit.Of(v.PeakPoolRssKb)).ToArray(),
-                MarkerShape.FilledDiamond, 12, LabPlot.Palette[3]);
+                MarkerShape.FilledDiamond, 12, PlotKit.Palette[3]);
             dots.LegendText = "the simulator's peak pool RSS with the advice";
         }
-        if (choices.Count == 0) LabPlot.Note(plt, "no max_requests fits: see the advice", Alignment.MiddleCenter);
+        if (choices.Count == 0) PlotKit.Note(plt, "no max_requests fits: see the advice", Alignment.MiddleCenter);
 
         plt.XLabel(f.Unit == "request" ? "pm.max_requests" : "pm.max_requests (one observation per request)");
         plt.YLabel($"peak pool RSS ({unit.Name})");
@@ -75,7 +76,7 @@ public static class AdvicePlot
         plt.Axes.SetLimitsX(0, xMax);
         plt.Axes.SetLimitsY(0, yTop);
         plt.Axes.SetLimitsY(0, rightTop, plt.Axes.Right);
-        LabPlot.LegendBelow(plt);
-        return LabPlot.Render(plt, Name);
+        PlotKit.LegendBelow(plt);
+        return PlotKit.Render(plt, Name);
     }
 }

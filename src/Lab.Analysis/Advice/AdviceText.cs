@@ -1,4 +1,4 @@
-using Lab.Analysis.Reporting;
+using Lab.Report;
 
 namespace Lab.Analysis.Advice;
 

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
-using Lab.Analysis.Reporting;
 using Lab.Core.Engines;
 using Lab.Core.Scenarios;
+using Lab.Report;
+using Lab.Report.Output;
+using Lab.Report.Plotting;
 using Lab.Results;
 using Lab.Scenarios;
 
@@ -74,7 +76,7 @@ public static class AdviseRun
         File.WriteAllText(Path.Combine(outDir, JsonFile), Json(advice, verified, run.Directory));
         var lines = Lines(advice, verified, run, rps);
         progress?.Report("writing report.html and report.md");
-        string html = Page(advice, verified, run, title, plot, lines, commandLine, outDir, rps).WriteTo(outDir);
+        string html = BuildPage(advice, verified, run, title, plot, lines, commandLine, outDir, rps).WriteTo(outDir);
         return new AdviseOutcome(advice, verified, html, lines);
     }
 
@@ -104,14 +106,14 @@ public static class AdviseRun
         return lines;
     }
 
-    private static Page Page(Advice a, IReadOnlyList<VerificationResult> verified, RunFolder run, string title, PlotImage plot,
+    private static ReportPage BuildPage(Advice a, IReadOnlyList<VerificationResult> verified, RunFolder run, string title, RenderedPlot plot,
         IReadOnlyList<string> lines, string commandLine, string outDir, double? rps)
     {
         var r = a.Request;
         var main = a.Primary ?? a.ForRam;
         string subtitle = $"{run.Manifest.Scenario} · engine {run.Manifest.Engine} · ram {Fmt.Size(r.RamKb)}{(r.RamGiven ? "" : " (default)")} · margin {Fmt.Percent(r.Margin)}" +
                           (main is null ? " · nothing fits" : $" · advice: max_children = {main.MaxChildren}, max_requests = {main.MaxRequests}");
-        var page = new Page($"Advice: {title}", subtitle);
+        var page = new ReportPage($"Advice: {title}", subtitle);
         page.Heading("The advice");
         var said = new List<string>();
         if (a.Primary is { } p) said.Add(AdviceText.Choice(p, a, rps));

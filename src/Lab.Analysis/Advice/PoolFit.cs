@@ -1,5 +1,6 @@
 using Lab.Core.Fitting;
 using Lab.Core.Records;
+using Lab.Report;
 using Lab.Results;
 
 namespace Lab.Analysis.Advice;
@@ -73,7 +74,7 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
         if (freshPerChild.Count > 0)
         {
             baseline = new Fitted(Median(freshPerChild), freshPerChild.Count > 1 ? StdDev(freshPerChild) / Math.Sqrt(freshPerChild.Count) : double.NaN,
-                $"median RSS of {Fmt(freshPerChild.Count, "fresh child", "fresh children")} (sampled before their first {unit})");
+                $"median RSS of {Fmt.Count(freshPerChild.Count, "fresh child", "fresh children")} (sampled before their first {unit})");
         }
         else
         {
@@ -91,7 +92,7 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
         Fitted retained = residue.Count == 0
             ? new Fitted(0, double.NaN, "no child sampled after a request")
             : new Fitted(Percentile(residue, 0.99), double.NaN,
-                $"99th percentile of what {residue.Count} child samples held above B + L × {unit}s (median {Reporting.Fmt.Size(Percentile(residue, 0.5))}): the allocator's residue and the {unit} in flight");
+                $"99th percentile of what {residue.Count} child samples held above B + L × {unit}s (median {Fmt.Size(Percentile(residue, 0.5))}): the allocator's residue and the {unit} in flight");
 
         // -- the master
         var master = Enumerable.Range(0, s.Count).Where(i => s.Role[i] == ProcessRole.Master).Select(i => (double)s.RssKb[i]).ToList();
@@ -100,13 +101,11 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
             : new Fitted(Median(master), master.Count > 1 ? StdDev(master) : double.NaN, $"median of the master's {master.Count} samples");
         if (master.Count == 0) notes.Add("the samples hold no master process: its RSS is counted as 0 in the budget");
         if (import) notes.Add("an imported ps log: \"per request\" is per observation (one ps block); the advice assumes one observation per request, as the article's log");
-        if (slope < 0) notes.Add($"the fitted slope is negative ({Reporting.Fmt.Size(slope)} per {unit}): the children do not grow; the advice plans with the upper end of its confidence interval");
+        if (slope < 0) notes.Add($"the fitted slope is negative ({Fmt.Size(slope)} per {unit}): the children do not grow; the advice plans with the upper end of its confidence interval");
 
         return new PoolFit(unit, baseline, new Fitted(slope, se, $"LeakFit over {points} child samples of {byPid.Count} child(ren): RSS against {unit}s served, per child, slopes pooled"),
             retained, masterFit, childRows.Count, byPid.Count, points, notes);
     }
-
-    private static string Fmt(long n, string one, string many) => Reporting.Fmt.Count(n, one, many);
 
     public static double Median(IReadOnlyList<double> values) => Percentile(values.Order().ToList(), 0.5);
 

@@ -251,7 +251,7 @@ public static class CalibrationText
     {
         var sb = new StringBuilder();
         sb.Append($"# Calibration of the simulator on {Path.GetFileName(o.RealDir)}\n\n");
-        sb.Append($"Real run: `{o.RealDir}` (engine {o.Fit.Original.Engine switch { EngineKind.PhpFpm => "php-fpm", EngineKind.Dotnet => "dotnet", _ => "sim" }}). ");
+        sb.Append($"Real run: `{o.RealDir}` (engine {EngineNames.Of(o.Fit.Original.Engine)}). ");
         sb.Append("The simulator's memory model was fitted by replaying the sim's allocator over the requests each real child served; ");
         sb.Append($"{o.Fit.Memory.States} child states, rms residual {Calibrator.F(o.Fit.Memory.RmsResidualKb, "0")} KiB.\n\n");
         sb.Append("| parameter | fitted | uncertainty | how |\n|---|---:|---:|---|\n");

@@ -12,18 +12,11 @@ namespace Lab.Analysis.Calibration;
 /// </summary>
 public static class HeadlessRun
 {
-    public static string EngineName(EngineKind kind) => kind switch
-    {
-        EngineKind.Sim => "sim",
-        EngineKind.Dotnet => "dotnet",
-        _ => "php-fpm",
-    };
-
     public static async Task<(RunOutcome Outcome, Summary Summary)> RunAsync(Scenario scenario, IEngine engine, string dir,
         string commandLine, CancellationToken cancel = default)
     {
         bool real = scenario.Engine != EngineKind.Sim;
-        string name = EngineName(scenario.Engine);
+        string name = EngineNames.Of(scenario.Engine);
         var header = new RunHeader(scenario.Name, name, scenario.Seed, engine.EpochUtc,
             real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, scenario.LogLevel, scenario.RunLength.TotalSeconds,
             FlushEveryTick: real);

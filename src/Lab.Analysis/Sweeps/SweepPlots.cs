@@ -1,4 +1,5 @@
-using Lab.Analysis.Reporting;
+using Lab.Report;
+using Lab.Report.Plotting;
 using Lab.Scenarios;
 using ScottPlot;
 
@@ -11,14 +12,14 @@ namespace Lab.Analysis.Sweeps;
 /// </summary>
 public static class SweepPlots
 {
-    public static PlotImage Of(SweepPlan plan, IReadOnlyList<CellResult> results, SweepMetric metric)
+    public static RenderedPlot Of(SweepPlan plan, IReadOnlyList<CellResult> results, SweepMetric metric)
     {
         var x = plan.Axes[0];
         string others = plan.Axes.Count > 1 ? $", one line per {string.Join(" × ", plan.Axes.Skip(1).Select(a => a.Key))}" : "";
-        var plt = LabPlot.New($"Sweep of {plan.ScenarioName}: {plan.Title}", $"{metric.Title} against {x.Key}{others}");
+        var plt = PlotKit.New($"Sweep of {plan.ScenarioName}: {plan.Title}", $"{metric.Title} against {x.Key}{others}");
 
         var series = results.GroupBy(r => string.Join(' ', r.Cell.Settings.Skip(1).Select(s => $"{s.Key}={s.Value}")))
-            .Select((g, i) => (Label: g.Key, Color: LabPlot.Palette[i % LabPlot.Palette.Length], Cells: g.ToList())).ToList();
+            .Select((g, i) => (Label: g.Key, Color: PlotKit.Palette[i % PlotKit.Palette.Length], Cells: g.ToList())).ToList();
         double max = results.Where(r => r.HasFigures).Select(r => metric.Of(r.Summary!) ?? double.NaN).Where(double.IsFinite).DefaultIfEmpty(0).Max();
         // A memory_limit sweep of a memory metric: the limits themselves, to see RSS pass them all the same.
         var limits = x.Path == "pool.memory_limit" && metric.Kind == MetricKind.SizeKb
@@ -41,7 +42,7 @@ public static class SweepPlots
             // Earlier series drawn wider (as Lab.Report's compare does), so one that follows the same path stays visible around it.
             int si = series.FindIndex(x => x.Label == label);
             float width = series.Count <= 1 ? 2.5f : 1.5f + 2.5f * (series.Count - 1 - si) / (series.Count - 1);
-            var line = LabPlot.Line(plt, pts.Select(p => p.X).ToArray(), pts.Select(p => p.Y).ToArray(), color, width,
+            var line = PlotKit.Line(plt, pts.Select(p => p.X).ToArray(), pts.Select(p => p.Y).ToArray(), color, width,
                 label.Length > 0 ? label : null, dots: true);
             line.MarkerSize = 6 + 2 * width;
             if (series.Count == 1)
@@ -51,29 +52,29 @@ public static class SweepPlots
                     t.Alignment = Alignment.LowerCenter;
                     t.OffsetY = -8;
                     t.LabelFontSize = 12;
-                    t.LabelFontColor = LabPlot.Ink;
+                    t.LabelFontColor = PlotKit.Ink;
                 }
         }
         if (limits.Count > 0)
         {
             double[] lx = limits.Select(l => l.X).ToArray(), ly = limits.Select(l => Scale(l.Kb)).ToArray();
             // Solid: a patterned line in this plot makes Skia's SVG canvas print "Unsupported path effect" on stderr.
-            LabPlot.Line(plt, lx, ly, LabPlot.LimitRed, 1.5f, "memory_limit (per request, not per process)");
-            plt.Add.Markers(lx, ly, MarkerShape.FilledSquare, 7, LabPlot.LimitRed);
+            PlotKit.Line(plt, lx, ly, PlotKit.LimitRed, 1.5f, "memory_limit (per request, not per process)");
+            plt.Add.Markers(lx, ly, MarkerShape.FilledSquare, 7, PlotKit.LimitRed);
         }
 
         var failed = results.Where(r => !r.HasFigures).Select(r => r.Cell.Label).ToList();
-        if (failed.Count > 0) LabPlot.Note(plt, $"no figures for {string.Join(", ", failed.Take(4))}{(failed.Count > 4 ? $" (+{failed.Count - 4} more)" : "")}: see the table");
-        if (plotted == 0) LabPlot.Note(plt, "no cell gave this figure", Alignment.MiddleCenter);
+        if (failed.Count > 0) PlotKit.Note(plt, $"no figures for {string.Join(", ", failed.Take(4))}{(failed.Count > 4 ? $" (+{failed.Count - 4} more)" : "")}: see the table");
+        if (plotted == 0) PlotKit.Note(plt, "no cell gave this figure", Alignment.MiddleCenter);
 
         var ticks = x.Values.Select((v, i) => new Tick(i, TickLabel(x, v))).ToArray();
         plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
         plt.XLabel(x.Key == x.Path ? x.Key : $"{x.Key} ({x.Path})");
         plt.YLabel(unit is not null ? $"{Short(metric)} ({unit.Name})" : $"{Short(metric)} ({metric.Unit})");
         plt.Axes.SetLimitsX(-0.5, x.Values.Count - 0.5);
-        plt.Axes.SetLimitsY(0, LabPlot.Span(Scale(max)) * 1.18);
-        LabPlot.LegendBelow(plt);
-        return LabPlot.Render(plt, metric.PlotName);
+        plt.Axes.SetLimitsY(0, PlotKit.Span(Scale(max)) * 1.18);
+        PlotKit.LegendBelow(plt);
+        return PlotKit.Render(plt, metric.PlotName);
     }
 
     /// <summary>A value of the x axis; max_requests = 0 and memory_limit = -1 say what they mean.</summary>

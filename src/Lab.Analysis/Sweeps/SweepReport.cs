@@ -1,6 +1,7 @@
-using Lab.Analysis.Reporting;
 using Lab.Core.Engines;
 using Lab.Report;
+using Lab.Report.Output;
+using Lab.Report.Plotting;
 using Lab.Results;
 
 namespace Lab.Analysis.Sweeps;
@@ -27,7 +28,7 @@ public static class SweepReport
         progress?.Report(new(0, "writing sweep.csv"));
         File.WriteAllText(Path.Combine(sweepDir, SweepCsv.FileName), SweepCsv.Render(plan, results));
 
-        var plots = new List<(SweepMetric Metric, PlotImage Plot)>();
+        var plots = new List<(SweepMetric Metric, RenderedPlot Plot)>();
         for (int i = 0; i < SweepMetrics.All.Count; i++)
         {
             var m = SweepMetrics.All[i];
@@ -69,7 +70,7 @@ public static class SweepReport
             whole.Report(new(from + (to - from) * Math.Clamp(value.Fraction, 0, 1), value.Step == "done" ? "compare written" : "compare: " + value.Step));
     }
 
-    private static Page Build(SweepPlan plan, IReadOnlyList<CellResult> results, IReadOnlyList<(SweepMetric Metric, PlotImage Plot)> plots,
+    private static ReportPage Build(SweepPlan plan, IReadOnlyList<CellResult> results, IReadOnlyList<(SweepMetric Metric, RenderedPlot Plot)> plots,
         string commandLine, string? compareHref, string? compareNote)
     {
         var engines = results.Select(r => EngineNames.Of(r.Cell.Scenario.Engine)).Distinct().ToList();
@@ -78,7 +79,7 @@ public static class SweepReport
         string subtitle = $"{plan.ScenarioName} · {Fmt.Count(results.Count, "cell", "cells")} · engine {string.Join(", ", engines)} · " +
                           string.Join(" × ", plan.Axes.Select(a => $"{a.Key} = {string.Join(", ", a.Values)}")) +
                           (failed > 0 ? $" · {failed} failed" : "") + (incomplete > 0 ? $" · {incomplete} incomplete" : "");
-        var page = new Page($"Sweep: {plan.Title}", subtitle);
+        var page = new ReportPage($"Sweep: {plan.Title}", subtitle);
 
         page.Heading("What ran");
         page.Pre(commandLine);

@@ -29,11 +29,10 @@ internal sealed class CompareSet
             var list = m.Scenario is { } sc ? RunSettings.Of(sc, m.Engine) : [new Setting("engine", m.Engine), new Setting("seed", m.Seed.ToString(Fmt.Inv))];
             return list.ToDictionary(s => s.Key);
         }).ToList();
-        var keys = new List<string>();
-        var seen = new HashSet<string>();
-        foreach (var d in settings) foreach (var k in d.Keys) if (seen.Add(k)) keys.Add(k);
+        // One order that keeps each run's own (a sim run's memory.* before the guard.* every run has).
+        var keys = CompareReport.MergeInOrder(settings.Select(d => d.Keys.ToList()).ToList());
         AllKeys = keys;
-        DifferingKeys = keys.Where(k => settings.Select(d => d.TryGetValue(k, out var s) ? s.Value : null).Distinct().Count() > 1).ToList();
+        DifferingKeys = keys.Where(k => Differs(settings, k)).ToList();
         EnginesDiffer = models.Select(m => m.Engine).Distinct().Count() > 1;
         bool namesDiffer = models.Select(m => m.Name).Distinct().Count() > 1;
 
@@ -75,6 +74,19 @@ internal sealed class CompareSet
         }
         int colours = Plotting.PlotKit.Palette.Length;
         Runs = models.Select((m, i) => new ComparedRun(m, Plotting.PlotKit.Palette[i % colours], Plotting.PlotKit.PaletteHex[i % colours], labels[i], shorts[i], settings[i])).ToList();
+    }
+
+    /// <summary>
+    /// A setting differs when the runs give it different values, or some runs lack it (a phase
+    /// more, a dynamic pool's spare servers) — except the simulator's memory model: only sim runs
+    /// have it, so a real run's lack of it is no difference (nor a label, nor a highlight).
+    /// </summary>
+    private static bool Differs(IReadOnlyList<Dictionary<string, Setting>> settings, string key)
+    {
+        var values = RunSettings.IsSimOnly(key)
+            ? settings.Where(d => d.ContainsKey(key)).Select(d => d[key].Value)
+            : settings.Select(d => d.TryGetValue(key, out var s) ? s.Value : null);
+        return values.Distinct().Count() > 1;
     }
 
     /// <summary>The pool's directives first (what a compare is usually about), then the request, the load, the rest.</summary>

@@ -20,6 +20,16 @@ internal sealed record Setting(string Key, string Value, bool Main = true)
 /// </summary>
 internal static class RunSettings
 {
+    /// <summary>The engine whose runs the [memory] model drives (the manifest's engine name).</summary>
+    public const string SimEngine = "sim";
+
+    /// <summary>
+    /// A setting of the simulator's memory model (memory.*): it shapes a sim run's RSS only. A real
+    /// run's scenario has the section too (every default explicit), but nothing of it happened there.
+    /// </summary>
+    public static bool IsSimOnly(string key) => key.StartsWith("memory.", StringComparison.Ordinal);
+
+    /// <summary>The settings of a run of the engine named (memory.* only for a sim run: see <see cref="IsSimOnly"/>).</summary>
     public static IReadOnlyList<Setting> Of(Scenario s, string engine)
     {
         var list = new List<Setting>
@@ -47,21 +57,25 @@ internal static class RunSettings
         for (int i = 0; i < load.Phases.Count; i++) list.Add(new($"load.phases.{i + 1}", Phase(load.Phases[i])));
         for (int i = 0; i < s.Actions.Count; i++) list.Add(new($"actions.{i + 1}", Action(s.Actions[i], s.Pool)));
 
-        var m = s.Memory;
-        list.Add(new("memory.child_baseline", ScenarioUnits.FormatSizeKb(m.ChildBaselineKb), false));
-        list.Add(new("memory.child_vsz", ScenarioUnits.FormatSizeKb(m.ChildVszKb), false));
-        list.Add(new("memory.master_rss", ScenarioUnits.FormatSizeKb(m.MasterRssKb), false));
-        list.Add(new("memory.master_vsz", ScenarioUnits.FormatSizeKb(m.MasterVszKb), false));
-        list.Add(new("memory.leak_scale", ScenarioUnits.FormatNumber(m.LeakScale), false));
-        list.Add(new("memory.per_request", ScenarioUnits.FormatSizeKb(m.PerRequestKb), false));
-        list.Add(new("memory.retain_fraction", ScenarioUnits.FormatNumber(m.RetainFraction), false));
-        list.Add(new("memory.retain_max", ScenarioUnits.FormatSizeKb(m.RetainMaxKb), false));
-        list.Add(new("memory.retain_shrink", ScenarioUnits.FormatNumber(m.RetainShrink), false));
-        list.Add(new("memory.spawn_time", ScenarioUnits.FormatDuration(m.SpawnTime), false));
-        list.Add(new("memory.host_mem", ScenarioUnits.FormatSizeKb(m.HostMemKb), false));
+        if (engine == SimEngine) list.AddRange(MemorySettings(s.Memory));
         list.Add(new("guard.max_rss", s.Guard.MaxRssBytes is long mr ? ScenarioUnits.FormatSizeBytes(mr) : "half of MemAvailable at the start", false));
         list.Add(new("guard.min_available", s.Guard.MinAvailableBytes is long ma ? ScenarioUnits.FormatSizeBytes(ma) : "min(1G, 10% of MemTotal)", false));
         return list;
+    }
+
+    private static IEnumerable<Setting> MemorySettings(MemoryModel m)
+    {
+        yield return new("memory.child_baseline", ScenarioUnits.FormatSizeKb(m.ChildBaselineKb), false);
+        yield return new("memory.child_vsz", ScenarioUnits.FormatSizeKb(m.ChildVszKb), false);
+        yield return new("memory.master_rss", ScenarioUnits.FormatSizeKb(m.MasterRssKb), false);
+        yield return new("memory.master_vsz", ScenarioUnits.FormatSizeKb(m.MasterVszKb), false);
+        yield return new("memory.leak_scale", ScenarioUnits.FormatNumber(m.LeakScale), false);
+        yield return new("memory.per_request", ScenarioUnits.FormatSizeKb(m.PerRequestKb), false);
+        yield return new("memory.retain_fraction", ScenarioUnits.FormatNumber(m.RetainFraction), false);
+        yield return new("memory.retain_max", ScenarioUnits.FormatSizeKb(m.RetainMaxKb), false);
+        yield return new("memory.retain_shrink", ScenarioUnits.FormatNumber(m.RetainShrink), false);
+        yield return new("memory.spawn_time", ScenarioUnits.FormatDuration(m.SpawnTime), false);
+        yield return new("memory.host_mem", ScenarioUnits.FormatSizeKb(m.HostMemKb), false);
     }
 
     private static IEnumerable<Setting> Pool(PoolSettings p, string prefix)

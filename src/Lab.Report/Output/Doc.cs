@@ -21,12 +21,27 @@ internal sealed record Cell(string Text, bool Mono = false, bool Highlight = fal
     public static implicit operator Cell(string text) => new(text);
 }
 
-internal sealed record TableBlock(IReadOnlyList<Cell> Header, IReadOnlyList<IReadOnlyList<Cell>> Rows, string? CssClass = null) : Block;
+/// <summary>A table. FlaggedRows: rows shown as a problem (a failed sweep cell): HTML tints them, Markdown sets their text in bold.</summary>
+internal sealed record TableBlock(IReadOnlyList<Cell> Header, IReadOnlyList<IReadOnlyList<Cell>> Rows, string? CssClass = null,
+    IReadOnlySet<int>? FlaggedRows = null) : Block
+{
+    public bool Flagged(int row) => FlaggedRows?.Contains(row) == true;
+}
 
-/// <summary>A plot: the PNG inlined in HTML and linked in Markdown, the SVG linked in both.</summary>
-internal sealed record Figure(RenderedPlot Plot, string Alt, string Caption) : Block;
+/// <summary>
+/// A plot: the PNG inlined in HTML and linked in Markdown, the SVG linked in both. Folder: where
+/// the plot's files are, relative to the page's folder ("" when beside it).
+/// </summary>
+internal sealed record Figure(RenderedPlot Plot, string Alt, string Caption, string Folder = "") : Block
+{
+    /// <summary>The plot's files without their extension, relative to the page: "name" or "folder/name".</summary>
+    public string RelPath => Folder.Length == 0 ? Plot.Name : Folder.TrimEnd('/') + "/" + Plot.Name;
+}
 
 internal sealed record Pre(string Text) : Block;
+
+/// <summary>A paragraph holding one link (to another report), with text after it.</summary>
+internal sealed record Link(string Text, string Href, string After = "") : Block;
 
 /// <summary>A collapsed section (HTML &lt;details&gt;, no script needed); Markdown shows it under a small heading.</summary>
 internal sealed record Details(string Summary, IReadOnlyList<Block> Blocks) : Block;

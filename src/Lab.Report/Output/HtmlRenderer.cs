@@ -31,6 +31,7 @@ internal static class HtmlRenderer
         tbody tr:nth-child(even) td { background: #fafafa; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         td.hl, th.hl { background: #fff3bf !important; font-weight: 600; }
+        tr.flag td { background: #fdecea !important; }
         code, pre, td.mono { font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; font-size: 0.88rem; }
         pre { background: #f7f7f7; border: 1px solid #e5e5e5; padding: 10px 12px; overflow-x: auto; white-space: pre; }
         .swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px; margin-right: 6px; vertical-align: -0.1em; }
@@ -82,10 +83,10 @@ internal static class HtmlRenderer
                 b.Append("<thead><tr>");
                 foreach (var c in t.Header) CellHtml(b, c, "th");
                 b.Append("</tr></thead>\n<tbody>\n");
-                foreach (var row in t.Rows)
+                for (int r = 0; r < t.Rows.Count; r++)
                 {
-                    b.Append("<tr>");
-                    foreach (var c in row) CellHtml(b, c, "td");
+                    b.Append(t.Flagged(r) ? "<tr class=\"flag\">" : "<tr>");
+                    foreach (var c in t.Rows[r]) CellHtml(b, c, "td");
                     b.Append("</tr>\n");
                 }
                 b.Append("</tbody>\n</table>\n");
@@ -94,11 +95,15 @@ internal static class HtmlRenderer
                 b.Append("<figure>\n<img src=\"data:image/png;base64,").Append(Convert.ToBase64String(f.Plot.Png))
                     .Append("\" width=\"").Append(f.Plot.Width).Append("\" height=\"").Append(f.Plot.Height)
                     .Append("\" alt=\"").Append(E(f.Alt)).Append("\">\n<figcaption>").Append(E(f.Caption))
-                    .Append(" <a href=\"").Append(E(f.Plot.Name)).Append(".png\">PNG</a> · <a href=\"").Append(E(f.Plot.Name))
+                    .Append(" <a href=\"").Append(E(f.RelPath)).Append(".png\">PNG</a> · <a href=\"").Append(E(f.RelPath))
                     .Append(".svg\">SVG, for print</a></figcaption>\n</figure>\n");
                 break;
             case Pre pre:
                 b.Append("<pre>").Append(E(pre.Text)).Append("</pre>\n");
+                break;
+            case Link link:
+                b.Append("<p><a href=\"").Append(E(link.Href)).Append("\">").Append(E(link.Text)).Append("</a>")
+                    .Append(link.After.Length > 0 ? " " + E(link.After) : "").Append("</p>\n");
                 break;
             case Details d:
                 b.Append("<details>\n<summary>").Append(E(d.Summary)).Append("</summary>\n");

@@ -34,18 +34,18 @@ internal static class MarkdownRenderer
                 b.Append("\n|");
                 foreach (var c in t.Header) b.Append(c.Numeric ? " ---: |" : " --- |");
                 b.Append('\n');
-                foreach (var row in t.Rows)
+                for (int r = 0; r < t.Rows.Count; r++)
                 {
                     b.Append('|');
-                    foreach (var c in row) b.Append(' ').Append(CellText(c)).Append(" |");
+                    foreach (var c in t.Rows[r]) b.Append(' ').Append(CellText(t.Flagged(r) ? c with { Highlight = true } : c)).Append(" |");
                     b.Append('\n');
                 }
                 b.Append('\n');
                 break;
             case Figure f:
-                b.Append("![").Append(Inline(f.Alt)).Append("](").Append(f.Plot.Name).Append(".png)\n\n");
-                b.Append(Inline(f.Caption)).Append(" [PNG](").Append(f.Plot.Name).Append(".png) · [SVG, for print](")
-                    .Append(f.Plot.Name).Append(".svg)\n\n");
+                b.Append("![").Append(Inline(f.Alt)).Append("](").Append(f.RelPath).Append(".png)\n\n");
+                b.Append(Inline(f.Caption)).Append(" [PNG](").Append(f.RelPath).Append(".png) · [SVG, for print](")
+                    .Append(f.RelPath).Append(".svg)\n\n");
                 break;
             case Pre pre:
                 // A fence longer than any run of backticks inside.
@@ -53,6 +53,10 @@ internal static class MarkdownRenderer
                 foreach (char ch in pre.Text) { run = ch == '`' ? run + 1 : 0; longest = Math.Max(longest, run); }
                 string fence = new('`', Math.Max(3, longest + 1));
                 b.Append(fence).Append("text\n").Append(pre.Text.TrimEnd('\n')).Append('\n').Append(fence).Append("\n\n");
+                break;
+            case Link link:
+                b.Append('[').Append(Inline(link.Text)).Append("](").Append(link.Href).Append(')')
+                    .Append(link.After.Length > 0 ? " " + Inline(link.After) : "").Append("\n\n");
                 break;
             case Details d:
                 b.Append("**").Append(Inline(d.Summary)).Append("**\n\n");
@@ -66,7 +70,7 @@ internal static class MarkdownRenderer
         string t = c.Mono && c.Text.Length > 0
             ? "`" + c.Text.Replace('\n', ' ').Replace('\r', ' ').Replace('`', '\'').Replace("|", "\\|") + "`"
             : Inline(c.Text).Replace("|", "\\|");
-        if (c.Highlight && t.Length > 0) t = "**" + t + "**";
+        if (c.Highlight && t.Trim().Length > 0) t = "**" + t + "**";
         return t.Length == 0 ? " " : t;
     }
 

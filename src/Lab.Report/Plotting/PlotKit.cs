@@ -4,13 +4,23 @@ using ScottPlot.TickGenerators;
 namespace Lab.Report.Plotting;
 
 /// <summary>A rendered plot: PNG bytes (for viewing and the HTML's data: URI) and SVG text (for print).</summary>
-internal sealed record RenderedPlot(string Name, byte[] Png, string Svg, int Width, int Height);
+public sealed record RenderedPlot(string Name, byte[] Png, string Svg, int Width, int Height)
+{
+    /// <summary>Writes name.png and name.svg into dir.</summary>
+    public void WriteTo(string dir)
+    {
+        File.WriteAllBytes(Path.Combine(dir, Name + ".png"), Png);
+        File.WriteAllText(Path.Combine(dir, Name + ".svg"), Svg);
+    }
+}
 
 /// <summary>
 /// The lab's plot style on ScottPlot: a sans font, readable sizes, light grid, numbers with
-/// thousands separators, one palette. Every plot of a report is made through here.
+/// thousands separators, one palette, the legend in one row under the data. Every plot of the
+/// lab's reports is made through here (the run and compare reports, and Lab.Analysis's sweep
+/// and advise plots), so they read alike side by side.
 /// </summary>
-internal static class PlotKit
+public static class PlotKit
 {
     public const int Width = 1200;
     public const int Height = 560;
@@ -106,19 +116,21 @@ internal static class PlotKit
         plt.Legend.ShadowColor = Colors.Transparent;
     }
 
-    /// <summary>A line through (xs, ys).</summary>
-    public static ScottPlot.Plottables.Scatter Line(Plot plt, double[] xs, double[] ys, Color color, float width, string? legend = null, LinePattern? pattern = null)
+    /// <summary>A line through (xs, ys); dots: a filled circle on each point (a few points, e.g. a sweep's cells).</summary>
+    public static ScottPlot.Plottables.Scatter Line(Plot plt, double[] xs, double[] ys, Color color, float width, string? legend = null,
+        LinePattern? pattern = null, bool dots = false)
     {
         var s = plt.Add.ScatterLine(xs, ys, color);
         s.LineWidth = width;
-        s.MarkerSize = 0;
+        s.MarkerSize = dots ? 8 : 0;
+        if (dots) s.MarkerShape = MarkerShape.FilledCircle;
         if (pattern is { } p) s.LinePattern = p;
         if (legend is not null) s.LegendText = legend;
         return s;
     }
 
     /// <summary>
-    /// A horizontal reference line (memory_limit, a budget) with its label written just above it
+    /// A horizontal reference line (memory_limit, a budget, the RAM) with its label written just above it
     /// at the left of the data area.
     /// </summary>
     public static void ReferenceLine(Plot plt, double y, double xLeft, string label, Color color)
@@ -135,9 +147,12 @@ internal static class PlotKit
     }
 
     /// <summary>A vertical line for a run event (restart, reload), labelled inside the top of the data area (yTop: the left axis's top).</summary>
-    public static void EventLine(Plot plt, double x, string label, double yTop)
+    public static void EventLine(Plot plt, double x, string label, double yTop) => MarkerLine(plt, x, label, yTop, MarkGrey);
+
+    /// <summary>A dashed vertical line at x (an event, an advised value) in a colour, labelled inside the top of the data area (yTop: the left axis's top).</summary>
+    public static void MarkerLine(Plot plt, double x, string label, double yTop, Color color)
     {
-        var v = plt.Add.VerticalLine(x, 1.5f, MarkGrey, LinePattern.Dashed);
+        var v = plt.Add.VerticalLine(x, 1.5f, color, LinePattern.Dashed);
         v.ExcludeFromLegend = true;
         var t = plt.Add.Text(label, x, yTop);
         t.Alignment = Alignment.UpperLeft;
@@ -145,7 +160,7 @@ internal static class PlotKit
         t.OffsetY = 4;
         t.LabelFontSize = 12;
         t.LabelBold = true;
-        t.LabelFontColor = MarkGrey;
+        t.LabelFontColor = color;
         t.LabelBackgroundColor = Colors.White.WithOpacity(0.8);
     }
 

@@ -1,7 +1,7 @@
 namespace Lab.Report.Plotting;
 
 /// <summary>The unit of a memory axis, chosen by the range shown: KiB under 2 MiB, GiB from 10 GiB, else MiB.</summary>
-internal sealed record SizeUnit(string Name, double KbPerUnit)
+public sealed record SizeUnit(string Name, double KbPerUnit)
 {
     public static readonly SizeUnit KiB = new("KiB", 1);
     public static readonly SizeUnit MiB = new("MiB", 1024);

@@ -1,6 +1,6 @@
 using Lab.Core.Scenarios;
 
-namespace Lab.Analysis.Reporting;
+namespace Lab.Analysis;
 
 /// <summary>An engine's name as scenario files and results folders write it (Lab.Engines has the same, but the analysis does not depend on the real engines).</summary>
 public static class EngineNames
