@@ -16,7 +16,8 @@ public sealed record Fitted(double Value, double Uncertainty, string How);
 /// <list type="bullet">
 /// <item>baseline B: the RSS of fresh children (sampled before their first request), their median;</item>
 /// <item>leak L per request: Lab.Core's LeakFit (each child's RSS against the requests it had
-/// served, the slopes pooled), with its standard error;</item>
+/// served, from its first request on — a fresh child's first request also pays one-time costs,
+/// which R then holds — the slopes pooled), with its standard error, as summary.json's;</item>
 /// <item>retained R: what children hold above B + L × requests served — the allocator's
 /// residue and the request in flight — its 99th percentile over the samples;</item>
 /// <item>the master's RSS, its median.</item>
@@ -53,7 +54,8 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
             throw new AdviseException($"{dir}: samples.csv has no child sample ({s.Count} samples, all of the master). advise fits the children's RSS: it needs a run (or an imported ps log) that sampled php-fpm's children.");
 
         var fit = new LeakFit();
-        foreach (int i in childRows) fit.Add(s.Pid[i], s.Requests[i], s.RssKb[i]);
+        foreach (int i in childRows)
+            if (s.Requests[i] >= 1) fit.Add(s.Pid[i], s.Requests[i], s.RssKb[i]);
         var (slope, se, points) = fit.Result();
         var byPid = childRows.GroupBy(i => s.Pid[i]).ToList();
         if (!double.IsFinite(slope) || !double.IsFinite(se) || points < MinFitPoints)
