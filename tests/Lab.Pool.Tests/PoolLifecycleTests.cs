@@ -70,10 +70,11 @@ public class PoolLifecycleTests
     [Fact]
     public async Task Memory_limit_fails_the_request_and_the_child_lives_on()
     {
-        using var pool = new TestPool(Static(1) with { MemoryLimitBytes = 2L << 20 });
+        // 4M: PHP's first 2 MiB heap chunk counts, so a 1 MiB string fits and a 4 MiB one does not
+        using var pool = new TestPool(Static(1) with { MemoryLimitBytes = 4L << 20 });
         var failed = await pool.SendAsync(TestPool.Query(1, transientKb: 4096));
         Assert.Equal(500, failed.Status);
-        string expected = "Allowed memory size of 2097152 bytes exhausted (tried to allocate 4194336 bytes)";
+        string expected = "Allowed memory size of 4194304 bytes exhausted (tried to allocate 4194336 bytes)";
         Assert.Contains("PHP Fatal error:  " + expected, failed.BodyText);
         Assert.Contains(expected, failed.Stderr);
 

@@ -63,10 +63,10 @@ public sealed class RunState : ILoadObserver
             _lastTick = procs;
             foreach (var p in procs)
             {
-                // A zombie (exited, not yet reaped by the master) holds no memory any more: ps shows it
-                // <defunct> with RSS 0. Its exit is in events.csv; a 0 in samples.csv would only draw a
-                // false drop and bend the leak fit.
-                if (p.State == 'Z') continue;
+                // A process that is exiting (its memory already released: RSS 0) or a zombie (exited,
+                // not yet reaped by the master; ps shows it <defunct>) holds no memory any more. Its
+                // exit is in events.csv; a 0 in samples.csv would only draw a false drop and bend the leak fit.
+                if (p.State == 'Z' || p.RssKb == 0) continue;
                 var role = p.Pid == masterPid ? ProcessRole.Master : ProcessRole.Child;
                 if (_known.Add(p.Pid))
                     _sink.Process(new ProcessInfo(p.Pid, role, Proc.UserName(p.Pid), Proc.CommandLine(p.Pid), p.StartS, p.Ppid));
