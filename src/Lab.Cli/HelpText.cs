@@ -18,6 +18,7 @@ Usage:
   ./run.sh list                                     the scenarios, with their titles
   ./run.sh import FILE [--interval 1s] [--out DIR]  a pasted `ps aux | grep php` log → results folder and report
   ./run.sh test [filter]                            the whole test suite (or the tests matching a dotnet-test filter)
+  ./run.sh bench [filter]                           the BenchmarkDotNet benchmarks, e.g. '*Sim*' (no filter: list them)
   ./run.sh --help                                   this text
 
 Overrides change any setting of the scenario for this run:
@@ -35,6 +36,8 @@ and SVG) and report.html / report.md. The last line printed is the report's path
 Examples:
   ./run.sh article-max-requests                  the article's third experiment on the dotnet engine
   ./run.sh article-max-requests engine=sim       the same in the simulator (instant, reproducible)
+  ./run.sh article-max-requests engine=php-fpm front=nginx   the article's own stack: nginx + php-fpm
+  ./run.sh compare results/A results/B           two runs side by side
   ./run.sh article-growth max_requests=50 seed=3 --out /tmp/growth50
 
 Exit codes: 0 complete; 1 failed; 2 bad input (nothing written); 3 incomplete (stopped by the
