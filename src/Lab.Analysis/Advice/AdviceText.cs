@@ -55,7 +55,7 @@ public static class AdviceText
         if (!v.Ran) return $"verification with max_children = {v.Choice.MaxChildren}, max_requests = {v.Choice.MaxRequests}: not run ({v.Problem})";
         double share = v.PeakPoolRssKb / a.Request.RamKb;
         return v.Held
-            ? $"verified on the sim (max_children = {v.Choice.MaxChildren}, max_requests = {v.Choice.MaxRequests}, {Fmt.Int(v.Requests)} requests, {Fmt.Int(v.Recycles)} recycles): peak pool RSS {Fmt.Size(v.PeakPoolRssKb)} ≤ {Fmt.Size(v.LimitKb)} (ram × (1 − margin)), {Fmt.Percent(share)} of the ram — the advice held."
+            ? $"verified on the sim (max_children = {v.Choice.MaxChildren}, max_requests = {v.Choice.MaxRequests}, {Fmt.Count(v.Requests, "request", "requests")}, {Fmt.Count(v.Recycles, "recycle", "recycles")}): peak pool RSS {Fmt.Size(v.PeakPoolRssKb)} ≤ {Fmt.Size(v.LimitKb)} (ram × (1 − margin)), {Fmt.Percent(share)} of the ram — the advice held."
             : $"verified on the sim (max_children = {v.Choice.MaxChildren}, max_requests = {v.Choice.MaxRequests}, {Fmt.Int(v.Requests)} requests): peak pool RSS {Fmt.Size(v.PeakPoolRssKb)} > {Fmt.Size(v.LimitKb)} (ram × (1 − margin)) — the advice did NOT hold; lower max_requests or max_children, or refit on a longer run.";
     }
 

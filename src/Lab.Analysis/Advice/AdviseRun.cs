@@ -145,7 +145,7 @@ public static class AdviseRun
         foreach (var v in verified)
         {
             string rel = Path.GetRelativePath(outDir, v.Dir).Replace('\\', '/');
-            if (v.Ran) page.Link($"{rel}/report.html", $"{rel}/report.html", $"— the verification run: peak pool RSS {Fmt.Size(v.PeakPoolRssKb)}, peak child RSS {Fmt.Size(v.PeakChildRssKb)}, {Fmt.Int(v.Recycles)} recycles.");
+            if (v.Ran) page.Link($"{rel}/report.html", $"{rel}/report.html", $"— the verification run: peak pool RSS {Fmt.Size(v.PeakPoolRssKb)}, peak child RSS {Fmt.Size(v.PeakChildRssKb)}, {Fmt.Count(v.Recycles, "recycle", "recycles")}.");
             else page.Para(AdviceText.Verdict(v, a), muted: true);
         }
 

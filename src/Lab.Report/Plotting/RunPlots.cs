@@ -83,8 +83,10 @@ internal static class RunPlots
             if (labels)
             {
                 var t = plt.Add.Text(master ? $"master {life.Pid}" : life.Pid.ToString(Fmt.Inv), xs[^1], ys[^1]);
-                t.Alignment = Alignment.MiddleLeft;
-                t.OffsetX = 5;
+                // the master lives to the end of the run: its label goes above the end of its line,
+                // inside the plot, where a label after the line would be cut off at the edge
+                t.Alignment = master ? Alignment.LowerRight : Alignment.MiddleLeft;
+                t.OffsetX = master ? 0 : 5;
                 t.LabelFontSize = 11;
                 t.LabelBold = true;
                 t.LabelFontColor = color;
