@@ -73,7 +73,6 @@ build() {
 
 # The real stack the tests need (php-fpm + FFI, nginx, chromium for the report check):
 # installed from the distribution's packages when we are root, else the exact command is printed.
-STACK_PKGS=(php8.2-fpm php8.2-cli nginx-light chromium)
 ensure_stack() {
   local missing=()
   command -v php-fpm8.2 >/dev/null 2>&1 || [ -x /usr/sbin/php-fpm8.2 ] || missing+=(php8.2-fpm php8.2-cli)

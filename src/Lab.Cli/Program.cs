@@ -33,27 +33,16 @@ namespace Lab.Cli
                     _ => await RunCommand.RunAsync(args),
                 };
             }
-            catch (LabUsageException e)
-            {
-                Console.Error.WriteLine("error: " + e.Message);
-                return 2;
-            }
-            catch (Lab.Scenarios.ScenarioException e)
-            {
-                Console.Error.WriteLine("error: " + e.Message);
-                return 2;
-            }
-            catch (Lab.Results.ResultsFormatException e)
-            {
-                Console.Error.WriteLine("error: " + e.Message);
-                return 2;
-            }
-            catch (Lab.Engines.EngineUnavailableException e)
+            catch (Exception e) when (IsBadInput(e))
             {
                 Console.Error.WriteLine("error: " + e.Message);
                 return 2;
             }
         }
+
+        /// <summary>Bad input, said in one paragraph: exit code 2, nothing written.</summary>
+        public static bool IsBadInput(Exception e) =>
+            e is LabUsageException or Lab.Scenarios.ScenarioException or Lab.Results.ResultsFormatException or Lab.Engines.EngineUnavailableException;
 
         private static int Fail(string message) => throw new LabUsageException(message);
     }

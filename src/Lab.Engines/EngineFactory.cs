@@ -13,13 +13,6 @@ public sealed class EngineUnavailableException(string message) : Exception(messa
 /// <summary>Chooses the engine a scenario names, after checking it can run here.</summary>
 public static class EngineFactory
 {
-    public static string Name(EngineKind kind) => kind switch
-    {
-        EngineKind.Sim => "sim",
-        EngineKind.Dotnet => "dotnet",
-        _ => "php-fpm",
-    };
-
     /// <param name="progress">Set-up progress lines (e.g. installing php-fpm).</param>
     public static IEngine Create(Scenario scenario, Action<string> progress)
     {

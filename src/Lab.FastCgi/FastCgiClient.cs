@@ -125,25 +125,6 @@ public sealed class FastCgiClient : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>FCGI_GET_VALUES on the management channel (e.g. FCGI_MAX_CONNS, FCGI_MPXS_CONNS).</summary>
-    public async Task<IReadOnlyDictionary<string, string>> GetValuesAsync(IEnumerable<string> names, CancellationToken cancel)
-    {
-        ObjectDisposedException.ThrowIf(_closed, this);
-        var pairs = new ArrayBufferWriter<byte>(128);
-        foreach (var n in names) NameValuePairs.Write(pairs, n, "");
-        _out.ResetWrittenCount();
-        FastCgiProtocol.WriteRecord(_out, RecordType.GetValues, FastCgiProtocol.ManagementRequestId, pairs.WrittenSpan);
-        await SendAllAsync(_out.WrittenMemory, cancel).ConfigureAwait(false);
-        while (true)
-        {
-            while (_reader.TryRead(out var header, out var content))
-                if (header.Type == RecordType.GetValuesResult) return NameValuePairs.Parse(content.Span);
-            int n = await _socket.ReceiveAsync(_reader.GetWriteMemory(), SocketFlags.None, cancel).ConfigureAwait(false);
-            if (n == 0) throw new FastCgiConnectionLostException("connection closed before GET_VALUES_RESULT");
-            _reader.Advance(n);
-        }
-    }
-
     private async Task SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken cancel)
     {
         while (!data.IsEmpty)

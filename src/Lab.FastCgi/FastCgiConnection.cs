@@ -35,9 +35,6 @@ public sealed class FastCgiConnection(Stream stream)
         ["FCGI_MPXS_CONNS"] = "0",
     };
 
-    /// <summary>Bytes of the connection read so far (for tests and the status page's content length).</summary>
-    public long BytesRead { get; private set; }
-
     /// <summary>
     /// Reads the next request (blocking). Null when the client closed the connection
     /// (or aborted the request) before a complete request arrived.
@@ -105,7 +102,6 @@ public sealed class FastCgiConnection(Stream stream)
             var mem = _reader.GetWriteMemory();
             int n = stream.Read(mem.Span);
             if (n <= 0) return null;
-            BytesRead += n;
             _reader.Advance(n);
         }
     }
@@ -130,10 +126,7 @@ public sealed class FastCgiConnection(Stream stream)
         var pairs = new ArrayBufferWriter<byte>(128);
         foreach (var name in asked.Keys)
             if (Values.TryGetValue(name, out var v)) NameValuePairs.Write(pairs, name, v);
-        _out.ResetWrittenCount();
-        FastCgiProtocol.WriteRecord(_out, RecordType.GetValuesResult, FastCgiProtocol.ManagementRequestId, pairs.WrittenSpan);
-        stream.Write(_out.WrittenSpan);
-        stream.Flush();
+        SendRecord(RecordType.GetValuesResult, FastCgiProtocol.ManagementRequestId, pairs.WrittenSpan);
     }
 
     private void WriteUnknownType(RecordType type)
@@ -141,18 +134,21 @@ public sealed class FastCgiConnection(Stream stream)
         Span<byte> body = stackalloc byte[8];
         body.Clear();
         body[0] = (byte)type;
-        _out.ResetWrittenCount();
-        FastCgiProtocol.WriteRecord(_out, RecordType.UnknownType, FastCgiProtocol.ManagementRequestId, body);
-        stream.Write(_out.WrittenSpan);
-        stream.Flush();
+        SendRecord(RecordType.UnknownType, FastCgiProtocol.ManagementRequestId, body);
     }
 
     private void WriteEnd(ushort requestId, int appStatus, ProtocolStatus status)
     {
         Span<byte> end = stackalloc byte[8];
         FastCgiProtocol.WriteEndRequestBody(end, appStatus, status);
+        SendRecord(RecordType.EndRequest, requestId, end);
+    }
+
+    /// <summary>One record, written at once.</summary>
+    private void SendRecord(RecordType type, ushort requestId, ReadOnlySpan<byte> body)
+    {
         _out.ResetWrittenCount();
-        FastCgiProtocol.WriteRecord(_out, RecordType.EndRequest, requestId, end);
+        FastCgiProtocol.WriteRecord(_out, type, requestId, body);
         stream.Write(_out.WrittenSpan);
         stream.Flush();
     }
@@ -167,9 +163,10 @@ public static class CgiResponse
         if (status != 200) sb.Append("Status: ").Append(status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(' ').Append(reason).Append("\r\n");
         foreach (var (k, v) in headers) sb.Append(k).Append(": ").Append(v).Append("\r\n");
         sb.Append("\r\n");
-        int headLen = Encoding.UTF8.GetByteCount(sb.ToString());
+        string head = sb.ToString();
+        int headLen = Encoding.UTF8.GetByteCount(head);
         var result = new byte[headLen + body.Length];
-        Encoding.UTF8.GetBytes(sb.ToString(), result);
+        Encoding.UTF8.GetBytes(head, result);
         body.CopyTo(result.AsSpan(headLen));
         return result;
     }

@@ -92,20 +92,10 @@ public static class FastCgiProtocol
         while (!content.IsEmpty)
         {
             int n = Math.Min(content.Length, StreamChunk);
-            int pad = PaddingFor(n);
-            var span = output.GetSpan(HeaderLength + n + pad);
-            WriteHeader(span, type, requestId, n, pad);
-            content[..n].CopyTo(span[HeaderLength..]);
-            span.Slice(HeaderLength + n, pad).Clear();
-            output.Advance(HeaderLength + n + pad);
+            WriteRecord(output, type, requestId, content[..n]);
             content = content[n..];
         }
-        if (close)
-        {
-            var span = output.GetSpan(HeaderLength);
-            WriteHeader(span, type, requestId, 0, 0);
-            output.Advance(HeaderLength);
-        }
+        if (close) WriteRecord(output, type, requestId, default);
     }
 
     /// <summary>A whole RESPONDER request: BEGIN_REQUEST, PARAMS (closed), STDIN (closed).</summary>
@@ -121,7 +111,7 @@ public static class FastCgiProtocol
         WriteStream(output, RecordType.Stdin, requestId, stdin, close: true);
     }
 
-    /// <summary>Writes one record with a small body (BEGIN_REQUEST, END_REQUEST, UNKNOWN_TYPE, GET_VALUES...).</summary>
+    /// <summary>Writes one record (at most <see cref="MaxContentLength"/> bytes of content), padded to a multiple of 8.</summary>
     public static void WriteRecord(System.Buffers.IBufferWriter<byte> output, RecordType type, ushort requestId, ReadOnlySpan<byte> content)
     {
         int pad = PaddingFor(content.Length);

@@ -13,9 +13,6 @@ public sealed class RecordReader
 
     public RecordReader(int initialSize = 16 * 1024) => _buffer = new byte[Math.Max(initialSize, 64)];
 
-    /// <summary>Bytes received but not yet taken as records.</summary>
-    public int Buffered => _end - _start;
-
     /// <summary>Room to receive at least <paramref name="minimum"/> bytes (compacts, grows when a record needs it).</summary>
     public Memory<byte> GetWriteMemory(int minimum = 4096)
     {

@@ -28,11 +28,8 @@ public sealed record PsProcess(PsLine Line, ProcessRole Role)
 public sealed record TimeMark(int LineNumber, double? RunT, DateTime? Wall, bool HasDate);
 
 /// <summary>One `ps` snapshot of the pool: the php-fpm processes it listed, PID order.</summary>
-/// <param name="Index">0-based, in file order.</param>
-/// <param name="FirstLine">The line that opened it (prompt, header or first process line).</param>
-/// <param name="Layout">How its columns were read ("ps aux", "header \"PID RSS VSZ CMD\"", ...).</param>
 /// <param name="T">Seconds since the first block (from the log's timestamps, or index × interval).</param>
-public sealed record PsBlock(int Index, int FirstLine, string Layout, IReadOnlyList<PsProcess> Processes, double T);
+public sealed record PsBlock(IReadOnlyList<PsProcess> Processes, double T);
 
 /// <summary>Where the blocks' times come from.</summary>
 public enum TimeSource
@@ -49,7 +46,6 @@ public enum TimeSource
 public sealed record ParseCounts
 {
     public int Lines { get; init; }
-    public int BlankLines { get; init; }
     public int Prompts { get; init; }
     public int Headers { get; init; }
     public int TimestampLines { get; init; }

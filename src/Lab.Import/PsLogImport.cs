@@ -104,15 +104,9 @@ public static class PsLogImport
         using (var writer = ResultsWriter.Create(dir, header, imported.ScenarioToml, manifest))
         {
             imported.Run.Replay(writer);
+            // The detected recycles are exits "unknown;recycled", which the summary counts as recycles.
             summary = writer.Complete(RunOutcome.Complete, manifest with { EndUtc = DateTime.UtcNow });
             dir = writer.Directory;
-        }
-        // Lab.Results counts as recycles only exits whose why is max_requests; ps cannot see why a
-        // child exited, so the import's recycles are the ones detected (exit "unknown;recycled").
-        if (summary.Recycles != imported.Run.Stats.Recycles)
-        {
-            summary = summary with { Recycles = imported.Run.Stats.Recycles };
-            File.WriteAllText(Path.Combine(dir, Lab.Results.Formats.ResultsFiles.Summary), summary.ToJson(), Utf8);
         }
         File.WriteAllText(Path.Combine(dir, SourceCopy), string.Join('\n', imported.SourceLines) + "\n", Utf8);
         return new ImportResult(dir, imported, summary);

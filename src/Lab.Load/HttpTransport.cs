@@ -64,7 +64,6 @@ public sealed class HttpTransport : IRequestTransport
         _head = Encoding.ASCII.GetBytes("GET " + path + "?");
         _tail = Encoding.ASCII.GetBytes(" HTTP/1.1\r\nHost: " + server + "\r\nUser-Agent: leak-lab\r\n\r\n");
         _slots = new Connection?[connections];
-        Connections = connections;
         _epoll = Epoll.Create();
         _wakeFd = Epoll.CreateEventFd();
         Epoll.Add(_epoll, _wakeFd, Epoll.In, WakeToken);
@@ -72,8 +71,6 @@ public sealed class HttpTransport : IRequestTransport
         _thread.Start();
         _loopThreadId = _thread.ManagedThreadId;
     }
-
-    public int Connections { get; }
 
     /// <summary>TCP connections opened so far (keep-alive at work: far fewer than requests).</summary>
     public long ConnectionsOpened => Interlocked.Read(ref _opened);

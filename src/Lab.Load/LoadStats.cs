@@ -27,18 +27,6 @@ public sealed class LoadStats
     /// <summary>The last transport error message seen (for a clear message when things go wrong).</summary>
     public string? LastError => Volatile.Read(ref _lastError);
 
-    /// <summary>Completed requests with this status (0 = dropped).</summary>
-    public long CompletedWith(int status) => status switch
-    {
-        RequestStatus.Dropped => Dropped,
-        RequestStatus.Ok => Ok,
-        RequestStatus.MemoryLimit => MemoryLimit,
-        RequestStatus.ChildDied => ChildDied,
-        RequestStatus.Refused => Refused,
-        RequestStatus.ClientTimeout => ClientTimeout,
-        _ => OtherStatus,
-    };
-
     internal void OnSent()
     {
         Interlocked.Increment(ref _sent);

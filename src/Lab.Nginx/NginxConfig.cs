@@ -14,12 +14,20 @@ namespace Lab.Nginx;
 /// <param name="User">The workers' user when the lab runs as root (null: nginx runs as the lab's user).</param>
 /// <param name="WorkerConnections">worker_connections: at least twice the client connections (each request also opens one to the pool).</param>
 public sealed record NginxSettings(string Prefix, int Port, string FastCgiPass, string DocumentRoot, UnprivilegedUser? User,
-    int WorkerConnections = 1024, int WorkerProcesses = 1)
+    int WorkerConnections = 1024)
 {
     public string ConfigPath => Path.Combine(Prefix, "nginx.conf");
 
     /// <summary>worker_connections for a number of client connections: room for them and their upstream connections.</summary>
     public static int ConnectionsFor(int clientConnections) => Math.Max(1024, 2 * clientConnections + 64);
+
+    /// <summary>
+    /// nginx in front of a pool, as a run has it: a free port, workers running as a user who can
+    /// open the pool's socket (<see cref="WorkerUser"/>), room for the client connections.
+    /// </summary>
+    public static NginxSettings InFrontOf(string prefix, string fastCgiPass, string documentRoot, int clientConnections) =>
+        new(prefix, Port: 0, fastCgiPass, documentRoot, WorkerUser.For(fastCgiPass, UnprivilegedUser.ForThisLab()),
+            ConnectionsFor(clientConnections));
 }
 
 /// <summary>
@@ -40,7 +48,6 @@ public static partial class NginxConfig
         {
             ["prefix"] = s.Prefix,
             ["user"] = s.User is { } u ? $"user {u.User} {u.Group};" : "# (no user directive: nginx runs as the lab's user)",
-            ["worker_processes"] = s.WorkerProcesses.ToString(CultureInfo.InvariantCulture),
             ["worker_connections"] = s.WorkerConnections.ToString(CultureInfo.InvariantCulture),
             ["rlimit_nofile"] = (2 * s.WorkerConnections + 64).ToString(CultureInfo.InvariantCulture),
             ["temp_paths"] = temp.ToString().TrimEnd('\n'),
@@ -53,7 +60,7 @@ public static partial class NginxConfig
     }
 
     /// <summary>The temp paths nginx creates at start-up, all inside the prefix (the built-in ones are under /var/lib/nginx).</summary>
-    public static IEnumerable<(string Directive, string Dir)> TempPaths(NginxInstall nginx)
+    private static IEnumerable<(string Directive, string Dir)> TempPaths(NginxInstall nginx)
     {
         yield return ("client_body_temp_path", "client_body_temp");
         yield return ("proxy_temp_path", "proxy_temp");

@@ -20,21 +20,17 @@ public sealed class NginxServer : IDisposable
     }
 
     public NginxSettings Settings { get; }
-    public int Port => Settings.Port;
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Settings.Port);
-    /// <summary>nginx's master pid as /proc shows it (0 when not running).</summary>
-    public int Pid => _process.ServerPid;
-    public bool HasExited => _process.HasExited;
-    public IReadOnlyList<string> LastLines => _process.LastLines;
 
     /// <summary>
-    /// Writes the configuration from the template and starts nginx; returns once it accepts
-    /// connections. Port 0 picks a free port (and another one if that was taken meanwhile).
-    /// Throws with nginx's own last lines if it exits first.
+    /// Writes the configuration from the template (default: lab/nginx/nginx.conf.template) and
+    /// starts nginx; returns once it accepts connections. Port 0 picks a free port (and another
+    /// one if that was taken meanwhile). Throws with nginx's own last lines if it exits first.
     /// </summary>
-    public static NginxServer Start(NginxInstall nginx, NginxSettings settings, string template, Action<string>? onLine = null,
+    public static NginxServer Start(NginxInstall nginx, NginxSettings settings, string? template = null, Action<string>? onLine = null,
         TimeSpan? readyTimeout = null, Isolation? isolation = null)
     {
+        template ??= File.ReadAllText(NginxConfig.TemplatePath);
         Directory.CreateDirectory(settings.Prefix);
         for (int attempt = 1; ; attempt++)
         {
@@ -72,12 +68,12 @@ public sealed class NginxServer : IDisposable
             if (_process.HasExited)
             {
                 _process.DrainOutput();
-                throw new InvalidOperationException($"nginx exited before it was ready:{Tail()}");
+                throw new InvalidOperationException($"nginx exited before it was ready:{_process.Tail()}");
             }
             if (Accepts()) return;
             Thread.Sleep(10);
         }
-        throw new InvalidOperationException($"nginx did not accept connections on 127.0.0.1:{Port} within {timeout.TotalSeconds:0} s:{Tail()}");
+        throw new InvalidOperationException($"nginx did not accept connections on {EndPoint} within {timeout.TotalSeconds:0} s:{_process.Tail()}");
     }
 
     private bool Accepts()
@@ -91,12 +87,6 @@ public sealed class NginxServer : IDisposable
             return true;
         }
         catch (SocketException) { return false; }
-    }
-
-    private string Tail()
-    {
-        var lines = _process.LastLines.TakeLast(8).ToList();
-        return lines.Count == 0 ? " (no output)" : "\n  " + string.Join("\n  ", lines);
     }
 
     /// <summary>A free TCP port on 127.0.0.1 (the kernel's choice).</summary>

@@ -76,8 +76,7 @@ public sealed record PhpFpmFiles(string Folder)
     public void Write(PoolSettings pool, UnprivilegedUser? user, string scriptsSource)
     {
         Directory.CreateDirectory(Folder);
-        File.WriteAllText(PhpIni, RenderPhpIni(pool));
-        File.WriteAllText(Config, RenderConfig(pool, user));
+        WriteConfig(pool, user);
         if (!Directory.Exists(Scripts))
         {
             if (!Directory.Exists(scriptsSource))
@@ -94,7 +93,7 @@ public sealed record PhpFpmFiles(string Folder)
         }
     }
 
-    /// <summary>Rewrites the configuration only (a reload).</summary>
+    /// <summary>Writes php.ini and the configuration only (a reload, a restart).</summary>
     public void WriteConfig(PoolSettings pool, UnprivilegedUser? user)
     {
         File.WriteAllText(PhpIni, RenderPhpIni(pool));

@@ -24,16 +24,14 @@ public sealed partial record PhpFpmInstall(string Binary, string Version, bool H
     public static string? Locate()
     {
         if (Environment.GetEnvironmentVariable("LAB_PHP_FPM") is { Length: > 0 } over) return File.Exists(over) ? over : null;
-        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(["/usr/local/sbin", "/usr/sbin", "/sbin"]).Distinct();
         var found = new List<(string Path, System.Version Version)>();
-        foreach (var dir in dirs)
+        foreach (var dir in Tools.SearchDirs())
         {
             if (!Directory.Exists(dir)) continue;
             foreach (var file in Directory.EnumerateFiles(dir, "php-fpm*"))
             {
                 var m = NameRx().Match(Path.GetFileName(file));
-                if (!m.Success || !IsExecutable(file)) continue;
+                if (!m.Success || !Tools.IsExecutable(file)) continue;
                 var v = m.Groups["v"].Success ? System.Version.Parse(m.Groups["v"].Value.Contains('.') ? m.Groups["v"].Value : m.Groups["v"].Value + ".0") : new System.Version(0, 0);
                 found.Add((file, v));
             }
@@ -57,9 +55,6 @@ public sealed partial record PhpFpmInstall(string Binary, string Version, bool H
     public string? Unusable() => HasFfi ? null
         : $"{Binary} (PHP {Version}) cannot load the FFI extension, which the lab's leak (lab/php/leak.php) needs. " +
           "Install PHP's FFI extension (Debian: it is part of php8.2-common; elsewhere a php-ffi package).";
-
-    private static bool IsExecutable(string path) =>
-        (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
 
     [GeneratedRegex(@"^php-fpm(?<v>\d+(?:\.\d+)?)?$")]
     private static partial Regex NameRx();

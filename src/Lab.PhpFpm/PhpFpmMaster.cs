@@ -22,7 +22,6 @@ public sealed class PhpFpmMaster : IDisposable
 
     private PhpFpmMaster(PhpFpmInstall fpm, PhpFpmFiles files, Action<string> onLine, Isolation? isolation)
     {
-        Files = files;
         var start = new IsolatedStart(fpm.Binary, ["-F", "-y", files.Config, "-c", files.PhpIni], "php-fpm")
         {
             Environment = new Dictionary<string, string?> { ["PHP_INI_SCAN_DIR"] = "" },
@@ -31,14 +30,8 @@ public sealed class PhpFpmMaster : IDisposable
         _process = IsolatedProcess.Start(start, line => OnLine(line, onLine), isolation);
     }
 
-    public PhpFpmFiles Files { get; }
-    public Isolation Isolation => _process.Isolation;
     /// <summary>The master's pid as /proc shows it; 0 before it is up or after it ended.</summary>
     public int Pid => _process.ServerPid;
-    public bool HasExited => _process.HasExited;
-    public Task Exited => _process.Exited;
-    /// <summary>The last lines php-fpm wrote (for error messages).</summary>
-    public IReadOnlyList<string> LastLines => _process.LastLines;
     public IsolatedProcess Process => _process;
 
     /// <summary>
@@ -104,12 +97,8 @@ public sealed class PhpFpmMaster : IDisposable
         _process.MapPid(1);
     }
 
-    private string Tail()
-    {
-        var lines = _process.LastLines.Where(l => !l.Contains("] DEBUG: ", StringComparison.Ordinal)).TakeLast(8).ToList();
-        string text = lines.Count == 0 ? " (no output)" : "\n  " + string.Join("\n  ", lines);
-        return _process.CallbackError is { } e ? text + $"\n  (the lab failed to handle a line of php-fpm's log: {e})" : text;
-    }
+    /// <summary>php-fpm's last words but its debug lines (spawns), for an error message.</summary>
+    private string Tail() => _process.Tail(l => !l.Contains("] DEBUG: ", StringComparison.Ordinal));
 
     /// <summary>A pid php-fpm logged → the pid /proc shows (0 if unknown).</summary>
     public int MapPid(int loggedPid) => _process.MapPid(loggedPid);
@@ -122,8 +111,6 @@ public sealed class PhpFpmMaster : IDisposable
         if (!_process.Signal(12)) throw new InvalidOperationException("php-fpm is not running: cannot reload it");
         WaitReady(before, readyTimeout, CancellationToken.None);
     }
-
-    public bool Signal(int signal) => _process.Signal(signal);
 
     /// <summary>
     /// Stops php-fpm with the signal (SIGTERM: "Terminating ...", SIGQUIT: "Finishing ...") and

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Lab.Core.Logging;
 using Lab.Core.Records;
 using Lab.Pool.Config;
@@ -62,7 +61,7 @@ public static class MasterProgram
         if (expectedParent != 0 && Native.getppid() != expectedParent) return 70;
         // Our own process group: the children are in it, and the lab can end the pool as a group.
         if (Native.getpgrp() != Environment.ProcessId) Native.setpgid(0, 0);
-        SetProcessName("lab-fpm");
+        Native.SetName("lab-fpm");
 
         FpmConfiguration configuration;
         try { configuration = FpmConfigFile.Load(config); }
@@ -95,12 +94,4 @@ public static class MasterProgram
 
     private static void Stderr(string message) =>
         Console.Error.WriteLine(FpmMessages.FormatLine(DateTime.Now, FpmLogLevel.Error, message));
-
-    private static unsafe void SetProcessName(string name)
-    {
-        byte* buf = stackalloc byte[16];
-        int n = Encoding.ASCII.GetBytes(name, new Span<byte>(buf, 15));
-        buf[n] = 0;
-        Native.prctl(Native.PR_SET_NAME, (nuint)buf, 0, 0, 0);
-    }
 }

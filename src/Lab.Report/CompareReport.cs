@@ -148,7 +148,7 @@ public static class CompareReport
         blocks.Add(new Para($"Made from {string.Join(", ", runs.Select(r => r.Model.Folder.Directory))}. Regenerate it with ./run.sh compare {string.Join(' ', runs.Select(r => r.Model.Folder.Directory))} --out <a new folder>.", Muted: true));
 
         string subtitle = string.Join(" · vs · ", runs.Select(r => r.Label));
-        return new Document(ComparePlots.Title(set), subtitle, blocks);
+        return new Document(set.Title, subtitle, blocks);
     }
 
     /// <summary>

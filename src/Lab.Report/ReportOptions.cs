@@ -24,10 +24,4 @@ public static class ReportFiles
     public const string LargestChild = "largest-child";
     public const string Html = "report.html";
     public const string Markdown = "report.md";
-
-    /// <summary>The plots of one run's report, in the order the report shows them.</summary>
-    public static readonly IReadOnlyList<string> RunPlots = [RssPerPid, PoolRss, Latency];
-
-    /// <summary>The plots of a compare report, in the order the report shows them.</summary>
-    public static readonly IReadOnlyList<string> ComparePlots = [PoolRss, LargestChild, Latency];
 }

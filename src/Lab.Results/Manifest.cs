@@ -118,15 +118,17 @@ public sealed record Manifest(
         _ => "failed",
     };
 
-    public static bool TryParseStatus(string text, out RunStatus status)
+    /// <summary>The "status" of a manifest.json or summary.json object (<see cref="StatusName"/> read back).</summary>
+    internal static RunStatus ReadStatus(JsonElement obj, string file)
     {
-        switch (text)
+        string text = Json.Str(obj, "status", file);
+        return text switch
         {
-            case "complete": status = RunStatus.Complete; return true;
-            case "incomplete": status = RunStatus.Incomplete; return true;
-            case "failed": status = RunStatus.Failed; return true;
-            default: status = default; return false;
-        }
+            "complete" => RunStatus.Complete,
+            "incomplete" => RunStatus.Incomplete,
+            "failed" => RunStatus.Failed,
+            _ => throw new ResultsFormatException(file, null, $"status \"{text}\" should be complete, incomplete or failed"),
+        };
     }
 
     public string ToJson() => Json.Write(w =>
@@ -165,9 +167,7 @@ public sealed record Manifest(
         var m = Json.Get(root, "machine", file);
         var machine = new MachineInfo(Json.Str(m, "hostname", file), (int)Json.Long(m, "cores", file),
             Json.Long(m, "mem_total_kb", file), Json.Str(m, "kernel", file), Json.Str(m, "os", file));
-        string statusText = Json.Str(root, "status", file);
-        if (!TryParseStatus(statusText, out var status))
-            throw new ResultsFormatException(file, null, $"status \"{statusText}\" should be complete, incomplete or failed");
+        var status = ReadStatus(root, file);
         return new Manifest(
             Json.Str(root, "engine", file),
             Json.Str(root, "scenario", file),

@@ -55,8 +55,6 @@ public sealed class ResultsWriter : IRunSink, IDisposable
     /// <summary>The results folder (full path).</summary>
     public string Directory { get; }
 
-    public RunHeader Header => _header;
-
     /// <summary>
     /// Creates the folder (it must not exist, or be empty), writes scenario.toml (the text given)
     /// and manifest.json with status "incomplete" and reason "running (or killed)", and opens

@@ -107,9 +107,7 @@ public sealed record Summary
     {
         using var doc = Json.Parse(json, file);
         var r = doc.RootElement;
-        string statusText = Json.Str(r, "status", file);
-        if (!Manifest.TryParseStatus(statusText, out var status))
-            throw new ResultsFormatException(file, null, $"status \"{statusText}\" should be complete, incomplete or failed");
+        var status = Manifest.ReadStatus(r, file);
         var counts = new Dictionary<int, long>();
         foreach (var (k, n) in Json.LongMap(r, "status_counts", file))
             counts[int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out int s) ? s

@@ -96,14 +96,12 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
     private static PoolSettings BuildPool(DocTable? pool, DocTable? set, string setPath)
     {
         var defaults = new PoolSettings();
-        var used = new List<DocValue>();
 
         DocValue? Get(string key, out string path)
         {
-            if (set?[key] is { } s) { path = $"{setPath}.{key}"; used.Add(s); return s; }
+            if (set?[key] is { } s) { path = $"{setPath}.{key}"; return s; }
             path = $"pool.{key}";
-            if (pool?[key] is { } p) { used.Add(p); return p; }
-            return null;
+            return pool?[key];
         }
         T Read<T>(string key, T fallback, Func<DocValue, string, T> read) => Get(key, out var path) is { } v ? read(v, path) : fallback;
 
@@ -141,28 +139,22 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
         // Checks across keys, php-fpm's (fpm_conf.c) in its words. Located at the command line
         // when an override took part, else at the first key involved.
         string prefix = set is null ? "" : $"{setPath} (the pool after the reload): ";
-        Origin Where(params DocValue?[] involved)
-        {
-            var given = involved.Where(v => v is not null).Select(v => v!).ToList();
-            if (given.FirstOrDefault(v => v.Origin.IsCommandLine) is { } cli) return cli.Origin;
-            if (given.Count > 0) return given[0].Origin;
-            return (set ?? pool)?.Origin ?? Origin.CommandLine;
-        }
+        var poolOrigin = (set ?? pool)?.Origin ?? Origin.CommandLine;
         if (pm == ProcessManagerStyle.Dynamic)
         {
             var maxChildrenValue = Get("max_children", out _);
             if (minSpare > maxSpare)
-                throw Errors.At(Where(minSpareValue, maxSpareValue),
+                throw Errors.At(Locate(poolOrigin, minSpareValue, maxSpareValue),
                     $"{prefix}pm.min_spare_servers({minSpare}) must not be greater than pm.max_spare_servers({maxSpare})");
             if (maxSpare > maxChildren)
-                throw Errors.At(Where(maxSpareValue, maxChildrenValue),
+                throw Errors.At(Locate(poolOrigin, maxSpareValue, maxChildrenValue),
                     $"{prefix}pm.max_spare_servers({maxSpare}) must not be greater than pm.max_children({maxChildren})");
             if (startServers is int s && (s < minSpare || s > maxSpare))
-                throw Errors.At(Where(startServersValue, minSpareValue, maxSpareValue),
+                throw Errors.At(Locate(poolOrigin, startServersValue, minSpareValue, maxSpareValue),
                     $"{prefix}pm.start_servers({s}) must not be less than pm.min_spare_servers({minSpare}) and not greater than pm.max_spare_servers({maxSpare})");
         }
         if (terminate > TimeSpan.Zero && slowlog > terminate)
-            throw Errors.At(Where(slowlogValue, terminateValue),
+            throw Errors.At(Locate(poolOrigin, slowlogValue, terminateValue),
                 $"{prefix}request_slowlog_timeout({ScenarioUnits.FormatDuration(slowlog)}) can't be greater than request_terminate_timeout({ScenarioUnits.FormatDuration(terminate)})");
 
         return new PoolSettings
@@ -250,7 +242,7 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
             {
                 double min = Rate("min_rate"), max = Rate("max_rate");
                 if (min > max)
-                    throw Errors.At(Locate(table["min_rate"]!, table["max_rate"]!), $"{path}: min_rate ({ScenarioUnits.FormatNumber(min)}) must not be greater than max_rate ({ScenarioUnits.FormatNumber(max)})");
+                    throw Errors.At(Locate(table.Origin, table["min_rate"], table["max_rate"]), $"{path}: min_rate ({ScenarioUnits.FormatNumber(min)}) must not be greater than max_rate ({ScenarioUnits.FormatNumber(max)})");
                 var interval = table["interval"] is { } iv
                     ? Positive(iv, $"{path}.interval", Values.Duration(iv, $"{path}.interval"), TimeSpan.FromMilliseconds(1), "at least 1ms")
                     : phase.RandomInterval;
@@ -409,9 +401,14 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
         }
     }
 
-    /// <summary>Origin of a problem with several values: the command line if one came from there, else the first.</summary>
-    private static Origin Locate(params DocValue[] values) =>
-        values.FirstOrDefault(v => v.Origin.IsCommandLine)?.Origin ?? values[0].Origin;
+    /// <summary>
+    /// Origin of a problem with several values (null: not given): the command line if one came
+    /// from there, else the first given, else <paramref name="none"/>.
+    /// </summary>
+    private static Origin Locate(Origin none, params DocValue?[] values) =>
+        values.FirstOrDefault(v => v is not null && v.Origin.IsCommandLine)?.Origin
+        ?? values.FirstOrDefault(v => v is not null)?.Origin
+        ?? none;
 
     /// <summary>Every key of the table is known (for this kind of phase or action, when given).</summary>
     internal static void CheckNames(DocTable table, string schemaTable, string path, string? kind = null)

@@ -54,11 +54,7 @@ public static partial class ScenarioLoader
                 var s = Parse(File.ReadAllText(path), Display(path), name, []);
                 list.Add(new ScenarioListing(name, s.Title, path, null));
             }
-            catch (ScenarioException e)
-            {
-                list.Add(new ScenarioListing(name, e.Message, path, e.Message));
-            }
-            catch (IOException e)
+            catch (Exception e) when (e is ScenarioException or IOException)
             {
                 list.Add(new ScenarioListing(name, e.Message, path, e.Message));
             }

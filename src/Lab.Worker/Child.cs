@@ -28,7 +28,7 @@ internal static unsafe class Child
         // master may have died between our fork and the prctl).
         Native.prctl(Native.PR_SET_PDEATHSIG, Native.SIGKILL, 0, 0, 0);
         if (settings.MasterPid != 0 && Native.getppid() != settings.MasterPid) return 1;
-        SetThreadName("lab-fpm");
+        Native.SetName("lab-fpm");
         if (Environment.GetEnvironmentVariable("LISTEN_PID") is { Length: > 0 } lp
             && int.TryParse(lp, NumberStyles.None, Inv, out int listenPid) && listenPid != Native.getpid())
         {
@@ -49,7 +49,7 @@ internal static unsafe class Child
         long served = 0;
         while (true)
         {
-            scoreboard?.SetIdle(slot);
+            scoreboard?.SetStage(slot, RequestStage.Idle);
             Volatile.Write(ref _state, StateIdle);
             if (_quit) return 0;
 
@@ -100,7 +100,7 @@ internal static unsafe class Child
     private static void Serve(FastCgiConnection connection, FastCgiRequest request, WorkerSettings settings,
         Scoreboard? scoreboard, int slot, int pid, long served, long acceptedNs, bool unixSocket)
     {
-        long cpuStart = Native.CpuNs(Native.CLOCK_PROCESS_CPUTIME_ID);
+        long cpuStart = Native.ClockNs(Native.CLOCK_PROCESS_CPUTIME_ID);
         string scriptName = request.Param("SCRIPT_NAME");
         if (scriptName.Length == 0) scriptName = request.Param("DOCUMENT_URI");
         string query = request.Param("QUERY_STRING");
@@ -113,7 +113,7 @@ internal static unsafe class Child
             scoreboard.IncrementAcceptedConn();
             scoreboard.SetRequestInfo(slot, method, scriptName, query, scriptFilename, contentLength, request.Param("REMOTE_USER"));
             scoreboard.SetStage(slot, RequestStage.Running);
-            scoreboard.NoteActive(CountActive(scoreboard));
+            scoreboard.NoteActive(scoreboard.CountActive());
         }
 
         var headers = new List<KeyValuePair<string, string>>(4)
@@ -170,20 +170,9 @@ internal static unsafe class Child
         {
             long now = Native.MonotonicNs();
             long durationNs = Math.Max(1, now - acceptedNs);
-            double cpu = (Native.CpuNs(Native.CLOCK_PROCESS_CPUTIME_ID) - cpuStart) * 100.0 / durationNs;
+            double cpu = (Native.ClockNs(Native.CLOCK_PROCESS_CPUTIME_ID) - cpuStart) * 100.0 / durationNs;
             scoreboard.EndRequest(slot, now, durationNs / 1000, cpu, memory);
         }
-    }
-
-    private static int CountActive(Scoreboard scoreboard)
-    {
-        int active = 0;
-        for (int i = 0; i < scoreboard.SlotCount; i++)
-        {
-            var s = scoreboard.ReadSlot(i);
-            if (s.Used && s.Pid != 0 && s.Stage != RequestStage.Idle) active++;
-        }
-        return active;
     }
 
     /// <summary>SIGQUIT: graceful. Idle in accept() → exit now; busy → exit after the current request.</summary>
@@ -217,14 +206,6 @@ internal static unsafe class Child
             if (Native.setgid(gid) != 0) StderrLine($"setgid({gid}) failed: {Native.ErrorText(Native.Errno)}");
         }
         if (s.Uid is { } uid && Native.setuid(uid) != 0) StderrLine($"setuid({uid}) failed: {Native.ErrorText(Native.Errno)}");
-    }
-
-    private static void SetThreadName(string name)
-    {
-        byte* buf = stackalloc byte[16];
-        int n = Encoding.ASCII.GetBytes(name, new Span<byte>(buf, 15));
-        buf[n] = 0;
-        Native.prctl(Native.PR_SET_NAME, (nuint)buf, 0, 0, 0);
     }
 
     /// <summary>A line on the process's stderr (the master's pipe: catch_workers_output).</summary>

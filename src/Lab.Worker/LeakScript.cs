@@ -106,12 +106,12 @@ internal static unsafe class LeakScript
 
     private static void BurnCpu(double ms)
     {
-        long end = Native.CpuNs(Native.CLOCK_THREAD_CPUTIME_ID) + (long)(ms * 1_000_000);
+        long end = Native.ClockNs(Native.CLOCK_THREAD_CPUTIME_ID) + (long)(ms * 1_000_000);
         ulong x = _sink | 1;
         while (true)
         {
             for (int i = 0; i < 2000; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; }
-            if (Native.CpuNs(Native.CLOCK_THREAD_CPUTIME_ID) >= end) break;
+            if (Native.ClockNs(Native.CLOCK_THREAD_CPUTIME_ID) >= end) break;
         }
         _sink = x;
     }

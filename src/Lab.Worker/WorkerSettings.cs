@@ -7,7 +7,6 @@ namespace Lab.Worker;
 /// the fork; ours get it at exec):
 /// <list type="table">
 /// <item><term>LISTEN_FDS</term><description>1: the pool's listening socket is fd 3 (systemd style; LISTEN_PID is checked when present)</description></item>
-/// <item><term>LAB_FPM_POOL</term><description>pool name (www)</description></item>
 /// <item><term>LAB_FPM_MAX_REQUESTS</term><description>pm.max_requests; 0 = unlimited</description></item>
 /// <item><term>LAB_FPM_MEMORY_LIMIT</term><description>memory_limit in bytes; -1 = unlimited</description></item>
 /// <item><term>LAB_FPM_STATUS_PATH</term><description>pm.status_path (empty: no status page)</description></item>
@@ -20,7 +19,6 @@ internal sealed record WorkerSettings
 {
     public const int ListenFd = 3;
 
-    public string Pool { get; init; } = "www";
     public int MaxRequests { get; init; }
     public long MemoryLimitBytes { get; init; } = 128L * 1024 * 1024;
     public string StatusPath { get; init; } = "";
@@ -40,7 +38,6 @@ internal sealed record WorkerSettings
             throw new InvalidOperationException($"LISTEN_FDS={fds}: exactly one listening socket (fd 3) is expected");
         return new WorkerSettings
         {
-            Pool = Env("LAB_FPM_POOL") ?? "www",
             MaxRequests = (int)Long("LAB_FPM_MAX_REQUESTS", 0),
             MemoryLimitBytes = Long("LAB_FPM_MEMORY_LIMIT", 128L * 1024 * 1024),
             StatusPath = Env("LAB_FPM_STATUS_PATH") ?? "",

@@ -14,6 +14,7 @@ using Lab.Core.Requests;
 using Lab.Core.Scenarios;
 using Lab.Core.Time;
 using Lab.Load;
+using Lab.Nginx;
 
 namespace Lab.Benchmarks;
 
@@ -50,19 +51,7 @@ public class LoadBenchmarks
     }
 
     /// <summary>wrk against the same nginx, before and after the benchmark (a shared machine drifts): the mean goes in the table.</summary>
-    private double RunWrk()
-    {
-        var wrk = Process.Start(new ProcessStartInfo("wrk", $"-t1 -c{Connections} -d5s http://{_nginx.Server}/")
-        { RedirectStandardOutput = true, UseShellExecute = false })
-            ?? throw new InvalidOperationException("wrk is not installed (apt-get install -y wrk)");
-        string output = wrk.StandardOutput.ReadToEnd();
-        wrk.WaitForExit();
-        var m = Regex.Match(output, @"Requests/sec:\s+([0-9.]+)");
-        if (!m.Success) throw new InvalidOperationException("no Requests/sec in wrk's output: " + output);
-        double rps = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        Console.WriteLine($"// wrk -t1 -c{Connections} -d5s: {rps:F0} req/s");
-        return rps;
-    }
+    private double RunWrk() => Wrk.RequestsPerSecond($"http://{_nginx.Server}/", Connections);
 
     /// <summary>The whole driver: schedule, ids, request stream, timeouts, histograms, records to an observer.</summary>
     [Benchmark(OperationsPerInvoke = RequestsPerOp)]
@@ -108,12 +97,34 @@ public class LoadBenchmarks
         File.WriteAllText(WrkFile(_benchmark), _wrk.Average().ToString("F0", CultureInfo.InvariantCulture));
         _nginx.Dispose();
     }
+}
 
-    private sealed class CountingObserver : ILoadObserver
+/// <summary>Counts the requests that ended ok, and keeps nothing (the driver benchmarks' observer).</summary>
+internal sealed class CountingObserver : ILoadObserver
+{
+    private long _ok;
+    public long Ok => Interlocked.Read(ref _ok);
+    public void OnRequest(in RequestRecord record) { if (record.Ok) Interlocked.Increment(ref _ok); }
+}
+
+/// <summary>wrk, the reference the HTTP driver is measured against.</summary>
+internal static class Wrk
+{
+    /// <summary>wrk -t1 -c{connections} -d5s url: its Requests/sec; throws if wrk is missing or saw failed answers.</summary>
+    public static double RequestsPerSecond(string url, int connections)
     {
-        private long _ok;
-        public long Ok => Interlocked.Read(ref _ok);
-        public void OnRequest(in RequestRecord record) { if (record.Ok) Interlocked.Increment(ref _ok); }
+        var wrk = Process.Start(new ProcessStartInfo("wrk", $"-t1 -c{connections} -d5s {url}")
+        { RedirectStandardOutput = true, UseShellExecute = false })
+            ?? throw new InvalidOperationException("wrk is not installed (apt-get install -y wrk)");
+        string output = wrk.StandardOutput.ReadToEnd();
+        wrk.WaitForExit();
+        var m = Regex.Match(output, @"Requests/sec:\s+([0-9.]+)");
+        if (!m.Success) throw new InvalidOperationException("no Requests/sec in wrk's output: " + output);
+        if (Regex.Match(output, @"Non-2xx or 3xx responses: (\d+)") is { Success: true } bad)
+            throw new InvalidOperationException($"wrk got {bad.Groups[1].Value} failed answers from {url}: " + output);
+        double rps = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        Console.WriteLine($"// wrk -t1 -c{connections} -d5s {url}: {rps:F0} req/s");
+        return rps;
     }
 }
 
@@ -181,7 +192,7 @@ internal sealed class BenchNginx : IDisposable
                 server { listen {{Server}}; location / { return 200; } }
             }
             """);
-        var psi = new ProcessStartInfo("nginx") { UseShellExecute = false };
+        var psi = new ProcessStartInfo(NginxInstall.Locate() ?? "nginx") { UseShellExecute = false };
         foreach (var a in new[] { "-p", _dir, "-e", Path.Combine(_dir, "error.log"), "-c", conf, "-g", "daemon off;" }) psi.ArgumentList.Add(a);
         _nginx = Process.Start(psi) ?? throw new InvalidOperationException("install nginx (apt-get install -y nginx-light)");
         for (int i = 0; ; i++)

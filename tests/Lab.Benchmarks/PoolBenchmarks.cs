@@ -7,13 +7,14 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
-using Lab.Core.Paths;
 using Lab.Core.Php;
 using Lab.Core.Records;
 using Lab.Core.Requests;
 using Lab.Core.Scenarios;
+using Lab.Core.Time;
 using Lab.FastCgi;
 using Lab.Pool.Launcher;
+using Lab.Probe;
 
 namespace Lab.Benchmarks;
 
@@ -247,9 +248,7 @@ internal sealed class BenchPool : IDisposable
 
     public BenchPool(PoolSettings settings)
     {
-        if (!File.Exists(LabPaths.PoolMaster) || !File.Exists(LabPaths.Worker))
-            throw new InvalidOperationException(
-                $"The dotnet pool's binaries are missing ({LabPaths.PoolMaster}, {LabPaths.Worker}): run ./run.sh list (it publishes them).");
+        if (MasterProcess.Unpublished() is { } missing) throw new InvalidOperationException(missing);
         Dir = Directory.CreateTempSubdirectory("lab-bench-pool-").FullName;
         string config = Path.Combine(Dir, "php-fpm.conf");
         File.WriteAllText(config, FpmConfig.Render(settings,
@@ -279,16 +278,10 @@ internal sealed class BenchPool : IDisposable
         return rss.Count == 0 ? null : rss.Average();
     }
 
-    /// <summary>RSS in KiB from /proc/PID/statm (resident pages × page size), null if the process is gone.</summary>
-    public static long? StatmRssKb(int pid)
-    {
-        try
-        {
-            var parts = File.ReadAllText($"/proc/{pid}/statm").Split(' ');
-            return long.Parse(parts[1], CultureInfo.InvariantCulture) * Environment.SystemPageSize / 1024;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-    }
+    private static readonly RunClock Clock = new();
+
+    /// <summary>RSS in KiB as the lab's sampler reads it (/proc/PID/statm, equal to ps), null if the process is gone.</summary>
+    public static long? StatmRssKb(int pid) => Proc.TryRead(pid, Clock, out var s) ? s.RssKb : null;
 
     /// <summary>Polls (the limit only guards against hanging).</summary>
     public static bool WaitFor(Func<bool> condition, TimeSpan limit)

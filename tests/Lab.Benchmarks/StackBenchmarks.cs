@@ -137,13 +137,10 @@ internal sealed class BenchStack : IDisposable
         var fpm = PhpFpmInstall.Probe(bin);
         var nginx = NginxInstall.Probe(NginxInstall.Locate() ?? throw new InvalidOperationException("nginx is not installed: sudo apt-get install -y nginx-light"));
         var files = new PhpFpmFiles(_dir);
-        var user = UnprivilegedUser.ForThisLab();
         var pool = new PoolSettings { Pm = ProcessManagerStyle.Static, MaxChildren = 4, MaxRequests = maxRequests };
-        files.Write(pool, user, Path.Combine(LabPaths.LabDir, "php"));
+        files.Write(pool, UnprivilegedUser.ForThisLab(), Path.Combine(LabPaths.LabDir, "php"));
         Fpm = PhpFpmMaster.Start(fpm, files, _ => { }, TimeSpan.FromSeconds(30));
-        var settings = new NginxSettings(Path.Combine(_dir, "nginx"), 0, "unix:" + files.Socket, files.Scripts,
-            WorkerUser.For("unix:" + files.Socket, user), NginxSettings.ConnectionsFor(StackBenchmarks.Connections));
-        Nginx = NginxServer.Start(nginx, settings, File.ReadAllText(NginxConfig.TemplatePath));
+        Nginx = NginxServer.Start(nginx, NginxSettings.InFrontOf(Path.Combine(_dir, "nginx"), "unix:" + files.Socket, files.Scripts, StackBenchmarks.Connections));
     }
 
     public void Dispose()

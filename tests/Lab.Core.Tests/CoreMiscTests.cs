@@ -31,10 +31,10 @@ public class CoreMiscTests
     public void Leak_fit_recovers_the_slope_of_a_sawtooth()
     {
         var fit = new LeakFit();
-        var rng = new Lab.Core.Randomness.SequenceRandom(1, 1);
+        ulong draw = 0;
         for (int pid = 100; pid < 110; pid++)
             for (int r = 0; r <= 5; r++)
-                fit.Add(pid, r, 7000 + 4096 * r + (rng.NextDouble() - 0.5) * 800);
+                fit.Add(pid, r, 7000 + 4096 * r + (Lab.Core.Randomness.LabRandom.Uniform(1, 1, draw++) - 0.5) * 800);
         var (slope, se, n) = fit.Result();
         Assert.Equal(60, n);
         Assert.InRange(slope, 4096 - 60, 4096 + 60);

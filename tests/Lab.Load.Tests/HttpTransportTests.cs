@@ -63,7 +63,7 @@ public class HttpTransportTests(NginxFixture nginx) : IClassFixture<NginxFixture
     [Fact]
     public async Task NothingListeningIsRefused503()
     {
-        var port = FreePort();
+        var port = NginxFixture.FreePort();
         await using var transport = new HttpTransport(new IPEndPoint(IPAddress.Loopback, port), "/", connections: 1);
         var r = await transport.SendAsync(Spec(1), CancellationToken.None);
         Assert.Equal(RequestStatus.Refused, r.Status);
@@ -153,12 +153,5 @@ public class HttpTransportTests(NginxFixture nginx) : IClassFixture<NginxFixture
         Assert.Equal(RequestStatus.ChildDied, TransportErrors.StatusOf(new ObjectDisposedException("x")).Status);
         // a disposed transport refuses at once (synchronously, before any task exists)
         Assert.IsType<ObjectDisposedException>(Record.Exception(() => { _ = transport.SendAsync(Spec(3), CancellationToken.None); }));
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -76,7 +76,8 @@ public sealed class NginxFixture : IDisposable
         return null;
     }
 
-    private static int FreePort()
+    /// <summary>A free TCP port on 127.0.0.1 (the kernel's choice).</summary>
+    internal static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

@@ -43,12 +43,16 @@ public class IsolatedProcessTests
         // (a namespace's init gets only the signals it handles: the shell traps SIGTERM, as php-fpm and nginx do)
         using var p = IsolatedProcess.Start(Shell("trap 'exit 0' TERM; echo out; echo err >&2; sleep 60 & wait"), l => { lock (lines) lines.Add(l); });
         int server = p.WaitForServerPid(TimeSpan.FromSeconds(10));
+        Assert.True(server > 0);
         for (int i = 0; i < 300 && lines.Count < 2; i++) Thread.Sleep(10);
         lock (lines) Assert.Equal(["err", "out"], lines.Order());
         // the session is not the lab's: a Ctrl-C typed at the lab's terminal does not reach it
         Assert.NotEqual(Session(Environment.ProcessId), Session(server));
         Assert.True(p.Stop(15, TimeSpan.FromSeconds(5)));
         Assert.False(ProcInfo.IsAlive(server));
+        // what an error message quotes: the last lines, indented, those the filter keeps
+        Assert.Contains("\n  out", p.Tail());
+        Assert.DoesNotContain("err", p.Tail(l => l != "err"));
     }
 
     private static string Session(int pid)

@@ -24,6 +24,7 @@ public class FastCgiCodecTests
         // 1-byte lengths below 128, 4-byte lengths (high bit set) from 128
         Assert.Equal(1 + 1 + 1 + 0, NameValuePairs.EncodedLength("A", ""));
         Assert.Equal(1 + 4 + 127 + 128, NameValuePairs.EncodedLength(new string('n', 127), new string('v', 128)));
+        Assert.Equal(pairs.Sum(kv => NameValuePairs.EncodedLength(kv.Key, kv.Value)), buffer.WrittenCount);
         var parsed = NameValuePairs.Parse(buffer.WrittenSpan);
         Assert.Equal(pairs.Count, parsed.Count);
         foreach (var (k, v) in pairs) Assert.Equal(v, parsed[k]);

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using Lab.Core.Paths;
 using Lab.Core.Php;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
@@ -49,11 +48,7 @@ public sealed class TestPool : IDisposable
 
     public static void RequireBinaries()
     {
-        if (!File.Exists(LabPaths.PoolMaster) || !File.Exists(LabPaths.Worker))
-            throw new InvalidOperationException(
-                $"The dotnet pool's binaries are missing ({LabPaths.PoolMaster}, {LabPaths.Worker}). Publish them first, from {LabPaths.Root}:\n" +
-                "  dotnet publish src/Lab.Worker -c Release -r linux-x64 -o artifacts/bin -nologo -v q\n" +
-                "  dotnet publish src/Lab.Pool -c Release -r linux-x64 -o artifacts/bin -nologo -v q");
+        if (MasterProcess.Unpublished() is { } missing) throw new InvalidOperationException(missing);
     }
 
     public string RenderConfig(PoolSettings settings) =>

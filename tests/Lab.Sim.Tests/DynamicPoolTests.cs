@@ -18,18 +18,18 @@ public class DynamicPoolTests
         ListenBacklog = 4096,
     };
 
-    private static CollectingSink Run()
+    private static (CollectingSink Sink, Lab.Core.Engines.RunOutcome Outcome) Run()
     {
         // 2 s asleep per request (2.000123 s: completions off the whole seconds of the maintenance)
         var request = new RequestProfile { WorkMs = Distribution.Const(0), WaitMs = Distribution.Const(2000.123) };
         var s = Scenarios.Make(Pool, request, Scenarios.Inject(100, 10), Scenarios.Pause(90));
-        return Sim.Run(s with { Load = s.Load with { MaxInFlight = 10_000 } });
+        return Sim.RunWithOutcome(s with { Load = s.Load with { MaxInFlight = 10_000 } });
     }
 
     [Fact]
     public void ForksPerMaintenanceTickDoubleUpToTheCapsAndWarnSeemsBusyAndMaxChildrenOnce()
     {
-        var sink = Run();
+        var (sink, outcome) = Run();
         var forks = sink.EventsNamed(EventNames.Spawn).Where(e => e.Detail == "maintenance")
             .GroupBy(e => e.T).OrderBy(g => g.Key).ToList();
 
@@ -62,13 +62,14 @@ public class DynamicPoolTests
         Assert.Equal(FpmMessages.MaxChildrenReached("www", 100), line.Message);
         Assert.Equal(7.0, line.T);
         Assert.Single(sink.EventsNamed(EventNames.MaxChildren));
+        Assert.Equal(1, outcome.PoolStatus!["max children reached"]);
         Assert.Equal(100, sink.Samples.Where(x => x.Role == ProcessRole.Child).GroupBy(x => x.T).Max(g => g.Count()));
     }
 
     [Fact]
     public void WhenTheLoadStopsOneIdleChildASecondIsKilledTheOldestStartedUntilMaxSpare()
     {
-        var sink = Run();
+        var sink = Run().Sink;
         Assert.All(sink.Requests, r => Assert.Equal(RequestStatus.Ok, r.Status));
 
         var kills = sink.EventsNamed(EventNames.Exit).Where(e => e.Detail == "code 0;idle").ToList();

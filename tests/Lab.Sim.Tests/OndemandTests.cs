@@ -40,10 +40,11 @@ public class OndemandTests
     public void ABurstForksUpToMaxChildrenAndWarnsOnce()
     {
         var request = new RequestProfile { WorkMs = Distribution.Const(0), WaitMs = Distribution.Const(3000) };
-        var sink = Sim.Run(Scenarios.Make(Pool, request, Scenarios.Inject(20, 1), Scenarios.Pause(5)));
+        var (sink, outcome) = Sim.RunWithOutcome(Scenarios.Make(Pool, request, Scenarios.Inject(20, 1), Scenarios.Pause(5)));
         Assert.Equal(5, sink.EventsNamed(EventNames.Spawn).Count());
         var warning = Assert.Single(sink.Logs, l => l.Message.Contains("max_children"));
         Assert.Equal(FpmMessages.MaxChildrenReachedOndemand("www", 5), warning.Message);
+        Assert.Equal(1, outcome.PoolStatus!["max children reached"]); // the status page counts it once too
         Assert.Equal(20, sink.Requests.Count(r => r.Status == RequestStatus.Ok));
     }
 

@@ -71,11 +71,11 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
         var firstBlock = import && s.Count > 0 ? Enumerable.Range(0, s.Count).Where(i => s.T[i] == s.T[0]).Select(i => s.Pid[i]).ToHashSet() : [];
         var freshPerChild = byPid.Where(g => !firstBlock.Contains(g.Key))
             .Select(g => g.Where(i => s.Requests[i] == 0).Select(i => (double)s.RssKb[i]).ToList())
-            .Where(l => l.Count > 0).Select(Median).ToList();
+            .Where(l => l.Count > 0).Select(Stats.Median).ToList();
         Fitted baseline;
         if (freshPerChild.Count > 0)
         {
-            baseline = new Fitted(Median(freshPerChild), freshPerChild.Count > 1 ? StdDev(freshPerChild) / Math.Sqrt(freshPerChild.Count) : double.NaN,
+            baseline = new Fitted(Stats.Median(freshPerChild), freshPerChild.Count > 1 ? Stats.StdDev(freshPerChild) / Math.Sqrt(freshPerChild.Count) : double.NaN,
                 $"median RSS of {Fmt.Count(freshPerChild.Count, "fresh child", "fresh children")} (sampled before their first {unit})");
         }
         else
@@ -83,7 +83,7 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
             // Each child's own line, RSS = a + L × served, taken back to 0 served.
             var intercepts = byPid.Where(g => g.Count() >= 1)
                 .Select(g => g.Average(i => (double)s.RssKb[i]) - slope * g.Average(i => (double)s.Requests[i])).ToList();
-            baseline = new Fitted(Median(intercepts), intercepts.Count > 1 ? StdDev(intercepts) / Math.Sqrt(intercepts.Count) : double.NaN,
+            baseline = new Fitted(Stats.Median(intercepts), intercepts.Count > 1 ? Stats.StdDev(intercepts) / Math.Sqrt(intercepts.Count) : double.NaN,
                 $"no child was sampled fresh: the children's fitted lines at 0 {unit}s, their median");
             notes.Add($"no child was sampled before its first {unit}: the baseline is extrapolated from the fit");
         }
@@ -93,37 +93,19 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
             .Select(i => Math.Max(0, s.RssKb[i] - baseline.Value - slope * s.Requests[i])).Order().ToList();
         Fitted retained = residue.Count == 0
             ? new Fitted(0, double.NaN, "no child sampled after a request")
-            : new Fitted(Percentile(residue, 0.99), double.NaN,
-                $"99th percentile of what {residue.Count} child samples held above B + L × {unit}s (median {Fmt.Size(Percentile(residue, 0.5))}): the allocator's residue and the {unit} in flight");
+            : new Fitted(Stats.Percentile(residue, 0.99), double.NaN,
+                $"99th percentile of what {residue.Count} child samples held above B + L × {unit}s (median {Fmt.Size(Stats.Percentile(residue, 0.5))}): the allocator's residue and the {unit} in flight");
 
         // -- the master
         var master = Enumerable.Range(0, s.Count).Where(i => s.Role[i] == ProcessRole.Master).Select(i => (double)s.RssKb[i]).ToList();
         Fitted masterFit = master.Count == 0
             ? new Fitted(0, double.NaN, "no master in the samples: counted as 0")
-            : new Fitted(Median(master), master.Count > 1 ? StdDev(master) : double.NaN, $"median of the master's {master.Count} samples");
+            : new Fitted(Stats.Median(master), master.Count > 1 ? Stats.StdDev(master) : double.NaN, $"median of the master's {master.Count} samples");
         if (master.Count == 0) notes.Add("the samples hold no master process: its RSS is counted as 0 in the budget");
         if (import) notes.Add("an imported ps log: \"per request\" is per observation (one ps block); the advice assumes one observation per request, as the article's log");
         if (slope < 0) notes.Add($"the fitted slope is negative ({Fmt.Size(slope)} per {unit}): the children do not grow; the advice plans with the upper end of its confidence interval");
 
         return new PoolFit(unit, baseline, new Fitted(slope, se, $"LeakFit over {points} child samples of {byPid.Count} child(ren): RSS against {unit}s served, per child, slopes pooled"),
             retained, masterFit, childRows.Count, byPid.Count, points, notes);
-    }
-
-    public static double Median(IReadOnlyList<double> values) => Percentile(values.Order().ToList(), 0.5);
-
-    /// <summary>The p-quantile of sorted values, linearly interpolated.</summary>
-    public static double Percentile(IReadOnlyList<double> sorted, double p)
-    {
-        if (sorted.Count == 0) return double.NaN;
-        double pos = p * (sorted.Count - 1);
-        int lo = (int)Math.Floor(pos), hi = Math.Min(sorted.Count - 1, lo + 1);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-    }
-
-    public static double StdDev(IReadOnlyList<double> v)
-    {
-        if (v.Count < 2) return 0;
-        double mean = v.Average();
-        return Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1));
     }
 }

@@ -80,7 +80,7 @@ public static class Verification
     {
         var stream = new RequestStream(profile, seed);
         var draws = Enumerable.Range(1, 2000).Select(i => (double)stream.For(i).TransientKb).Order().ToList();
-        return PoolFit.Percentile(draws, 0.99);
+        return Stats.Percentile(draws, 0.99);
     }
 
     public static VerificationResult Evaluate(PoolChoice choice, string dir, double limitKb, Summary? summary, string? problem) =>

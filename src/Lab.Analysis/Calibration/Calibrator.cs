@@ -113,13 +113,11 @@ public static class Calibrator
         RunReport.Generate(sim, new ReportOptions());
 
         progress?.Report("comparing the real run and the calibrated sim");
-        bool recycles = RecycleBoundaries.HasRecycles(real);
-        var boundaries = RecycleBoundaries.Compare(real, sim);
-        int realCount = recycles ? RecycleBoundaries.Recycles(real).Count : RecycleBoundaries.Checkpoints(real).Count;
-        int simCount = recycles ? RecycleBoundaries.Recycles(sim).Count : RecycleBoundaries.Checkpoints(sim).Count;
+        var found = RecycleBoundaries.Find(real, sim);
         string html = CompareReport.Generate([real, sim], Path.Combine(dir, "compare"), new ReportOptions(XAxis.Requests));
 
-        var outcome = new CalibrationOutcome(real.Directory, dir, fit, scenarioPath, memoryPath, simDir, html, boundaries, recycles, realCount, simCount);
+        var outcome = new CalibrationOutcome(real.Directory, dir, fit, scenarioPath, memoryPath, simDir, html, RecycleBoundaries.Pair(found),
+            found.Recycles, found.Real.Count, found.Sim.Count);
         File.WriteAllText(Path.Combine(dir, "calibration.md"), CalibrationText.Markdown(outcome));
         File.WriteAllText(Path.Combine(dir, "calibration.json"), CalibrationText.Json(outcome));
         return outcome;

@@ -33,25 +33,25 @@ public sealed record ChildHistory(int Pid, IReadOnlyList<ServedRequest> Requests
     public static IReadOnlyList<ChildHistory> Of(RunFolder run)
     {
         var requests = new Dictionary<int, List<ServedRequest>>();
-        var inFlight = new Dictionary<int, List<(double Start, double End)>>();
+        var inFlight = new Dictionary<int, InFlight>();
         var r = run.Requests;
         for (int i = 0; i < r.Count; i++)
         {
             if (r.Pid[i] == 0) continue;
             if (!inFlight.TryGetValue(r.Pid[i], out var spans)) inFlight[r.Pid[i]] = spans = new();
-            spans.Add((r.TStart[i], r.TEnd[i]));
+            spans.Add(r.TStart[i], r.TEnd[i]);
             if (r.Status[i] is not (RequestStatus.Ok or RequestStatus.MemoryLimit)) continue;
             if (!requests.TryGetValue(r.Pid[i], out var list)) requests[r.Pid[i]] = list = new();
             list.Add(new ServedRequest(r.Id[i], r.LeakKb[i], r.TransientKb[i], r.TEnd[i]));
         }
         foreach (var list in requests.Values) list.Sort((a, b) => a.TEnd != b.TEnd ? a.TEnd.CompareTo(b.TEnd) : a.Id.CompareTo(b.Id));
+        foreach (var spans in inFlight.Values) spans.Seal();
 
         var exits = new Dictionary<int, (double T, string Why)>();
         foreach (var e in run.Events)
         {
             if (e.Event != EventNames.Exit || e.Pid == 0) continue;
-            int semi = e.Detail.IndexOf(';');
-            exits[e.Pid] = (e.T, semi >= 0 ? e.Detail[(semi + 1)..] : e.Detail);
+            exits[e.Pid] = (e.T, SummaryBuilder.ExitWhy(e.Detail));
         }
 
         var order = new List<int>();
@@ -61,7 +61,7 @@ public sealed record ChildHistory(int Pid, IReadOnlyList<ServedRequest> Requests
         {
             if (s.Role[i] != ProcessRole.Child) continue;
             if (!samples.TryGetValue(s.Pid[i], out var list)) { samples[s.Pid[i]] = list = new(); order.Add(s.Pid[i]); }
-            bool busy = inFlight.TryGetValue(s.Pid[i], out var spans) && spans.Any(x => x.Start <= s.T[i] && s.T[i] <= x.End);
+            bool busy = inFlight.TryGetValue(s.Pid[i], out var spans) && spans.Covers(s.T[i]);
             list.Add(new ChildSample(s.T[i], s.Requests[i], s.RssKb[i], s.VszKb[i], busy));
         }
         foreach (int pid in requests.Keys.Where(p => !samples.ContainsKey(p)).OrderBy(p => requests[p][0].TEnd)) order.Add(pid);
@@ -71,5 +71,48 @@ public sealed record ChildHistory(int Pid, IReadOnlyList<ServedRequest> Requests
             samples.TryGetValue(pid, out var ss) ? ss : [],
             exits.TryGetValue(pid, out var x) ? x.T : null,
             exits.TryGetValue(pid, out x) ? x.Why : null)).ToList();
+    }
+
+    /// <summary>
+    /// A child's requests as (send, answer) spans: is one in flight at time t? Sorted by send
+    /// time once, with the latest answer so far, so each sample is one binary search, not a
+    /// scan of every request (spans may overlap: a request can wait in the listen queue).
+    /// </summary>
+    private sealed class InFlight
+    {
+        private readonly List<(double Start, double End)> _spans = new();
+        private double[] _start = [], _latestEnd = [];
+
+        public void Add(double start, double end)
+        {
+            if (!double.IsNaN(start) && !double.IsNaN(end)) _spans.Add((start, end)); // unsent or unanswered: covers nothing
+        }
+
+        public void Seal()
+        {
+            _spans.Sort((a, b) => a.Start.CompareTo(b.Start));
+            _start = new double[_spans.Count];
+            _latestEnd = new double[_spans.Count];
+            double latest = double.NegativeInfinity;
+            for (int i = 0; i < _spans.Count; i++)
+            {
+                _start[i] = _spans[i].Start;
+                latest = Math.Max(latest, _spans[i].End);
+                _latestEnd[i] = latest;
+            }
+        }
+
+        /// <summary>Some span has Start ≤ t ≤ End.</summary>
+        public bool Covers(double t)
+        {
+            // the last span sent at or before t (the first of equal starts past it, minus one)
+            int lo = 0, hi = _start.Length;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (_start[mid] <= t) lo = mid + 1; else hi = mid;
+            }
+            return lo > 0 && t <= _latestEnd[lo - 1];
+        }
     }
 }

@@ -62,7 +62,7 @@ public static class MemoryFit
 
         // -- fresh children, the master
         var fresh = children.SelectMany(c => c.Samples.Where(s => s.Served == 0 && !s.Busy).Select(s => (c.Pid, s.RssKb, s.VszKb))).ToList();
-        var freshPerChild = fresh.GroupBy(f => f.Pid).Select(g => Median(g.Select(x => (double)x.RssKb))).ToList();
+        var freshPerChild = fresh.GroupBy(f => f.Pid).Select(g => Stats.Median(g.Select(x => (double)x.RssKb))).ToList();
         var masterRss = Describe(masterSamples.Select(m => (double)m.RssKb).ToList(), prior.MasterRssKb, "median of the master's samples", notes, "master RSS");
         var masterVsz = Describe(masterSamples.Select(m => (double)m.VszKb).ToList(), prior.MasterVszKb, "median of the master's samples", notes, "master VSZ");
         var childVsz = Describe(fresh.Select(f => (double)f.VszKb).ToList(), prior.ChildVszKb, "median VSZ of fresh children (0 requests)", notes, "child VSZ");
@@ -84,8 +84,8 @@ public static class MemoryFit
         Estimate baseline;
         if (freshPerChild.Count > 0)
         {
-            double b = Median(freshPerChild);
-            baseline = new Estimate(b, freshPerChild.Count > 1 ? StdDev(freshPerChild) / Math.Sqrt(freshPerChild.Count) : 0,
+            double b = Stats.Median(freshPerChild);
+            baseline = new Estimate(b, freshPerChild.Count > 1 ? Stats.StdDev(freshPerChild) / Math.Sqrt(freshPerChild.Count) : 0,
                 $"median RSS of {freshPerChild.Count} fresh children (0 requests)");
         }
         else
@@ -106,15 +106,22 @@ public static class MemoryFit
         // -- the leak: which terms the data can tell apart, then the per-PID regression
         var leaks = histories.SelectMany(c => c.Requests.Select(r => (double)r.LeakKb)).ToList();
         bool anyLeak = leaks.Any(l => l > 0);
-        bool leakVaries = anyLeak && StdDev(leaks) > 1e-9 * Math.Max(1, leaks.Average());
+        bool leakVaries = anyLeak && Stats.StdDev(leaks) > 1e-9 * Math.Max(1, leaks.Average());
         var mode = !anyLeak ? LeakTerms.PerRequestOnly : leakVaries ? LeakTerms.Both : LeakTerms.ScaleOnly;
         if (mode == LeakTerms.PerRequestOnly) notes.Add("the run leaks nothing: RSS growth per request is fitted as per_request, leak_scale kept at 1");
         if (mode == LeakTerms.ScaleOnly) notes.Add("every request leaks the same: leak_scale and per_request cannot be told apart; per_request = 0");
         double b0 = baseline.Value;
         bool anyTransient = histories.Any(c => c.Requests.Any(r => r.TransientKb > 0));
 
+        // Fixed for the whole grid search: the states grouped by child and by requests served.
+        var byChild = states.GroupBy(s => s.Child).Where(g => g.Count() >= 2).Select(g => g.ToArray()).ToList();
+        var levels = states.Select((s, i) => (s.Served, i)).GroupBy(x => x.Served).Select(g => g.Select(x => x.i).ToArray()).ToList();
+        var weights = states.Select(s => s.Weight).ToArray();
+
         // A first look without retention bounds retain_max's grid: what is left above the leak.
-        var noRetention = PerPidRegression(states, _ => 0, mode, b0);
+        var noRetention = PerPidRegression(states, byChild, _ => 0, mode, b0);
+        var noRetentionKept = states.Select(s => s.RssKb - b0 - noRetention.Predict(s)).ToArray();
+        double noRetentionWobble = Wobble(noRetentionKept, weights, levels);
         double top = Math.Max(0, states.Max(s => s.RssKb - b0 - noRetention.Predict(s)));
         var fractions = anyTransient ? Grid(0, 1, 20) : [0.0];
         var shrinks = anyTransient ? Grid(0, 1, 20) : [prior.RetainShrink];
@@ -125,28 +132,32 @@ public static class MemoryFit
         // allocator fits the real one), and on RSS alone (right when the real allocator keeps a
         // step the sim's cannot follow, as php-fpm's first request does): the better fit wins.
         var results = new List<(double F, double S, double M, double Objective, double Rms, LeakSolution Leak)>();
+        // The requests' draws (transient memory, wobble) are the same for every candidate: drawn once.
+        var draws = histories.Select(c => SimMemoryReplay.Draws(c.Requests, seed, memoryLimitBytes)).ToList();
         var retained = new double[histories.Count][];
+        var replayed = new double[states.Count];
+        var realKept = new double[states.Count];
         foreach (double f in fractions)
         foreach (double sh in shrinks)
         foreach (double mx in maxes)
         {
             for (int ci = 0; ci < histories.Count; ci++)
-                retained[ci] = SimMemoryReplay.Retained(histories[ci].Requests, seed, memoryLimitBytes, f, mx, sh);
-            foreach (var leak in new[] { PerPidRegression(states, s => retained[s.Child][s.Index], mode, b0), noRetention })
+                retained[ci] = SimMemoryReplay.Retained(draws[ci], f, mx, sh);
+            for (int k = 0; k < states.Count; k++) replayed[k] = retained[states[k].Child][states[k].Index];
+            double replayedWobble = Wobble(replayed, weights, levels);
+            foreach (var leak in new[] { PerPidRegression(states, byChild, s => retained[s.Child][s.Index], mode, b0), noRetention })
             {
                 double sse = 0, w = 0;
-                var real = new List<(long Served, double Value, double Weight)>(states.Count);
-                var replayed = new List<(long Served, double Value, double Weight)>(states.Count);
-                foreach (var s in states)
+                for (int k = 0; k < states.Count; k++)
                 {
-                    double r = retained[s.Child][s.Index];
+                    var s = states[k];
+                    double r = replayed[k];
                     double e = s.RssKb - b0 - leak.Predict(s); // what the allocator keeps in the real child
                     sse += s.Weight * (e - r) * (e - r);
                     w += s.Weight;
-                    real.Add((s.Served, e, s.Weight));
-                    replayed.Add((s.Served, r, s.Weight));
+                    realKept[k] = e;
                 }
-                double dsd = Wobble(real) - Wobble(replayed);
+                double dsd = (ReferenceEquals(leak, noRetention) ? noRetentionWobble : Wobble(realKept, weights, levels)) - replayedWobble;
                 results.Add((f, sh, mx, sse + w * dsd * dsd, Math.Sqrt(sse / w), leak));
             }
         }
@@ -193,9 +204,9 @@ public static class MemoryFit
     /// the KiB leaked so far (and/or the requests served). Coefficients kept ≥ 0. Falls back to a
     /// regression across children (on RSS − baseline, no intercept) when no child has two states.
     /// </summary>
-    private static LeakSolution PerPidRegression(List<State> states, Func<State, double> retention, LeakTerms mode, double baseline)
+    /// <param name="byChild">The states of each child that has two or more, in their order.</param>
+    private static LeakSolution PerPidRegression(List<State> states, IReadOnlyList<State[]> byChild, Func<State, double> retention, LeakTerms mode, double baseline)
     {
-        var byChild = states.GroupBy(s => s.Child).Where(g => g.Count() >= 2).ToList();
         var rows = new List<(double L, double K, double Y, double W)>();
         int children = byChild.Count;
         if (children > 0)
@@ -267,40 +278,30 @@ public static class MemoryFit
             notes.Add($"no sample for the {what}: the scenario's value is kept");
             return new Estimate(prior, double.NaN, "kept (no sample)");
         }
-        return new Estimate(Median(values), values.Count > 1 ? StdDev(values) : 0, how + " (± their standard deviation)");
+        return new Estimate(Stats.Median(values), values.Count > 1 ? Stats.StdDev(values) : 0, how + " (± their standard deviation)");
     }
 
     private static double[] Grid(double from, double to, int steps) =>
         Enumerable.Range(0, steps + 1).Select(i => from + (to - from) * i / steps).ToArray();
-
-    public static double Median(IEnumerable<double> values)
-    {
-        var v = values.OrderBy(x => x).ToList();
-        if (v.Count == 0) return double.NaN;
-        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
-    }
-
-    public static double StdDev(IReadOnlyList<double> v)
-    {
-        if (v.Count < 2) return 0;
-        double mean = v.Average();
-        return Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1));
-    }
 
     /// <summary>
     /// The wobble: how much the retained memory differs between children that served the same
     /// number of requests (the pooled standard deviation within each requests-served level) —
     /// the teeth of the sawtooth not all being the same height.
     /// </summary>
-    private static double Wobble(List<(long Served, double Value, double Weight)> v)
+    /// <param name="levels">The indices of the values at each number of requests served.</param>
+    private static double Wobble(double[] values, double[] weights, IReadOnlyList<int[]> levels)
     {
         double ss = 0, w = 0;
-        foreach (var level in v.GroupBy(x => x.Served))
+        foreach (var level in levels)
         {
-            double lw = level.Sum(x => x.Weight);
+            double lw = 0, sum = 0, dev = 0;
+            foreach (int i in level) lw += weights[i];
             if (lw <= 0) continue;
-            double mean = level.Sum(x => x.Value * x.Weight) / lw;
-            ss += level.Sum(x => x.Weight * (x.Value - mean) * (x.Value - mean));
+            foreach (int i in level) sum += values[i] * weights[i];
+            double mean = sum / lw;
+            foreach (int i in level) dev += weights[i] * (values[i] - mean) * (values[i] - mean);
+            ss += dev;
             w += lw;
         }
         return w > 0 ? Math.Sqrt(ss / w) : 0;

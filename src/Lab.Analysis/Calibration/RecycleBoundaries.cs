@@ -26,7 +26,7 @@ public readonly record struct BoundaryComparison(int Index, Boundary Real, Bound
 public static class RecycleBoundaries
 {
     /// <summary>The kind of boundaries a run has: recycles (pm.max_requests), or checkpoints when no child was recycled.</summary>
-    public static bool HasRecycles(RunFolder run) => run.Events.Any(e => e.Event == EventNames.Exit && e.Detail.EndsWith(";max_requests", StringComparison.Ordinal));
+    public static bool HasRecycles(RunFolder run) => run.Events.Any(e => e.Event == EventNames.Exit && SummaryBuilder.ExitWhy(e.Detail) == "max_requests");
 
     /// <summary>
     /// Every recycled child, in the order of their exits: its RSS at the most requests it was
@@ -79,11 +79,18 @@ public static class RecycleBoundaries
     /// Pairs the boundaries of the real run with the sim's, in order: recycles if the real run has
     /// any, else checkpoints. Boundaries only one side has are left out (the caller says so).
     /// </summary>
-    public static IReadOnlyList<BoundaryComparison> Compare(RunFolder real, RunFolder sim)
+    public static IReadOnlyList<BoundaryComparison> Compare(RunFolder real, RunFolder sim) => Pair(Find(real, sim));
+
+    /// <summary>The boundaries of each run, of the kind the real run has (recycles if any, else checkpoints), each found once.</summary>
+    public static (bool Recycles, IReadOnlyList<Boundary> Real, IReadOnlyList<Boundary> Sim) Find(RunFolder real, RunFolder sim)
     {
         bool recycles = HasRecycles(real);
         var a = recycles ? Recycles(real) : Checkpoints(real);
         var b = recycles ? Recycles(sim, a.Select(x => x.Served).ToList()) : Checkpoints(sim);
-        return a.Zip(b, (x, y) => new BoundaryComparison(x.Index, x, y)).ToList();
+        return (recycles, a, b);
     }
+
+    /// <summary>The boundaries both runs have, side by side, in order.</summary>
+    public static IReadOnlyList<BoundaryComparison> Pair((bool Recycles, IReadOnlyList<Boundary> Real, IReadOnlyList<Boundary> Sim) found) =>
+        found.Real.Zip(found.Sim, (x, y) => new BoundaryComparison(x.Index, x, y)).ToList();
 }

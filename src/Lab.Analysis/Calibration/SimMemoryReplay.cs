@@ -26,20 +26,40 @@ public static class SimMemoryReplay
     public static double Wobble(ulong seed, long requestId) => LabRandom.Uniform(seed, LabRandom.Streams.SimWobble, (ulong)requestId);
 
     /// <summary>
+    /// What the replay needs of each request that no allocator parameter changes: the transient
+    /// KiB the allocator is handed (0 for a request over memory_limit) and the wobble draw u.
+    /// </summary>
+    public sealed record ReplayDraws(long[] TransientKb, double[] U);
+
+    public static ReplayDraws Draws(IReadOnlyList<ServedRequest> requests, ulong seed, long memoryLimitBytes)
+    {
+        var transient = new long[requests.Count];
+        var u = new double[requests.Count];
+        for (int i = 0; i < requests.Count; i++)
+        {
+            var q = requests[i];
+            transient[i] = MemoryLimit.Exceeds(memoryLimitBytes, q.TransientKb) ? 0 : q.TransientKb;
+            u[i] = Wobble(seed, q.Id);
+        }
+        return new ReplayDraws(transient, u);
+    }
+
+    /// <summary>
     /// The retention after each request (index k = after k requests; [0] = 0), with the
     /// allocator's parameters.
     /// </summary>
     public static double[] Retained(IReadOnlyList<ServedRequest> requests, ulong seed, long memoryLimitBytes,
-        double retainFraction, double retainMaxKb, double retainShrink)
+        double retainFraction, double retainMaxKb, double retainShrink) =>
+        Retained(Draws(requests, seed, memoryLimitBytes), retainFraction, retainMaxKb, retainShrink);
+
+    /// <summary>The same from the requests' draws (a fit tries many allocators over the same requests).</summary>
+    public static double[] Retained(ReplayDraws draws, double retainFraction, double retainMaxKb, double retainShrink)
     {
-        var r = new double[requests.Count + 1];
+        var r = new double[draws.U.Length + 1];
         double kept = 0;
-        for (int i = 0; i < requests.Count; i++)
+        for (int i = 0; i < draws.U.Length; i++)
         {
-            var q = requests[i];
-            long transient = MemoryLimit.Exceeds(memoryLimitBytes, q.TransientKb) ? 0 : q.TransientKb;
-            double u = Wobble(seed, q.Id);
-            kept = Math.Min(retainMaxKb, kept * (1 - u * retainShrink) + transient * retainFraction);
+            kept = Math.Min(retainMaxKb, kept * (1 - draws.U[i] * retainShrink) + draws.TransientKb[i] * retainFraction);
             r[i + 1] = kept;
         }
         return r;

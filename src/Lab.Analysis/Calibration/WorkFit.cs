@@ -53,8 +53,8 @@ public static class WorkFit
             var spec = stream.For(r.Id[i]);
             return (r.TEnd[i] - r.TStart[i]) * 1000.0 - spec.WorkMs - spec.WaitMs;
         }).ToList();
-        double median = MemoryFit.Median(overheads);
-        double mad = MemoryFit.Median(overheads.Select(o => Math.Abs(o - median)));
+        double median = Stats.Median(overheads);
+        double mad = Stats.Median(overheads.Select(o => Math.Abs(o - median)));
         double err = 1.25 * 1.4826 * mad / Math.Sqrt(overheads.Count);
         double o = Math.Round(median, 3);
         var w = scenario.Request.WorkMs;

@@ -1,9 +1,8 @@
 using System.Globalization;
 using Lab.Analysis;
 using Lab.Analysis.Advice;
+using Lab.Cli.Terminal;
 using Lab.Core.Scenarios;
-using Lab.Engines;
-using Lab.Report;
 using Lab.Results;
 using Lab.Scenarios;
 
@@ -63,21 +62,8 @@ public static class AdviseCommand
     }
 
     /// <summary>A verification: the simulator through RunPipeline into its folder, and its report.</summary>
-    private static async Task<RunResult> Verify(Scenario scenario, string dir, CancellationToken cancel)
-    {
-        var engine = EngineFactory.Create(scenario, _ => { });
-        string toml = Path.Combine(dir, "scenario.toml");
-        var (outcome, summary) = await RunPipeline.RunAsync(scenario, engine, dir, $"./run.sh {toml}", also: null, cancel);
-        try
-        {
-            RunReport.Generate(RunFolder.Open(dir), new ReportOptions());
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            Console.Error.WriteLine($"warning: the verification's report could not be made ({e.Message}); retry with ./run.sh report {ResultsDirs.Display(dir)}");
-        }
-        return new RunResult(outcome.Status, outcome.Reason, summary);
-    }
+    private static Task<RunResult> Verify(Scenario scenario, string dir, CancellationToken cancel) =>
+        RunPipeline.RunWithReportAsync(scenario, dir, $"./run.sh {Path.Combine(dir, "scenario.toml")}", "the verification's report", cancel);
 
     public static AdviseArgs Parse(string[] args)
     {
@@ -90,11 +76,7 @@ public static class AdviseCommand
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
-            if (arg == "--out" || arg.StartsWith("--out=", StringComparison.Ordinal))
-            {
-                outDir = arg == "--out" ? (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null) : arg["--out=".Length..];
-                if (string.IsNullOrEmpty(outDir)) throw new LabUsageException($"--out needs a folder: --out DIR. Usage: {Usage}");
-            }
+            if (OutOption.Match(args, ref i, Usage, out var o)) outDir = o;
             else if (arg == "--plain") plain = true;
             else if (arg.StartsWith('-')) throw new LabUsageException($"unknown option '{arg}' for advise. Usage: {Usage}");
             else if (arg.IndexOf('=') is int eq and > 0 && IsSettingKey(arg[..eq]) && !Directory.Exists(arg))

@@ -28,20 +28,13 @@ public static class CalibrateCommand
         for (int i = 0; i < args.Length; i++)
         {
             string a = args[i];
-            if (a == "--out")
-            {
-                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                    throw new LabUsageException($"--out needs a folder: --out DIR. Usage: {Usage}");
-                outDir = args[++i];
-            }
-            else if (a.StartsWith("--out=", StringComparison.Ordinal)) outDir = a["--out=".Length..];
+            if (OutOption.Match(args, ref i, Usage, out var o)) outDir = o;
             else if (a == "--plain") plain = true;
             else if (a.StartsWith('-')) throw new LabUsageException($"unknown option '{a}' for calibrate. Usage: {Usage}");
             else if (runDir is null) runDir = a;
             else throw new LabUsageException($"calibrate takes one results folder (a real run), got '{runDir}' and '{a}'. Usage: {Usage}");
         }
         if (runDir is null) throw new LabUsageException($"calibrate needs the results folder of a real run (engine php-fpm or dotnet). Usage: {Usage}");
-        if (outDir is { Length: 0 }) throw new LabUsageException($"--out needs a folder: --out DIR. Usage: {Usage}");
 
         // Everything about the input is checked before anything is created.
         RunFolder real;

@@ -24,20 +24,13 @@ public static class CompareCommand
         for (int i = 0; i < args.Length; i++)
         {
             string a = args[i];
-            if (a == "--out")
-            {
-                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                    throw new LabUsageException($"--out needs a folder: --out DIR. Usage: {Usage}");
-                outDir = args[++i];
-            }
-            else if (a.StartsWith("--out=", StringComparison.Ordinal)) outDir = a["--out=".Length..];
+            if (OutOption.Match(args, ref i, Usage, out var o)) outDir = o;
             else if (a == "--x" || a.StartsWith("--x=", StringComparison.Ordinal))
                 x = ReportCommand.ParseX(a == "--x" ? (i + 1 < args.Length ? args[++i] : null) : a["--x=".Length..]);
             else if (a == "--plain") plain = true;
             else if (a.StartsWith('-')) throw new LabUsageException($"unknown option '{a}' for compare. Usage: {Usage}");
             else dirs.Add(a);
         }
-        if (outDir is { Length: 0 }) throw new LabUsageException($"--out needs a folder: --out DIR. Usage: {Usage}");
         if (dirs.Count < 2)
             throw new LabUsageException($"compare needs at least two results folders (got {dirs.Count}). Usage: {Usage}");
 

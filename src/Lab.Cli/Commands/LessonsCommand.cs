@@ -124,7 +124,7 @@ public static class LessonsCommand
         {
             return await step();
         }
-        catch (Exception ex) when (ex is LabUsageException or Lab.Scenarios.ScenarioException or Lab.Results.ResultsFormatException or Lab.Engines.EngineUnavailableException)
+        catch (Exception ex) when (Cli.IsBadInput(ex))
         {
             log.WriteLine("error: " + ex.Message);
             return 2;

@@ -1,3 +1,4 @@
+using Lab.Cli.Terminal;
 using Lab.Report;
 using Lab.Results;
 using Spectre.Console;
@@ -59,11 +60,10 @@ public static class ReportCommand
     /// </summary>
     public static T WithProgress<T>(bool plain, string title, Func<IProgress<ReportProgress>, T> work)
     {
-        bool interactive = !plain && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-        if (!interactive)
+        if (!Interactive.Wanted(plain))
         {
             string? lastStep = null;
-            return work(new Immediate(p =>
+            return work(new OnReport<ReportProgress>(p =>
             {
                 if (p.Step == lastStep) return;
                 lastStep = p.Step;
@@ -77,7 +77,7 @@ public static class ReportCommand
             .Start(ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title), maxValue: 1.0);
-                var result = work(new Immediate(p =>
+                var result = work(new OnReport<ReportProgress>(p =>
                 {
                     task.Description = Markup.Escape($"{title}: {p.Step}");
                     task.Value = Math.Clamp(p.Fraction, 0, 1);
@@ -85,12 +85,6 @@ public static class ReportCommand
                 task.Value = 1.0;
                 return result;
             });
-    }
-
-    /// <summary>An IProgress that acts at once on the reporting thread (System.Progress posts to the thread pool, out of order).</summary>
-    internal sealed class Immediate(Action<ReportProgress> onReport) : IProgress<ReportProgress>
-    {
-        public void Report(ReportProgress value) => onReport(value);
     }
 
     /// <summary>Maps a part's 0..1 onto [from, to] of the whole.</summary>

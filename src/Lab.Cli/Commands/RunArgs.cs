@@ -11,13 +11,7 @@ public sealed record RunArgs(string Scenario, IReadOnlyList<string> Overrides, s
         for (int i = 0; i < args.Length; i++)
         {
             string a = args[i];
-            if (a == "--out")
-            {
-                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                    throw new LabUsageException("--out needs a folder: --out DIR.");
-                outDir = args[++i];
-            }
-            else if (a.StartsWith("--out=", StringComparison.Ordinal)) outDir = a["--out=".Length..];
+            if (OutOption.Match(args, ref i, usage: null, out var o)) outDir = o;
             else if (a == "--plain") plain = true;
             else if (a.StartsWith('-'))
                 throw new LabUsageException($"unknown option '{a}'. A run takes key=value overrides, --out DIR and --plain; see ./run.sh --help.");
@@ -26,7 +20,6 @@ public sealed record RunArgs(string Scenario, IReadOnlyList<string> Overrides, s
             else throw new LabUsageException($"'{a}' is not an override: overrides are key=value (e.g. max_requests=5); the scenario is '{scenario}'.");
         }
         if (scenario is null) throw new LabUsageException("no scenario given: ./run.sh <scenario> [key=value ...]; ./run.sh list shows them.");
-        if (outDir is { Length: 0 }) throw new LabUsageException("--out needs a folder: --out DIR.");
         return new RunArgs(scenario, overrides, outDir, plain, args);
     }
 }

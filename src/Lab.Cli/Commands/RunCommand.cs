@@ -34,25 +34,15 @@ public static class RunCommand
     public static async Task<RunOutcome> Execute(Scenario scenario, IEngine engine, string dir, string commandLine, bool plain)
     {
         var live = new LiveView();
-
-        using var cancel = new CancellationTokenSource();
-        string? interruptedBy = null;
-        ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; interruptedBy ??= "Ctrl-C"; cancel.Cancel(); };
-        Console.CancelKeyPress += onCtrlC;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; interruptedBy ??= "SIGTERM"; cancel.Cancel(); });
-        using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx => { ctx.Cancel = true; interruptedBy ??= "SIGHUP"; cancel.Cancel(); });
-
         RunOutcome outcome;
         Summary summary;
-        try
+        string? interruptedBy;
+        using (var interruption = new Interruption(PosixSignal.SIGTERM, PosixSignal.SIGHUP))
         {
-            var run = RunPipeline.RunAsync(scenario, engine, dir, commandLine, live, cancel.Token);
+            var run = RunPipeline.RunAsync(scenario, engine, dir, commandLine, live, interruption.Token);
             await RunDisplay.ShowAsync(scenario, live, run, plain);
             (outcome, summary) = await run;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
+            interruptedBy = interruption.By;
         }
         if (outcome.Status == RunStatus.Failed) Console.Error.WriteLine($"error: the run failed: {outcome.Reason}");
         if (interruptedBy is not null) Console.Error.WriteLine($"interrupted by {interruptedBy}: what was measured until then is kept.");

@@ -3,27 +3,31 @@ using Lab.Core.Engines;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
 using Lab.Engines;
+using Lab.Report;
 using Lab.Results;
 using Lab.Scenarios;
+using RunResult = Lab.Analysis.RunResult;
 
 namespace Lab.Cli.Commands;
 
 /// <summary>
 /// One run, without any display: the results folder is created, the engine runs into it (and
-/// into an optional extra sink, e.g. a live view), and the folder is completed. Used by a plain
-/// run, by sweep cells and by calibrate/advise verifications.
+/// into the live view, when there is one), and the folder is completed. Used by a plain run, by
+/// sweep cells and by advise's verifications.
 /// </summary>
 public static class RunPipeline
 {
     public static async Task<(RunOutcome Outcome, Summary Summary)> RunAsync(Scenario scenario, IEngine engine, string dir,
-        string commandLine, IRunSink? also, CancellationToken cancel)
+        string commandLine, LiveView? live, CancellationToken cancel)
     {
         bool real = scenario.Engine != EngineKind.Sim;
-        var header = new RunHeader(scenario.Name, EngineFactory.Name(scenario.Engine), scenario.Seed, engine.EpochUtc,
+        string engineName = EngineNames.Of(scenario.Engine);
+        var header = new RunHeader(scenario.Name, engineName, scenario.Seed, engine.EpochUtc,
             real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, scenario.LogLevel, scenario.RunLength.TotalSeconds, FlushEveryTick: real);
-        var manifest = Manifest.ForThisMachine(EngineFactory.Name(scenario.Engine), scenario.Name, scenario.Seed, commandLine, DateTime.UtcNow);
+        var manifest = Manifest.ForThisMachine(engineName, scenario.Name, scenario.Seed, commandLine, DateTime.UtcNow);
         using var writer = ResultsWriter.Create(dir, header, ScenarioWriter.ToToml(scenario), manifest);
-        IRunSink sink = also is null ? writer : new TeeSink(writer, also);
+        live?.Watch(writer);
+        IRunSink sink = live is null ? writer : new TeeSink(writer, live);
         RunOutcome outcome;
         try
         {
@@ -37,5 +41,24 @@ public static class RunPipeline
         }
         var summary = writer.Complete(outcome, manifest with { EndUtc = DateTime.UtcNow });
         return (outcome, summary);
+    }
+
+    /// <summary>
+    /// A run nobody watches (a sweep's cell, advise's verification): the scenario's engine into
+    /// dir, then the run's report. A report that cannot be made is a warning naming <paramref name="report"/>, not a failed run.
+    /// </summary>
+    public static async Task<RunResult> RunWithReportAsync(Scenario scenario, string dir, string commandLine, string report, CancellationToken cancel)
+    {
+        IEngine engine = EngineFactory.Create(scenario, _ => { });
+        var (outcome, summary) = await RunAsync(scenario, engine, dir, commandLine, live: null, cancel);
+        try
+        {
+            RunReport.Generate(RunFolder.Open(dir), new ReportOptions());
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Console.Error.WriteLine($"warning: {report} could not be made ({e.Message}); retry with ./run.sh report {ResultsDirs.Display(dir)}");
+        }
+        return new RunResult(outcome.Status, outcome.Reason, summary);
     }
 }

@@ -53,22 +53,17 @@ public static class SweepCommand
         string commandLine = "./run.sh sweep " + string.Join(' ', args);
         int jobs = plan.AnyReal ? 1 : a.Jobs;
 
-        using var cancel = new CancellationTokenSource();
-        string? interruptedBy = null;
-        ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; interruptedBy ??= "Ctrl-C"; cancel.Cancel(); };
-        Console.CancelKeyPress += onCtrlC;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; interruptedBy ??= "SIGTERM"; cancel.Cancel(); });
-
         var o = Console.Out;
         o.WriteLine($"sweep {plan.ScenarioName}: {plan.Cells.Count} cells ({string.Join(" × ", plan.Axes.Select(x => $"{x.Key} = {string.Join(", ", x.Values)}"))}), " +
                     (plan.AnyReal ? "real engine: one cell at a time" : $"engine sim: up to {jobs} at once"));
         IReadOnlyList<CellResult> results;
         string html;
-        try
+        string? interruptedBy;
+        using (var interruption = new Interruption(PosixSignal.SIGTERM))
         {
+            var cancel = interruption.Token;
             ScenarioRunner runner = (scenario, dir, token) => RunCell(scenario, dir, plan, token);
-            bool interactive = !a.Plain && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-            if (interactive)
+            if (Interactive.Wanted(a.Plain))
             {
                 (results, html) = await AnsiConsole.Progress()
                     .AutoClear(true)
@@ -93,13 +88,13 @@ public static class SweepCommand
                                 {
                                     if (running.Remove(r.Cell.Index, out var t)) { t.IsIndeterminate = false; t.Value = 1; t.StopTask(); }
                                     grid.Value = p.Done;
-                                    grid.Description = Markup.Escape($"sweep: {p.Done} of {p.Total} cells" + (Failed(r) ? $" (last: {r.Cell.Label} {Manifest.StatusName(r.Status)})" : ""));
+                                    grid.Description = Markup.Escape($"sweep: {p.Done} of {p.Total} cells" + (r.Status != RunStatus.Complete ? $" (last: {r.Cell.Label} {Manifest.StatusName(r.Status)})" : ""));
                                     if (r.Status != RunStatus.Complete)
                                         AnsiConsole.MarkupLine(Markup.Escape($"cell {r.Cell.Label}: {Manifest.StatusName(r.Status)}: {r.Reason}"));
                                 }
                             }
                         });
-                        var res = await SweepRunner.RunAsync(plan, sweepDir, runner, jobs, progress, cancel.Token);
+                        var res = await SweepRunner.RunAsync(plan, sweepDir, runner, jobs, progress, cancel);
                         var report = ctx.AddTask("sweep: report", maxValue: 1.0);
                         string path = SweepReport.Write(plan, res, sweepDir, commandLine, new OnReport<SweepReportProgress>(p =>
                         {
@@ -118,10 +113,10 @@ public static class SweepCommand
                         if (p.Finished is { } r)
                             o.WriteLine($"sweep: cell {p.Done}/{p.Total} {r.Cell.Label}: {Manifest.StatusName(r.Status)}" +
                                         (r.Reason is { Length: > 0 } why ? $" ({why})" : "") +
-                                        (r.HasFigures ? $", peak pool RSS {Units.Kb(r.Summary!.PeakPoolRssKb)}" : ""));
+                                        (r.HasFigures ? $", peak pool RSS {Fmt.Size(r.Summary!.PeakPoolRssKb)}" : ""));
                     }
                 });
-                results = await SweepRunner.RunAsync(plan, sweepDir, runner, jobs, progress, cancel.Token);
+                results = await SweepRunner.RunAsync(plan, sweepDir, runner, jobs, progress, cancel);
                 string? lastStep = null;
                 html = SweepReport.Write(plan, results, sweepDir, commandLine, new OnReport<SweepReportProgress>(p =>
                 {
@@ -130,10 +125,7 @@ public static class SweepCommand
                     o.WriteLine(string.Create(Inv, $"sweep: {p.Step} ({p.Fraction * 100:0}%)"));
                 }));
             }
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
+            interruptedBy = interruption.By;
         }
 
         PrintTable(plan, results);
@@ -144,24 +136,12 @@ public static class SweepCommand
         return results.Any(r => r.Status == RunStatus.Failed) ? 1 : results.Any(r => r.Status == RunStatus.Incomplete) ? 3 : 0;
     }
 
-    private static bool Failed(CellResult r) => r.Status != RunStatus.Complete;
-
     /// <summary>One cell: RunPipeline into its folder (no live view), then its report (a report problem is a warning, not a failed cell).</summary>
-    private static async Task<RunResult> RunCell(Scenario scenario, string dir, SweepPlan plan, CancellationToken cancel)
+    private static Task<RunResult> RunCell(Scenario scenario, string dir, SweepPlan plan, CancellationToken cancel)
     {
         var cell = plan.Cells.First(c => ReferenceEquals(c.Scenario, scenario));
-        IEngine engine = EngineFactory.Create(scenario, _ => { });
         string commandLine = $"./run.sh {plan.ScenarioArg} {string.Join(' ', cell.Overrides)} --out {dir}";
-        var (outcome, summary) = await RunPipeline.RunAsync(scenario, engine, dir, commandLine, also: null, cancel);
-        try
-        {
-            RunReport.Generate(RunFolder.Open(dir), new ReportOptions());
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            Console.Error.WriteLine($"warning: cell {cell.Label}: the run's report could not be made ({e.Message}); retry with ./run.sh report {ResultsDirs.Display(dir)}");
-        }
-        return new RunResult(outcome.Status, outcome.Reason, summary);
+        return RunPipeline.RunWithReportAsync(scenario, dir, commandLine, $"cell {cell.Label}: the run's report", cancel);
     }
 
     private static void PrintTable(SweepPlan plan, IReadOnlyList<CellResult> results)
@@ -173,8 +153,8 @@ public static class SweepCommand
             return r.Cell.Settings.Select(kv => kv.Value).Concat(
             [
                 Manifest.StatusName(r.Status),
-                s is null ? "-" : Units.Kb(s.PeakPoolRssKb),
-                s is null ? "-" : Units.Kb(s.PeakChildRssKb),
+                s is null ? "-" : Fmt.Size(s.PeakPoolRssKb),
+                s is null ? "-" : Fmt.Size(s.PeakChildRssKb),
                 s is null ? "-" : (SweepMetrics.RespawnsPer1k(s) ?? 0).ToString("0.##", Inv),
                 s?.LatencyMs is { } l ? l.P99.ToString("0.##", Inv) + " ms" : "-",
             ]).ToList();
@@ -194,11 +174,7 @@ public static class SweepCommand
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
-            if (arg == "--out" || arg.StartsWith("--out=", StringComparison.Ordinal))
-            {
-                outDir = arg == "--out" ? (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null) : arg["--out=".Length..];
-                if (string.IsNullOrEmpty(outDir)) throw new LabUsageException($"--out needs a folder: --out DIR. Usage: {Usage}");
-            }
+            if (OutOption.Match(args, ref i, Usage, out var o)) outDir = o;
             else if (arg == "--jobs" || arg.StartsWith("--jobs=", StringComparison.Ordinal))
             {
                 string? v = arg == "--jobs" ? (i + 1 < args.Length ? args[++i] : null) : arg["--jobs=".Length..];
@@ -214,10 +190,4 @@ public static class SweepCommand
         if (scenario is null) throw new LabUsageException($"sweep needs a scenario. Usage: {Usage} (./run.sh list shows the scenarios)");
         return new SweepArgs(scenario, keyValues, outDir, jobs, plain);
     }
-}
-
-/// <summary>An IProgress that acts at once on the reporting thread (System.Progress posts to the thread pool, out of order).</summary>
-internal sealed class OnReport<T>(Action<T> onReport) : IProgress<T>
-{
-    public void Report(T value) => onReport(value);
 }

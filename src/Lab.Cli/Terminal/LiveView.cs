@@ -1,79 +1,36 @@
 using Lab.Core.Records;
+using Lab.Results;
 
 namespace Lab.Cli.Terminal;
 
 /// <summary>
-/// What a run has shown so far, for the live display: the last sample tick of every process,
-/// request counts by outcome, spawns and recycles. An IRunSink teed beside the results writer;
-/// the display thread reads consistent snapshots.
+/// What the live display shows of a run: the results writer's running figures
+/// (<see cref="ResultsWriter.Live"/>: the last tick, requests by outcome, spawns, recycles) and
+/// the last log lines, which the writer does not keep. An IRunSink teed beside the writer for
+/// those lines; the display thread reads it at any time.
 /// </summary>
 public sealed class LiveView : IRunSink
 {
+    private static readonly LiveStats Nothing = new(double.NaN, [], new Dictionary<int, long>(), 0, 0, 0);
+
     private readonly object _gate = new();
-    private readonly Dictionary<int, Sample> _tick = new();
-    private readonly Dictionary<int, Sample> _pending = new();
-    private readonly Dictionary<int, long> _byStatus = new();
-    private double _t;
-    private long _spawned, _recycles, _memoryLimit, _crashes;
     private readonly Queue<string> _recentLog = new();
+    private ResultsWriter? _writer;
 
-    public sealed record Snapshot(double T, IReadOnlyList<Sample> Processes, IReadOnlyDictionary<int, long> ByStatus,
-        long Spawned, long Recycles, long MemoryLimitErrors, long Crashes, IReadOnlyList<string> RecentLog)
-    {
-        public long Requests => ByStatus.Values.Sum();
-        public long Count(int status) => ByStatus.TryGetValue(status, out var n) ? n : 0;
-        public long PoolRssKb => Processes.Sum(p => p.RssKb);
-        public Sample? LargestChild => Processes.Where(p => p.Role == ProcessRole.Child).OrderByDescending(p => p.RssKb).Cast<Sample?>().FirstOrDefault();
-    }
+    /// <summary>The writer whose figures are shown (set once the results folder exists).</summary>
+    public void Watch(ResultsWriter writer) => Volatile.Write(ref _writer, writer);
 
-    public Snapshot Take()
-    {
-        lock (_gate)
-            return new Snapshot(_t, _tick.Values.OrderBy(s => s.Role).ThenBy(s => s.Pid).ToList(),
-                new Dictionary<int, long>(_byStatus), _spawned, _recycles, _memoryLimit, _crashes, _recentLog.ToList());
-    }
+    /// <summary>The run so far (nothing before the results folder exists).</summary>
+    public LiveStats Stats => Volatile.Read(ref _writer)?.Live ?? Nothing;
+
+    /// <summary>The last four log lines of notice level and above.</summary>
+    public IReadOnlyList<string> RecentLog { get { lock (_gate) return _recentLog.ToList(); } }
 
     public void Process(ProcessInfo process) { }
-
-    public void Sample(in Sample sample)
-    {
-        lock (_gate) _pending[sample.Pid] = sample;
-    }
-
-    public void EndTick(double t)
-    {
-        lock (_gate)
-        {
-            _tick.Clear();
-            foreach (var kv in _pending) _tick[kv.Key] = kv.Value;
-            _pending.Clear();
-            _t = Math.Max(_t, t);
-        }
-    }
-
-    public void Event(in PoolEvent e)
-    {
-        lock (_gate)
-        {
-            _t = Math.Max(_t, e.T);
-            switch (e.Event)
-            {
-                case EventNames.Spawn: _spawned++; break;
-                case EventNames.Exit when e.Detail.EndsWith(";max_requests", StringComparison.Ordinal): _recycles++; break;
-                case EventNames.MemoryLimit: _memoryLimit++; break;
-                case EventNames.Crash: _crashes++; break;
-            }
-        }
-    }
-
-    public void Request(in RequestRecord r)
-    {
-        lock (_gate)
-        {
-            _byStatus[r.Status] = _byStatus.TryGetValue(r.Status, out var n) ? n + 1 : 1;
-            _t = Math.Max(_t, r.Dropped ? r.TIntended : r.TEnd);
-        }
-    }
+    public void Sample(in Sample sample) { }
+    public void EndTick(double t) { }
+    public void Event(in PoolEvent e) { }
+    public void Request(in RequestRecord r) { }
 
     public void Log(double t, FpmLogLevel level, string message)
     {

@@ -81,9 +81,6 @@ public sealed class LoadSchedule
         Closed = closed.Where(s => s.Start < End).Select(s => s with { End = Math.Min(s.End, End) }).ToList();
     }
 
-    /// <summary>Expected number of open-model requests over the whole schedule.</summary>
-    public double ExpectedOpenRequests => Open.Sum(s => s.Expected);
-
     /// <summary>
     /// Intended send times of the open model, in order. Even: the k-th request is sent when the
     /// cumulative intensity reaches k (k = 0, 1, ...), so requests are evenly spaced at the current

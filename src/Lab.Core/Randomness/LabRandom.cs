@@ -32,36 +32,3 @@ public static class LabRandom
     public static double Uniform(ulong seed, ulong stream, ulong index) =>
         (Hash(seed, stream, index) >> 11) * (1.0 / (1UL << 53));
 }
-
-/// <summary>A small, fast sequential generator (xoshiro256**), seeded through SplitMix64.</summary>
-public struct SequenceRandom
-{
-    private ulong _s0, _s1, _s2, _s3;
-
-    public SequenceRandom(ulong seed, ulong stream)
-    {
-        _s0 = LabRandom.Hash(seed, stream, 0);
-        _s1 = LabRandom.Hash(seed, stream, 1);
-        _s2 = LabRandom.Hash(seed, stream, 2);
-        _s3 = LabRandom.Hash(seed, stream, 3);
-        if ((_s0 | _s1 | _s2 | _s3) == 0) _s0 = 1;
-    }
-
-    public ulong NextUInt64()
-    {
-        ulong result = RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = RotateLeft(_s3, 45);
-        return result;
-    }
-
-    /// <summary>A uniform double in [0, 1).</summary>
-    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
-
-    /// <summary>An exponential draw with the given mean.</summary>
-    public double NextExponential(double mean) => -mean * Math.Log(1.0 - NextDouble());
-
-    private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
-}

@@ -8,9 +8,6 @@ public readonly record struct RequestSpec(long Id, long LeakKb, long TransientKb
 {
     /// <summary>The query string every engine puts on the request (the PHP script reads the same).</summary>
     public string Query => $"id={Id}&leak_kb={LeakKb}&transient_kb={TransientKb}&work_ms={WorkMs.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}&wait_ms={WaitMs.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}";
-
-    /// <summary>How long the request keeps a child busy if nothing else competes: work + wait (ms).</summary>
-    public double ServiceMs => WorkMs + WaitMs;
 }
 
 /// <summary>

@@ -3,6 +3,17 @@ namespace Lab.Core.Scenarios;
 /// <summary>Which engine runs a scenario (DESIGN.md, "Engines").</summary>
 public enum EngineKind { Sim, Dotnet, PhpFpm }
 
+/// <summary>An engine's name as scenario files, results folders and the terminal write it.</summary>
+public static class EngineNames
+{
+    public static string Of(EngineKind kind) => kind switch
+    {
+        EngineKind.Sim => "sim",
+        EngineKind.Dotnet => "dotnet",
+        _ => "php-fpm",
+    };
+}
+
 /// <summary>What the load is sent to: the pool's FastCGI socket, or a real nginx in front.</summary>
 public enum FrontKind { FastCgi, Nginx }
 

@@ -21,10 +21,4 @@ public sealed class RunClock
 
     /// <summary>Seconds since the start of the run.</summary>
     public double Now => Stopwatch.GetElapsedTime(_startTicks).TotalSeconds;
-
-    /// <summary>The run time of a Stopwatch timestamp.</summary>
-    public double At(long stopwatchTimestamp) => (stopwatchTimestamp - _startTicks) / (double)Stopwatch.Frequency;
-
-    /// <summary>The Stopwatch timestamp of a run time.</summary>
-    public long TimestampOf(double t) => _startTicks + (long)(t * Stopwatch.Frequency);
 }

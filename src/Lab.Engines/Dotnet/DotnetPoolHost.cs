@@ -91,9 +91,6 @@ public sealed class DotnetPoolHost : IPoolHost
         _tail = null;
     });
 
-    public Task<IReadOnlyDictionary<string, long>?> ScrapeStatusAsync(CancellationToken cancel) =>
-        StatusScrape.FetchAsync(Listen, "/status", cancel);
-
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Lab.Core.Logging;
 using Lab.Core.Records;
 
 namespace Lab.Engines.Logs;
@@ -62,7 +63,7 @@ public static partial class FpmLogParser
 
     /// <summary>The line as php-fpm would have written it at log_level notice: no microseconds, no debug prefix.</summary>
     public static string AsNoticeLevel(FpmLogLine line) =>
-        $"[{line.Timestamp}] {Lab.Core.Logging.FpmMessages.LevelName(line.Level)}: {line.Message}";
+        $"[{line.Timestamp}] {FpmMessages.LevelName(line.Level)}: {line.Message}";
 
     public static FpmLogFact Classify(string message)
     {
@@ -75,7 +76,7 @@ public static partial class FpmLogParser
         if ((m = MaxChildrenRx().Match(message)).Success) return new FpmLogFact(FpmLogKind.MaxChildrenReached, 0, Int(m, "n"), 0, 0, message);
         if ((m = StderrRx().Match(message)).Success) return new FpmLogFact(FpmLogKind.ChildStderr, Int(m, "pid"), 0, 0, 0, m.Groups["text"].Value);
         if ((m = RunningRx().Match(message)).Success) return new FpmLogFact(FpmLogKind.MasterStarted, Int(m, "pid"), 0, 0, 0, message);
-        if (message == "ready to handle connections") return new FpmLogFact(FpmLogKind.Ready, 0, 0, 0, 0, message);
+        if (message == FpmMessages.ReadyToHandle) return new FpmLogFact(FpmLogKind.Ready, 0, 0, 0, 0, message);
         if (message.StartsWith("Terminating", StringComparison.Ordinal) || message.StartsWith("Finishing", StringComparison.Ordinal))
             return new FpmLogFact(FpmLogKind.Terminating, 0, 0, 0, 0, message);
         if (message.StartsWith("exiting, bye-bye", StringComparison.Ordinal)) return new FpmLogFact(FpmLogKind.Exiting, 0, 0, 0, 0, message);

@@ -91,9 +91,6 @@ public sealed class PhpFpmPoolHost : IPoolHost
         master?.Stop(15, TimeSpan.FromSeconds(15));
     });
 
-    public Task<IReadOnlyDictionary<string, long>?> ScrapeStatusAsync(CancellationToken cancel) =>
-        StatusScrape.FetchAsync(Listen, "/status", cancel);
-
     /// <summary>
     /// A pid in a log line or a request's X-Lab-Pid → the pid /proc shows (0 if unknown). The
     /// log lines come with host pids already (<see cref="PhpFpmLog.ToHostPids"/>, so fpm.log

@@ -31,8 +31,6 @@ public interface IPoolHost : IAsyncDisposable
     Task ReloadAsync(PoolSettings pool, CancellationToken cancel);
     /// <summary>Stops the master and every process of the pool (SIGTERM, then SIGKILL after a grace period).</summary>
     Task StopAsync();
-    /// <summary>The status page's pool counters ("accepted conn", "max listen queue", ...), or null if unavailable.</summary>
-    Task<IReadOnlyDictionary<string, long>?> ScrapeStatusAsync(CancellationToken cancel);
     /// <summary>A pid as the log writes it → the pid /proc shows (they differ inside a PID namespace).</summary>
     int MapPid(int loggedPid);
 }

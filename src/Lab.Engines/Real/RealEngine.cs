@@ -1,5 +1,6 @@
 using Lab.Core.Engines;
 using Lab.Core.Load;
+using Lab.Core.Php;
 using Lab.Core.Records;
 using Lab.Core.Requests;
 using Lab.Core.Scenarios;
@@ -109,7 +110,7 @@ public sealed class RealEngine : IEngine
         IReadOnlyDictionary<string, long>? status = null;
         if (!stop.IsCancellationRequested)
         {
-            try { status = await host.ScrapeStatusAsync(CancellationToken.None); } catch (Exception) { status = null; }
+            try { status = await StatusScrape.FetchAsync(host.Listen, FpmConfig.StatusPath, CancellationToken.None); } catch (Exception) { status = null; }
         }
         await Shutdown(host, front, sampler, state);
 

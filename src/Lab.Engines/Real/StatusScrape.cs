@@ -11,6 +11,7 @@ namespace Lab.Engines.Real;
 /// </summary>
 public static class StatusScrape
 {
+    /// <summary>The status page's pool counters, or null if it did not answer 200.</summary>
     public static async Task<IReadOnlyDictionary<string, long>?> FetchAsync(EndPoint pool, string statusPath, CancellationToken cancel)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);

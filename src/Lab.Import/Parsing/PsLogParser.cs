@@ -48,7 +48,7 @@ public static class PsLogParser
         var notes = new List<string>();
         var ignoredCommands = new List<string>();
         var skippedText = new List<string>();
-        int blank = 0, prompts = 0, headers = 0, stamps = 0, text = 0, grepLines = 0, otherProcesses = 0, unknownRole = 0, fpm = 0;
+        int prompts = 0, headers = 0, stamps = 0, text = 0, grepLines = 0, otherProcesses = 0, unknownRole = 0, fpm = 0;
         int fpmText = 0; // text lines naming php-fpm that could not be read as process lines (ps -ef, top, ...)
 
         var cleaned = lines.Select(LogText.Clean).ToArray();
@@ -96,7 +96,6 @@ public static class PsLogParser
             string line = cleaned[i];
             if (line.Trim().Length == 0)
             {
-                blank++;
                 if (blanksSeparate) Close();
                 continue;
             }
@@ -154,7 +153,7 @@ public static class PsLogParser
 
         var counts = new ParseCounts
         {
-            Lines = lines.Count, BlankLines = blank, Prompts = prompts, Headers = headers, TimestampLines = stamps,
+            Lines = lines.Count, Prompts = prompts, Headers = headers, TimestampLines = stamps,
             FpmLines = fpm, GrepLines = grepLines, OtherProcessLines = otherProcesses, UnknownRoleLines = unknownRole, TextLines = text,
         };
 
@@ -166,12 +165,7 @@ public static class PsLogParser
         var (times, source, epoch) = ResolveTimes(kept, interval, notes);
         var blocks = new List<PsBlock>(kept.Count);
         for (int i = 0; i < kept.Count; i++)
-        {
-            var b = kept[i];
-            var processes = b.Processes.OrderBy(p => p.Pid).ToList();
-            string layout = b.Columns?.Source ?? (b.Lines.Count > 0 ? "guessed from the lines" : "no lines");
-            blocks.Add(new PsBlock(i, b.FirstLine, layout, processes, times[i]));
-        }
+            blocks.Add(new PsBlock(kept[i].Processes.OrderBy(p => p.Pid).ToList(), times[i]));
         if (unknownRole > 0)
             notes.Add($"{unknownRole} php-fpm line(s) ignored: the role (master or pool child) could not be told — the title was cut before it and the log has no STAT or PPID column");
         return new PsLog(sourceName, blocks, source, epoch, counts, notes, ignoredCommands, skippedText);

@@ -96,6 +96,17 @@ public sealed partial class IsolatedProcess : IDisposable
     /// <summary>The last lines of output (for error messages).</summary>
     public IReadOnlyList<string> LastLines { get { lock (_gate) return _lastLines.ToList(); } }
 
+    /// <summary>
+    /// The last 8 lines of output that keep lets through (all by default), indented, for an error
+    /// message; " (no output)" if none; and the line callback's failure, if it failed.
+    /// </summary>
+    public string Tail(Func<string, bool>? keep = null)
+    {
+        var lines = LastLines.Where(keep ?? (_ => true)).TakeLast(8).ToList();
+        string text = lines.Count == 0 ? " (no output)" : "\n  " + string.Join("\n  ", lines);
+        return CallbackError is { } e ? text + $"\n  (the lab failed to handle a line of {Name}'s output: {e})" : text;
+    }
+
     /// <summary>The isolation this lab gets: a PID namespace as root, a user + PID namespace where allowed, else the parent-death signal.</summary>
     public static Isolation Available => LazyAvailable.Value;
     private static readonly Lazy<Isolation> LazyAvailable = new(Detect);
@@ -211,7 +222,7 @@ public sealed partial class IsolatedProcess : IDisposable
     private void Refresh()
     {
         if (Isolation == Isolation.ParentDeathSignal) return;
-        foreach (int pid in ProcInfo.Descendants(LauncherPid))
+        foreach (int pid in Lab.Probe.Proc.Descendants(LauncherPid))
         {
             var ns = ProcInfo.NamespacePids(pid);
             if (ns.Length < 2) continue; // not inside the namespace (or gone)
@@ -352,16 +363,15 @@ public static class Tools
     private static string Find(string tool) => Locate(tool) ?? tool;
 
     /// <summary>The full path of an executable on PATH or in the sbin folders, or null.</summary>
-    public static string? Locate(string name)
-    {
-        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]);
-        foreach (var d in dirs)
-        {
-            string p = Path.Combine(d, name);
-            if (File.Exists(p) && (File.GetUnixFileMode(p) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
-                return p;
-        }
-        return null;
-    }
+    public static string? Locate(string name) =>
+        SearchDirs().Select(d => Path.Combine(d, name)).FirstOrDefault(p => File.Exists(p) && IsExecutable(p));
+
+    /// <summary>Where programs are looked for: PATH, then the sbin folders (not on a user's PATH on Debian), /usr/bin and /bin.</summary>
+    public static IEnumerable<string> SearchDirs() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]).Distinct();
+
+    /// <summary>Has the file an execute bit (owner, group or others)?</summary>
+    public static bool IsExecutable(string path) =>
+        (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
 }

@@ -11,18 +11,16 @@ internal static unsafe partial class Native
 {
     private const string Libc = "libc";
 
-    public const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGUSR1 = 10, SIGUSR2 = 12, SIGPIPE = 13,
-        SIGTERM = 15, SIGCHLD = 17;
-    public const int EINTR = 4, EAGAIN = 11, ECHILD = 10, ESRCH = 3, ENOENT = 2, EEXIST = 17, ECONNABORTED = 103;
-    public const int O_RDONLY = 0, O_RDWR = 2, O_CREAT = 0x40, O_TRUNC = 0x200, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGUSR1 = 10, SIGUSR2 = 12, SIGPIPE = 13, SIGTERM = 15;
+    public const int EINTR = 4, EAGAIN = 11, ECONNABORTED = 103;
+    public const int O_RDONLY = 0, O_RDWR = 2, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public const int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
     public const int PR_SET_PDEATHSIG = 1, PR_SET_NAME = 15;
     public const int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16;
     public const int SOCK_STREAM = 1, SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1, SO_REUSEADDR = 2, IPPROTO_TCP = 6, TCP_INFO = 11;
     public const int MSG_NOSIGNAL = 0x4000;
-    public const int POLLIN = 1, POLLHUP = 0x10, POLLERR = 8;
-    public const int WNOHANG = 1;
+    public const int POLLIN = 1;
     public const int CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3;
     public const int POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
     public const int EPOLL_CTL_ADD = 1, EPOLLIN = 1, EPOLLET = 1 << 31;
@@ -44,7 +42,6 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int kill(int pid, int sig);
     [LibraryImport(Libc)] public static partial void _exit(int status);
     [LibraryImport(Libc, SetLastError = true)] public static partial nint signal(int sig, nint handler);
-    [LibraryImport(Libc, SetLastError = true)] public static partial int raise(int sig);
     [LibraryImport(Libc, SetLastError = true)] public static partial int waitpid(int pid, out int status, int options);
     [LibraryImport(Libc, SetLastError = true)] public static partial int setuid(uint uid);
     [LibraryImport(Libc, SetLastError = true)] public static partial int setgid(uint gid);
@@ -67,6 +64,7 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int fstat(int fd, byte* buf);
     [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int unlink(string path);
     [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int chmod(string path, uint mode);
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int rename(string from, string to);
     [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int chown(string path, uint uid, uint gid);
 
     [LibraryImport(Libc, SetLastError = true)] public static partial int socket(int domain, int type, int protocol);
@@ -106,16 +104,25 @@ internal static unsafe partial class Native
     public static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 
     /// <summary>Monotonic time in nanoseconds, the same clock in every process (CLOCK_MONOTONIC).</summary>
-    public static long MonotonicNs()
-    {
-        clock_gettime(CLOCK_MONOTONIC, out var ts);
-        return ts.Sec * 1_000_000_000L + ts.Nsec;
-    }
+    public static long MonotonicNs() => ClockNs(CLOCK_MONOTONIC);
 
-    public static long CpuNs(int clock)
+    /// <summary>A clock in nanoseconds (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID).</summary>
+    public static long ClockNs(int clock)
     {
         clock_gettime(clock, out var ts);
         return ts.Sec * 1_000_000_000L + ts.Nsec;
+    }
+
+    /// <summary>Opens a file for appending (created 0644, close-on-exec): logs, the events file, the master's output. -1 on error (see Errno).</summary>
+    public static int OpenAppend(string path) => open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0x1A4 /* 0644 */);
+
+    /// <summary>The calling thread's name (prctl PR_SET_NAME, at most 15 bytes): the main thread's is the process's comm, what `ps -o comm` shows.</summary>
+    public static void SetName(string name)
+    {
+        byte* buf = stackalloc byte[16];
+        int n = System.Text.Encoding.ASCII.GetBytes(name, new Span<byte>(buf, 15));
+        buf[n] = 0;
+        prctl(PR_SET_NAME, (nuint)buf, 0, 0, 0);
     }
 
     /// <summary>Writes all bytes to an fd (retrying on EINTR and short writes); false on error.</summary>

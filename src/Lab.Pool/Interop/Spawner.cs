@@ -86,6 +86,18 @@ internal static unsafe class Spawner
         return arr;
     }
 
+    /// <summary>This process's environment as "KEY=value" lines for a child, without the variables <paramref name="drop"/> names.</summary>
+    public static List<string> InheritedEnvironment(Func<string, bool> drop)
+    {
+        var env = new List<string>();
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            string key = (string)e.Key;
+            if (!drop(key)) env.Add($"{key}={e.Value}");
+        }
+        return env;
+    }
+
     /// <summary>(exited, code, signal, core) from a waitpid status.</summary>
     public static (bool Exited, int Code, int Signal, bool Core) Decode(int status)
     {

@@ -75,24 +75,28 @@ public sealed class MasterProcess : IDisposable
     /// <summary>The title the master shows in ps: php-fpm's "php-fpm: master process (CONFIG)".</summary>
     public static string Title(string configPath) => $"lab-fpm: master process ({configPath})";
 
+    /// <summary>
+    /// Null when the master and worker executables exist (default: LabPaths.PoolMaster and
+    /// LabPaths.Worker); else which one is missing and the commands that publish them.
+    /// </summary>
+    public static string? Unpublished(string? masterPath = null, string? workerPath = null)
+    {
+        string master = masterPath ?? LabPaths.PoolMaster, worker = workerPath ?? LabPaths.Worker;
+        if (File.Exists(master) && File.Exists(worker)) return null;
+        return $"The dotnet pool is not published ({(File.Exists(master) ? worker : master)} is missing). Run, from {LabPaths.Root}:\n" +
+               "  dotnet publish src/Lab.Worker -c Release -r linux-x64 -o artifacts/bin -nologo -v q\n" +
+               "  dotnet publish src/Lab.Pool -c Release -r linux-x64 -o artifacts/bin -nologo -v q";
+    }
+
     public static MasterProcess Start(MasterLaunchOptions options)
     {
         string master = Path.GetFullPath(options.MasterPath ?? LabPaths.PoolMaster);
         string worker = Path.GetFullPath(options.WorkerPath ?? LabPaths.Worker);
-        if (!File.Exists(master) || !File.Exists(worker))
-            throw new FileNotFoundException(
-                $"The dotnet pool is not published ({(File.Exists(master) ? worker : master)} is missing). Run:\n" +
-                "  dotnet publish src/Lab.Worker -c Release -r linux-x64 -o artifacts/bin -nologo -v q\n" +
-                "  dotnet publish src/Lab.Pool -c Release -r linux-x64 -o artifacts/bin -nologo -v q");
+        if (Unpublished(master, worker) is { } missing) throw new FileNotFoundException(missing);
         string config = Path.GetFullPath(options.ConfigPath);
 
-        var env = new List<string>();
-        foreach (System.Collections.DictionaryEntry e in System.Environment.GetEnvironmentVariables())
-        {
-            string key = (string)e.Key;
-            if (key.StartsWith("LAB_FPM_", StringComparison.Ordinal) || (options.Environment?.ContainsKey(key) ?? false)) continue;
-            env.Add($"{key}={e.Value}");
-        }
+        var env = Spawner.InheritedEnvironment(key =>
+            key.StartsWith("LAB_FPM_", StringComparison.Ordinal) || (options.Environment?.ContainsKey(key) ?? false));
         if (options.Environment is not null) foreach (var (k, v) in options.Environment) env.Add($"{k}={v}");
         env.Add($"LAB_FPM_CONFIG={config}");
         env.Add($"LAB_WORKER={worker}");
@@ -109,7 +113,7 @@ public sealed class MasterProcess : IDisposable
                 var fds = new List<(int, int)>();
                 if (options.OutputPath is not null)
                 {
-                    outFd = Native.open(options.OutputPath, Native.O_RDWR | Native.O_CREAT | 0x400 | Native.O_CLOEXEC, 0x1A4);
+                    outFd = Native.OpenAppend(options.OutputPath);
                     if (outFd < 0) throw new IOException($"cannot open {options.OutputPath}: {Native.ErrorText(Native.Errno)}");
                     fds.Add((outFd, 1));
                     fds.Add((outFd, 2));
@@ -168,7 +172,7 @@ public sealed class MasterProcess : IDisposable
     {
         using var board = OpenScoreboard();
         if (board is null) return [];
-        return board.Snapshot().Slots.Where(s => s.Used && s.Pid != 0).ToList();
+        return board.Snapshot().Processes.ToList();
     }
 
     /// <summary>Reload (php-fpm's SIGUSR2), after rewriting the configuration when new text is given.</summary>
@@ -186,7 +190,7 @@ public sealed class MasterProcess : IDisposable
     {
         using var board = OpenScoreboard();
         if (board is null) return 0;
-        var children = board.Snapshot().Slots.Where(s => s.Used && s.Pid != 0).ToList();
+        var children = board.Snapshot().Processes.ToList();
         SlotSnapshot? pick = target switch
         {
             ChildSelector.Oldest => children.OrderBy(c => c.StartNs).FirstOrDefault(),

@@ -29,7 +29,7 @@ public sealed class FpmLog : IDisposable
         if (errorLog is "/proc/self/fd/1" or "/dev/stdout") { _fd = 1; return; }
         string? dir = Path.GetDirectoryName(errorLog);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        _fd = Native.open(errorLog, Native.O_RDWR | Native.O_CREAT | 0x400 /* O_APPEND */ | Native.O_CLOEXEC, 0x1A4 /* 0644 */);
+        _fd = Native.OpenAppend(errorLog);
         if (_fd < 0) throw new IOException($"failed to open error_log ({errorLog}): {Native.ErrorText(Native.Errno)}");
         _ownsFd = true;
     }
@@ -77,7 +77,7 @@ public sealed class FpmLog : IDisposable
         if (!_ownsFd) return;
         lock (_gate)
         {
-            int fd = Native.open(Target, Native.O_RDWR | Native.O_CREAT | 0x400 | Native.O_CLOEXEC, 0x1A4);
+            int fd = Native.OpenAppend(Target);
             if (fd < 0) return;
             Native.close(_fd);
             _fd = fd;

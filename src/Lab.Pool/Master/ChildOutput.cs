@@ -30,19 +30,18 @@ internal sealed unsafe class ChildOutput : IDisposable
     public ChildOutput(Action<int, bool, string> onLine)
     {
         _onLine = onLine;
-        int* fds = stackalloc int[2];
-        if (Native.pipe2(fds, Native.O_CLOEXEC | Native.O_NONBLOCK) != 0) throw new IOException("pipe2 failed");
-        _wakeRead = fds[0];
-        _wakeWrite = fds[1];
+        (_wakeRead, _wakeWrite) = Pipe2(Native.O_CLOEXEC | Native.O_NONBLOCK);
         _thread = new Thread(Loop) { IsBackground = true, Name = "child output" };
         _thread.Start();
     }
 
     /// <summary>Makes a pipe for a child's stdout or stderr: (read end kept here, write end for the child).</summary>
-    public static (int Read, int Write) CreatePipe()
+    public static (int Read, int Write) CreatePipe() => Pipe2(Native.O_CLOEXEC);
+
+    private static (int Read, int Write) Pipe2(int flags)
     {
         int* fds = stackalloc int[2];
-        if (Native.pipe2(fds, Native.O_CLOEXEC) != 0) throw new IOException($"pipe2: {Native.ErrorText(Native.Errno)}");
+        if (Native.pipe2(fds, flags) != 0) throw new IOException($"pipe2: {Native.ErrorText(Native.Errno)}");
         return (fds[0], fds[1]);
     }
 

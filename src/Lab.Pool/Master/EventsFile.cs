@@ -17,7 +17,7 @@ public sealed class EventsFile : IDisposable
     public EventsFile(string? path)
     {
         if (string.IsNullOrEmpty(path)) return;
-        _fd = Native.open(path, Native.O_RDWR | Native.O_CREAT | 0x400 /* O_APPEND */ | Native.O_CLOEXEC, 0x1A4);
+        _fd = Native.OpenAppend(path);
         if (_fd < 0) throw new IOException($"cannot open the events file {path}: {Native.ErrorText(Native.Errno)}");
     }
 

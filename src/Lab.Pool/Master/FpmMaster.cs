@@ -65,7 +65,9 @@ public sealed class FpmMaster : IDisposable
     private ListenSocket? _listen;
     private Scoreboard? _board;
     private readonly List<Scoreboard> _oldBoards = new();
-    private ProcessManagerPolicy _policy;
+    private readonly ProcessManagerPolicy _policy;
+    /// <summary>What every child of the current configuration gets in its environment, but its slot (see <see cref="ChildEnvironment"/>).</summary>
+    private List<string> _childEnv = [];
     private ChildOutput? _output;
     private Reaper? _reaper;
     private readonly List<PosixSignalRegistration> _signals = new();
@@ -100,6 +102,7 @@ public sealed class FpmMaster : IDisposable
             _devNull = Native.open("/dev/null", Native.O_RDWR | Native.O_CLOEXEC, 0);
             _listen = ListenSocket.Open(_config.Pool);
             _board = CreateScoreboard();
+            _childEnv = ChildEnvironment(_board);
             WritePidFile();
             _output = new ChildOutput(OnChildOutput);
             _reaper = new Reaper((pid, status) => Post(() => OnChildExited(pid, status)));
@@ -114,9 +117,7 @@ public sealed class FpmMaster : IDisposable
         }
         catch (FpmConfigException e)
         {
-            _log.Error(e.Message);
-            _log.Error("FPM initialization failed");
-            _exitCode = FpmConfigException.ExitCode;
+            ConfigFailed(e);
             KillAllChildren();
         }
         catch (Exception e)
@@ -230,7 +231,7 @@ public sealed class FpmMaster : IDisposable
         int pid;
         try
         {
-            pid = Spawner.Spawn(_options.WorkerPath, [$"lab-fpm: pool {PoolName}"], ChildEnvironment(board, slot),
+            pid = Spawner.Spawn(_options.WorkerPath, [$"lab-fpm: pool {PoolName}"], [.. _childEnv, $"LAB_FPM_SLOT={slot.ToString(CultureInfo.InvariantCulture)}"],
                 [(_listen!.Fd, 3), (stdout.Write >= 0 ? stdout.Write : _devNull, 1), (stderr.Write >= 0 ? stderr.Write : _devNull, 2)],
                 stdinDevNull: true);
         }
@@ -257,24 +258,21 @@ public sealed class FpmMaster : IDisposable
         return child;
     }
 
-    private List<string> ChildEnvironment(Scoreboard board, int slot)
+    /// <summary>
+    /// The children's environment for the current configuration and scoreboard (built at start
+    /// and at each reload, not per spawn): the master's own, the listening socket (LISTEN_FDS),
+    /// the pool's settings and the user to run as. Each child adds its slot.
+    /// </summary>
+    private List<string> ChildEnvironment(Scoreboard board)
     {
-        var env = new List<string>();
-        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
-        {
-            string key = (string)e.Key;
-            if (key.StartsWith("LAB_FPM_", StringComparison.Ordinal) || key is "LISTEN_FDS" or "LISTEN_PID") continue;
-            env.Add($"{key}={e.Value}");
-        }
+        var env = Spawner.InheritedEnvironment(key => key.StartsWith("LAB_FPM_", StringComparison.Ordinal) || key is "LISTEN_FDS" or "LISTEN_PID");
         var inv = CultureInfo.InvariantCulture;
         var pool = _config.Pool;
         env.Add("LISTEN_FDS=1");
-        env.Add($"LAB_FPM_POOL={PoolName}");
         env.Add($"LAB_FPM_MAX_REQUESTS={Settings.MaxRequests.ToString(inv)}");
         env.Add($"LAB_FPM_MEMORY_LIMIT={Settings.MemoryLimitBytes.ToString(inv)}");
         env.Add($"LAB_FPM_STATUS_PATH={pool.StatusPath}");
         env.Add($"LAB_FPM_SCOREBOARD={board.Path}");
-        env.Add($"LAB_FPM_SLOT={slot.ToString(inv)}");
         env.Add($"LAB_FPM_MASTER_PID={_pid.ToString(inv)}");
         if (Native.geteuid() == 0 && pool.User is not null)
         {
@@ -313,9 +311,7 @@ public sealed class FpmMaster : IDisposable
         double seconds = (NowNs - child.StartedNs) / 1e9;
         var (exited, code, signal, core) = Spawner.Decode(status);
 
-        string why = exited
-            ? code == 0 ? (child.IdleKill ? "idle" : child.Why ?? "max_requests") : child.Why ?? "crash"
-            : child.Why ?? (slot.KillReason == KillReason.KillChild ? "kill-child" : child.IdleKill && signal == Native.SIGQUIT ? "idle" : "crash");
+        string why = WhyExited(child, slot.KillReason, exited, code, signal);
         string how = exited ? $"code {code}" : $"signal {signal}";
         _events.Write(EventNames.Exit, pid, $"{how};{why}");
         if (why == "crash") _events.Write(EventNames.Crash, pid, how);
@@ -341,9 +337,19 @@ public sealed class FpmMaster : IDisposable
         if (_state != State.Running) AfterChildGone();
     }
 
+    /// <summary>The "why" of an exit event: idle, max_requests, reload/shutdown/timeout (the master's own signal), kill-child, crash.</summary>
+    private static string WhyExited(ChildProc child, KillReason killReason, bool exited, int code, int signal)
+    {
+        if (exited && code == 0) return child.IdleKill ? "idle" : child.Why ?? "max_requests";
+        if (child.Why is { } why) return why;
+        if (exited) return "crash";
+        if (killReason == KillReason.KillChild) return "kill-child";
+        return child.IdleKill && signal == Native.SIGQUIT ? "idle" : "crash";
+    }
+
     // ---- the process manager -----------------------------------------------------------------
 
-    private IReadOnlyList<ChildView> Views(IReadOnlyList<ChildProc> children)
+    private List<ChildView> Views(IReadOnlyList<ChildProc> children)
     {
         var views = new List<ChildView>(children.Count);
         foreach (var c in children)
@@ -356,7 +362,8 @@ public sealed class FpmMaster : IDisposable
 
     private void Maintenance(long nowNs)
     {
-        if (_listen?.Queue() is { } lq) _board?.SetListenQueue(lq.Queued, lq.Size);
+        var lq = _listen?.Queue();
+        if (lq is { } q) _board?.SetListenQueue(q.Queued, q.Size);
         if (_state != State.Running || _board is null) return;
 
         var children = CurrentChildren();
@@ -371,7 +378,7 @@ public sealed class FpmMaster : IDisposable
         Apply(m, FpmLogLevel.Debug);
         // ondemand: connections still waiting with no idle child (an arrival whose edge came while
         // the pool was at max_children) are looked at again, as new arrivals
-        if (Settings.Pm == ProcessManagerStyle.Ondemand && idle == 0 && _board.Snapshot().ListenQueue > 0) OnSocketReadable();
+        if (Settings.Pm == ProcessManagerStyle.Ondemand && idle == 0 && lq?.Queued > 0) OnSocketReadable();
     }
 
     private void Apply(Maintenance m, FpmLogLevel spawnLevel)
@@ -431,17 +438,16 @@ public sealed class FpmMaster : IDisposable
     {
         if (_state != State.Running || Settings.Pm != ProcessManagerStyle.Ondemand) return;
         int waiting = Math.Max(1, _listen?.Queue()?.Queued ?? 1);
-        var taken = new HashSet<int>(); // idle children that will take one of the waiting connections
+        // the children as they stand (read once); a child forked below is not idle, so it need not be added
+        var views = Views(CurrentChildren());
         for (int i = 0; i < waiting; i++)
         {
-            var children = CurrentChildren();
-            var views = Views(children).Select(v => taken.Contains(v.Pid) ? v with { Idle = false } : v).ToList();
-            var m = _policy.OnAccept(views, children.Count);
+            var m = _policy.OnAccept(views, CurrentChildren().Count);
             Apply(m, FpmLogLevel.Debug);
             if (m.Spawn > 0) continue;
-            var idle = views.FirstOrDefault(v => v.Idle);
-            if (idle.Pid == 0) break;   // pm.max_children reached
-            taken.Add(idle.Pid);        // this arrival goes to an idle child
+            int idle = views.FindIndex(v => v.Idle);
+            if (idle < 0) break;                            // pm.max_children reached
+            views[idle] = views[idle] with { Idle = false }; // this arrival goes to that idle child
         }
     }
 
@@ -451,19 +457,22 @@ public sealed class FpmMaster : IDisposable
         var terminate = Settings.RequestTerminateTimeout;
         var slowlog = Settings.RequestSlowlogTimeout;
         if (terminate <= TimeSpan.Zero && slowlog <= TimeSpan.Zero) return;
-        foreach (var c in _children.Values.ToList())
+        foreach (var c in _children.Values)
         {
             var s = c.Board.ReadSlot(c.Slot);
             if (s.Stage <= RequestStage.Idle || s.Stage >= RequestStage.Ending || s.AcceptedNs == 0) continue;
             double elapsed = (nowNs - s.AcceptedNs) / 1e9;
+            bool slow = slowlog > TimeSpan.Zero && elapsed >= slowlog.TotalSeconds && c.SlowLoggedFor != s.AcceptedNs;
+            bool timedOut = terminate > TimeSpan.Zero && elapsed >= terminate.TotalSeconds && c.TimeoutKilledFor != s.AcceptedNs;
+            if (!slow && !timedOut) continue;
             string uri = s.Uri + (s.Query.Length > 0 ? "?" + s.Query : "");
-            if (slowlog > TimeSpan.Zero && elapsed >= slowlog.TotalSeconds && c.SlowLoggedFor != s.AcceptedNs)
+            if (slow)
             {
                 c.SlowLoggedFor = s.AcceptedNs;
                 c.Board.IncrementSlowRequests();
                 _log.Warning($"[pool {PoolName}] child {c.Pid}, script '{s.Script}' (request: \"{s.Method} {uri}\") executing too slow ({FpmMessages.Seconds(elapsed)} sec), logging");
             }
-            if (terminate > TimeSpan.Zero && elapsed >= terminate.TotalSeconds && c.TimeoutKilledFor != s.AcceptedNs)
+            if (timedOut)
             {
                 c.TimeoutKilledFor = s.AcceptedNs;
                 c.Why ??= "timeout";
@@ -547,9 +556,7 @@ public sealed class FpmMaster : IDisposable
         catch (FpmConfigException e)
         {
             // php-fpm's re-executed master would fail its configuration test and exit
-            _log.Error(e.Message);
-            _log.Error("FPM initialization failed");
-            _exitCode = FpmConfigException.ExitCode;
+            ConfigFailed(e);
             _exit = true;
             return;
         }
@@ -576,7 +583,8 @@ public sealed class FpmMaster : IDisposable
         _generation++;
         _oldBoards.Add(_board!);
         _board = CreateScoreboard();
-        _policy = new ProcessManagerPolicy(fresh.Pool.Settings);
+        _childEnv = ChildEnvironment(_board);
+        _policy.Reset(fresh.Pool.Settings);
         _state = State.Running;
         if (Settings.Pm == ProcessManagerStyle.Ondemand) { if (_watcherStop is null) StartOndemandWatcher(); }
         else StopOndemandWatcher();
@@ -584,6 +592,14 @@ public sealed class FpmMaster : IDisposable
         _log.Notice(FpmMessages.FpmIsRunning(_pid));
         _log.Notice(FpmMessages.ReadyToHandle);
         _events.Write(EventNames.Start, _pid, $"reload;pm {StatusPage.PmName(Settings.Pm)};max_children {Settings.MaxChildren};max_requests {Settings.MaxRequests}");
+    }
+
+    /// <summary>A configuration php-fpm would refuse: its lines, and exit code 78 (FPM_EXIT_CONFIG).</summary>
+    private void ConfigFailed(FpmConfigException e)
+    {
+        _log.Error(e.Message);
+        _log.Error("FPM initialization failed");
+        _exitCode = FpmConfigException.ExitCode;
     }
 
     private void KillAllChildren()

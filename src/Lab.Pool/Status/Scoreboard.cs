@@ -44,6 +44,8 @@ readonly record struct SlotSnapshot(
     KillReason KillReason, string Method, string Uri, string Query, string Script, string User)
 {
     public bool Idle => Stage == RequestStage.Idle;
+    /// <summary>A child holds the slot (used, its pid known).</summary>
+    public bool IsProcess => Used && Pid != 0;
     public static string StageName(RequestStage s) => s switch
     {
         RequestStage.Idle => "Idle",
@@ -67,8 +69,10 @@ sealed record ScoreboardSnapshot(
     int ListenQueueLen, int MaxActiveProcesses, int MaxChildrenReached, long SlowRequests,
     IReadOnlyList<SlotSnapshot> Slots)
 {
-    public int IdleProcesses => Slots.Count(s => s.Used && s.Pid != 0 && s.Stage == RequestStage.Idle);
-    public int ActiveProcesses => Slots.Count(s => s.Used && s.Pid != 0 && s.Stage != RequestStage.Idle);
+    /// <summary>The children: used slots with a pid (php-fpm: procs[i].used).</summary>
+    public IEnumerable<SlotSnapshot> Processes => Slots.Where(s => s.IsProcess);
+    public int IdleProcesses => Slots.Count(s => s.IsProcess && s.Idle);
+    public int ActiveProcesses => Slots.Count(s => s.IsProcess && !s.Idle);
 }
 
 /// <summary>
@@ -118,24 +122,30 @@ sealed unsafe class Scoreboard : IDisposable
     public long StartEpoch => *(long*)(_base + HStartEpoch);
     public string Pool => ReadString(_base + HPool, PoolBytes);
 
-    /// <summary>Creates (or replaces) the scoreboard file: the master, at start and at each reload.</summary>
+    /// <summary>
+    /// Creates (or replaces) the scoreboard file: the master, at start and at each reload. The
+    /// file is built aside and renamed into place, so whoever opens the path sees either the old
+    /// scoreboard or the whole new one, never an empty file (mapping that would fault).
+    /// </summary>
     public static Scoreboard Create(string path, string pool, ProcessManagerStyle pm, int slots)
     {
         if (slots < 1) throw new ArgumentOutOfRangeException(nameof(slots));
-        Native.unlink(path);
-        int fd = Native.open(path, Native.O_RDWR | Native.O_CREAT | Native.O_TRUNC | Native.O_CLOEXEC, 0x1B6 /* 0666 */);
-        if (fd < 0) throw new IOException($"unable to create the scoreboard {path}: {Native.ErrorText(Native.Errno)}");
+        string building = path + ".new";
+        Native.unlink(building);
+        int fd = Native.open(building, Native.O_RDWR | Native.O_CREAT | Native.O_TRUNC | Native.O_CLOEXEC, 0x1B6 /* 0666 */);
+        if (fd < 0) throw new IOException($"unable to create the scoreboard {building}: {Native.ErrorText(Native.Errno)}");
         nint length = HeaderSize + (nint)slots * SlotSize;
         try
         {
-            Native.chmod(path, 0x1B6); // children may run as another user
-            if (Native.ftruncate(fd, length) != 0) throw new IOException($"ftruncate({path}): {Native.ErrorText(Native.Errno)}");
-            var sb = new Scoreboard(path, Map(fd, length, path), length);
+            Native.chmod(building, 0x1B6); // children may run as another user
+            if (Native.ftruncate(fd, length) != 0) throw new IOException($"ftruncate({building}): {Native.ErrorText(Native.Errno)}");
+            var sb = new Scoreboard(path, Map(fd, length, building), length);
             *(int*)(sb._base + HSlots) = slots;
             *(int*)(sb._base + HPm) = (int)pm;
             *(long*)(sb._base + HStartEpoch) = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             WriteString(sb._base + HPool, PoolBytes, pool);
             Volatile.Write(ref *(int*)(sb._base + HMagic), Magic);
+            if (Native.rename(building, path) != 0) throw new IOException($"rename({building}, {path}): {Native.ErrorText(Native.Errno)}");
             return sb;
         }
         finally { Native.close(fd); }
@@ -238,13 +248,7 @@ sealed unsafe class Scoreboard : IDisposable
     }
 
     /// <summary>Master (after the fork) and child (at start): the slot's pid.</summary>
-    public void SetPid(int index, int pid)
-    {
-        byte* s = SlotPtr(index);
-        Lock(s);
-        *(int*)(s + SPid) = pid;
-        Unlock(s);
-    }
+    public void SetPid(int index, int pid) => WriteInt(index, SPid, pid);
 
     /// <summary>Master, after reaping the child: the slot is free again.</summary>
     public void FreeSlot(int index)
@@ -257,20 +261,16 @@ sealed unsafe class Scoreboard : IDisposable
     }
 
     /// <summary>The lab, before it signals a child itself (kill-child action).</summary>
-    public void SetKillReason(int index, KillReason reason)
-    {
-        byte* s = SlotPtr(index);
-        Lock(s);
-        *(int*)(s + SKillReason) = (int)reason;
-        Unlock(s);
-    }
+    public void SetKillReason(int index, KillReason reason) => WriteInt(index, SKillReason, (int)reason);
 
-    /// <summary>Child: back in accept() (FPM_REQUEST_ACCEPTING).</summary>
-    public void SetIdle(int index)
+    /// <summary>Child: its request stage; <see cref="RequestStage.Idle"/> when back in accept() (FPM_REQUEST_ACCEPTING).</summary>
+    public void SetStage(int index, RequestStage stage) => WriteInt(index, SStage, (int)stage);
+
+    private void WriteInt(int index, int offset, int value)
     {
         byte* s = SlotPtr(index);
         Lock(s);
-        *(int*)(s + SStage) = (int)RequestStage.Idle;
+        *(int*)(s + offset) = value;
         Unlock(s);
     }
 
@@ -302,14 +302,6 @@ sealed unsafe class Scoreboard : IDisposable
         Unlock(s);
     }
 
-    public void SetStage(int index, RequestStage stage)
-    {
-        byte* s = SlotPtr(index);
-        Lock(s);
-        *(int*)(s + SStage) = (int)stage;
-        Unlock(s);
-    }
-
     /// <summary>Child: the request ended (fpm_request_end): duration, %CPU and memory of the last request.</summary>
     public void EndRequest(int index, long nowNs, long durationUs, double cpuPercent, long memory)
     {
@@ -326,24 +318,46 @@ sealed unsafe class Scoreboard : IDisposable
     /// <summary>A consistent copy of one slot.</summary>
     public SlotSnapshot ReadSlot(int index)
     {
-        byte* s = SlotPtr(index);
         byte* copy = stackalloc byte[SlotSize];
-        ref int seq = ref *(int*)(s + SSeq);
-        var spin = new SpinWait();
-        while (true)
-        {
-            int before = Volatile.Read(ref seq);
-            if ((before & 1) != 0) { spin.SpinOnce(-1); continue; }
-            Buffer.MemoryCopy(s, copy, SlotSize, SlotSize);
-            Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref seq) == before) break;
-        }
+        CopyConsistent(SlotPtr(index), copy, SlotSize);
         return new SlotSnapshot(index, *(int*)(copy + SUsed) != 0, *(int*)(copy + SPid), (RequestStage)(*(int*)(copy + SStage)),
             *(long*)(copy + SStartEpoch), *(long*)(copy + SStartNs), *(long*)(copy + SRequests), *(long*)(copy + SAcceptedNs),
             *(long*)(copy + SDurationUs), *(long*)(copy + SLastActivityNs), *(long*)(copy + SContentLength),
             *(long*)(copy + SMemory), *(double*)(copy + SLastCpu), (KillReason)(*(int*)(copy + SKillReason)),
             ReadString(copy + SMethod, MethodBytes), ReadString(copy + SUri, UriBytes), ReadString(copy + SQuery, QueryBytes),
             ReadString(copy + SScript, ScriptBytes), ReadString(copy + SUser, UserBytes));
+    }
+
+    /// <summary>
+    /// Children busy right now (used slot, pid known, not idle) — <see cref="ScoreboardSnapshot.ActiveProcesses"/>
+    /// without copying the slots' strings: a child counts them at every request ("max active processes").
+    /// </summary>
+    public int CountActive()
+    {
+        const int head = SStage + sizeof(int); // seq, used, pid, stage
+        byte* copy = stackalloc byte[head];
+        int active = 0;
+        for (int i = 0; i < SlotCount; i++)
+        {
+            CopyConsistent(SlotPtr(i), copy, head);
+            if (*(int*)(copy + SUsed) != 0 && *(int*)(copy + SPid) != 0 && (RequestStage)(*(int*)(copy + SStage)) != RequestStage.Idle) active++;
+        }
+        return active;
+    }
+
+    /// <summary>Copies the first bytes of a slot as one consistent state (seqlock read: retried while a writer holds it).</summary>
+    private static void CopyConsistent(byte* slot, byte* copy, int bytes)
+    {
+        ref int seq = ref *(int*)(slot + SSeq);
+        var spin = new SpinWait();
+        while (true)
+        {
+            int before = Volatile.Read(ref seq);
+            if ((before & 1) != 0) { spin.SpinOnce(-1); continue; }
+            Buffer.MemoryCopy(slot, copy, bytes, bytes);
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref seq) == before) return;
+        }
     }
 
     /// <summary>The whole scoreboard (php-fpm's fpm_scoreboard_copy): what the status page shows.</summary>

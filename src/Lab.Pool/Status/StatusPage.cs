@@ -82,7 +82,7 @@ static class StatusPage
                 if (!full) { o.Append('}'); break; }
                 o.Append(", \"processes\":[");
                 bool first = true;
-                foreach (var p in Procs(sb))
+                foreach (var p in sb.Processes)
                 {
                     if (!first) o.Append(',');
                     first = false;
@@ -127,7 +127,7 @@ static class StatusPage
                  .Append(S(sb.SlowRequests)).Append("</slow-requests>\n");
                 if (!full) { o.Append("</status>"); break; }
                 o.Append("<processes>\n");
-                foreach (var p in Procs(sb))
+                foreach (var p in sb.Processes)
                     o.Append("<process><pid>").Append(S(p.Pid)).Append("</pid><state>").Append(SlotSnapshot.StageName(p.Stage))
                      .Append("</state><start-time>").Append(S(p.StartEpoch)).Append("</start-time><start-since>").Append(S(nowEpoch - p.StartEpoch))
                      .Append("</start-since><requests>").Append(S(p.Requests)).Append("</requests><request-duration>").Append(S(Duration(p, nowNs)))
@@ -151,7 +151,7 @@ static class StatusPage
                 o.Append("</table>\n");
                 if (!full) { o.Append("</body></html>"); break; }
                 o.Append("<table border=\"1\">\n<tr><th>pid</th><th>state</th><th>start time</th><th>start since</th><th>requests</th><th>request duration</th><th>request method</th><th>request uri</th><th>content length</th><th>user</th><th>script</th><th>last request cpu</th><th>last request memory</th></tr>\n");
-                foreach (var p in Procs(sb))
+                foreach (var p in sb.Processes)
                     o.Append("<tr><td>").Append(S(p.Pid)).Append("</td><td>").Append(SlotSnapshot.StageName(p.Stage)).Append("</td><td>")
                      .Append(TextTime(p.StartEpoch)).Append("</td><td>").Append(S(nowEpoch - p.StartEpoch)).Append("</td><td>").Append(S(p.Requests))
                      .Append("</td><td>").Append(S(Duration(p, nowNs))).Append("</td><td>").Append(Dash(p.Method)).Append("</td><td>")
@@ -177,7 +177,7 @@ static class StatusPage
                  .Append("max children reached: ").Append(S(sb.MaxChildrenReached)).Append('\n')
                  .Append("slow requests:        ").Append(S(sb.SlowRequests)).Append('\n');
                 if (!full) break;
-                foreach (var p in Procs(sb))
+                foreach (var p in sb.Processes)
                     o.Append("\n************************\n")
                      .Append("pid:                  ").Append(S(p.Pid)).Append('\n')
                      .Append("state:                ").Append(SlotSnapshot.StageName(p.Stage)).Append('\n')
@@ -195,12 +195,6 @@ static class StatusPage
                 break;
         }
         return o.ToString();
-    }
-
-    /// <summary>The slots shown: used, with a pid (php-fpm: procs[i].used).</summary>
-    private static IEnumerable<SlotSnapshot> Procs(ScoreboardSnapshot sb)
-    {
-        foreach (var s in sb.Slots) if (s.Used && s.Pid != 0) yield return s;
     }
 
     /// <summary>Microseconds: the last request's duration when idle, else the running request's age.</summary>

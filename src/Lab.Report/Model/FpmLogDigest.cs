@@ -42,12 +42,13 @@ internal sealed partial class FpmLogDigest
         var kinds = new Dictionary<(string, string), int>();
         var problems = new List<LogLine>();
         var notices = new List<LogLine>();
-        int problemCount = 0, noticeCount = 0;
+        int total = 0, problemCount = 0;
         var lastNotices = new Queue<LogLine>();
         for (int i = 0; i < lines.Count; i++)
         {
             string line = lines[i];
             if (line.Length == 0) continue;
+            total++;
             var m = LevelLine().Match(line);
             string level = m.Success ? m.Groups[1].Value : "other";
             string message = m.Success ? m.Groups[2].Value : line;
@@ -68,7 +69,6 @@ internal sealed partial class FpmLogDigest
             }
             else if (level == "NOTICE")
             {
-                noticeCount++;
                 if (notices.Count < NoticeEnds) notices.Add(entry);
                 else
                 {
@@ -79,7 +79,7 @@ internal sealed partial class FpmLogDigest
         }
         return new FpmLogDigest
         {
-            Total = lines.Count(l => l.Length > 0),
+            Total = total,
             PerLevel = perLevel,
             Kinds = kinds.Select(k => new LogKind(k.Key.Item1, k.Key.Item2, k.Value))
                 .OrderBy(k => Array.IndexOf(Levels, k.Level)).ThenByDescending(k => k.Count).ThenBy(k => k.Pattern, StringComparer.Ordinal)

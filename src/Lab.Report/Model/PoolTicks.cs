@@ -90,8 +90,7 @@ internal sealed class PoolTicks
     /// <summary>Requests served by the last tick at or before t (0 before the first tick).</summary>
     public double ServedAt(double t)
     {
-        int i = Array.BinarySearch(T, t);
-        if (i < 0) i = ~i - 1;
+        int i = TickAtOrBefore(t);
         return i < 0 ? 0 : Served[i];
     }
 

@@ -86,6 +86,8 @@ internal sealed class RunModel
         SampleInterval = Scenario?.SampleInterval.TotalSeconds is { } si && si > 0 ? si : MedianStep(tickT);
         Lives = GroupLives(s, SampleInterval, folder.Events);
         ChildLives = Lives.Where(l => l.Role == ProcessRole.Child).ToList();
+        var firsts = ChildLives.Select(l => (double)s.RssKb[l.Rows[0]]).Order().ToArray();
+        ChildBaselineKb = firsts.Length == 0 ? 0 : firsts[firsts.Length / 2];
         Ticks = PoolTicks.Build(s, tickT.ToArray(), TickOfRow, folder.Requests);
 
         double end = Math.Max(Math.Max(Summary.DurationS, Summary.LoadDurationS), tickT.Count > 0 ? tickT[^1] : 0);
@@ -122,14 +124,7 @@ internal sealed class RunModel
     public string PlotTitle => $"{Title} — {KeySettings} (engine {Engine}, seed {Seed})";
 
     /// <summary>A fresh child's RSS: the median of the children's first samples (KiB), 0 if none.</summary>
-    public double ChildBaselineKb
-    {
-        get
-        {
-            var firsts = ChildLives.Select(l => (double)Folder.Samples.RssKb[l.Rows[0]]).Order().ToArray();
-            return firsts.Length == 0 ? 0 : firsts[firsts.Length / 2];
-        }
-    }
+    public double ChildBaselineKb { get; }
 
     /// <summary>Requests served by the pool up to time t (the x of the "requests" axis).</summary>
     public double ServedAt(double t) => Ticks.ServedAt(t);

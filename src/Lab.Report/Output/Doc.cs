@@ -22,8 +22,7 @@ internal sealed record Cell(string Text, bool Mono = false, bool Highlight = fal
 }
 
 /// <summary>A table. FlaggedRows: rows shown as a problem (a failed sweep cell): HTML tints them, Markdown sets their text in bold.</summary>
-internal sealed record TableBlock(IReadOnlyList<Cell> Header, IReadOnlyList<IReadOnlyList<Cell>> Rows, string? CssClass = null,
-    IReadOnlySet<int>? FlaggedRows = null) : Block
+internal sealed record TableBlock(IReadOnlyList<Cell> Header, IReadOnlyList<IReadOnlyList<Cell>> Rows, IReadOnlySet<int>? FlaggedRows = null) : Block
 {
     public bool Flagged(int row) => FlaggedRows?.Contains(row) == true;
 }

@@ -79,7 +79,7 @@ internal static class HtmlRenderer
                 b.Append("</ul>\n");
                 break;
             case TableBlock t:
-                b.Append(t.CssClass is null ? "<table>\n" : $"<table class=\"{E(t.CssClass)}\">\n");
+                b.Append("<table>\n");
                 b.Append("<thead><tr>");
                 foreach (var c in t.Header) CellHtml(b, c, "th");
                 b.Append("</tr></thead>\n<tbody>\n");

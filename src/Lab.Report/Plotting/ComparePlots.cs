@@ -9,8 +9,6 @@ namespace Lab.Report.Plotting;
 /// </summary>
 internal static class ComparePlots
 {
-    public static string Title(CompareSet set) => set.Title;
-
     /// <summary>
     /// Earlier runs are drawn wider, so a later run that follows the same path (max_requests=0
     /// and max_requests=50 before the 50th request) leaves the earlier one visible around it.
@@ -19,14 +17,14 @@ internal static class ComparePlots
 
     public static RenderedPlot PoolRss(CompareSet set, XAxis xAxis)
     {
-        var plt = PlotKit.New(Title(set), $"The pool's total RSS (master + children), {(xAxis == XAxis.Time ? "over time" : "over requests served by the pool")}");
+        var plt = PlotKit.New(set.Title, $"The pool's total RSS (master + children), {(xAxis == XAxis.Time ? "over time" : "over requests served by the pool")}");
         double dataMax = set.Runs.Max(r => r.Model.Ticks.Count == 0 ? 0 : r.Model.Ticks.PoolRssKb.Max());
         return Overlay(plt, set, xAxis, dataMax, m => m.Ticks.PoolRssKb, ReportFiles.PoolRss);
     }
 
     public static RenderedPlot LargestChild(CompareSet set)
     {
-        var plt = PlotKit.New(Title(set), "The largest child's RSS over requests served by the pool: the leak's slope, and what bounds it");
+        var plt = PlotKit.New(set.Title, "The largest child's RSS over requests served by the pool: the leak's slope, and what bounds it");
         double dataMax = set.Runs.Max(r => r.Model.Ticks.Count == 0 ? 0 : r.Model.Ticks.LargestChildKb.Max());
         return Overlay(plt, set, XAxis.Requests, dataMax, m => m.Ticks.LargestChildKb, ReportFiles.LargestChild);
     }
@@ -64,11 +62,8 @@ internal static class ComparePlots
             }
         }
         foreach (var (run, r) in oneLimit ? limits.Take(1) : limits)
-        {
-            string note = oneLimit ? "(per request, not per process)" : $"({run.Label})";
-            if (r.Drawn) PlotKit.ReferenceLine(plt, unit.Of(r.Kb), 0, $"memory_limit {r.Text} {note}", oneLimit ? PlotKit.LimitRed : run.Color);
-            else PlotKit.Note(plt, $"memory_limit {r.Text} {note} is off the top: {Fmt.Num(r.Kb / Math.Max(dataMax, 1), "0.#")}× the highest RSS here");
-        }
+            RunPlots.DrawLimit(plt, r, unit, "memory_limit", oneLimit ? "(per request, not per process)" : $"({run.Label})", dataMax,
+                oneLimit ? PlotKit.LimitRed : run.Color);
 
         plt.XLabel(xAxis == XAxis.Time ? $"time ({time.Name})" : "requests served by the pool");
         plt.YLabel($"RSS ({unit.Name})");
@@ -80,7 +75,7 @@ internal static class ComparePlots
 
     public static RenderedPlot Latency(CompareSet set)
     {
-        var plt = PlotKit.New(Title(set), "Latency from the intended send time: p99 solid, p50 dashed, per time bucket");
+        var plt = PlotKit.New(set.Title, "Latency from the intended send time: p99 solid, p50 dashed, per time bucket");
         double tMax = set.Runs.Max(r => r.Model.EndT);
         var time = TimeUnit.For(tMax);
         double maxLat = set.Runs.Max(r => r.Model.Latency.P99Ms.DefaultIfEmpty(0).Max());

@@ -30,7 +30,7 @@ internal static class RunPlots
     public static RenderedPlot RssPerPid(RunModel m, XAxis xAxis)
     {
         var s = m.Folder.Samples;
-        var x = XOf(m, xAxis);
+        var x = new XMap(m, xAxis);
         int children = m.ChildLives.Count;
         int concurrent = m.Ticks.Count == 0 ? 0 : m.Ticks.Children.Max();
         bool named = children <= MaxNamedLives;
@@ -111,7 +111,7 @@ internal static class RunPlots
         }
 
         double yTop = PlotKit.Span(unit.Of(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0))) * 1.1;
-        DrawLimit(plt, limit, unit, 0, "memory_limit", "(per request, not per process)", dataMax);
+        DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax);
         foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
         if (s.Count == 0) PlotKit.Note(plt, "no samples were recorded", Alignment.MiddleCenter);
 
@@ -167,14 +167,14 @@ internal static class RunPlots
         var budget = Reference(m.GuardMaxRssBytes, dataMax);
         double top = Math.Max(dataMax, Math.Max(limit.Drawn ? limit.Kb : 0, budget.Drawn ? budget.Kb : 0));
         var unit = SizeUnit.For(top);
-        var x = XOf(m, xAxis);
+        var x = new XMap(m, xAxis);
         double xMax = PlotKit.Span(x.Max);
 
         var pool = new Decimator(0, xMax, Columns);
         var largest = new Decimator(0, xMax, Columns);
         for (int i = 0; i < k.Count; i++)
         {
-            double xi = xAxis == XAxis.Time ? x.OfTime(k.T[i]) : k.Served[i];
+            double xi = x.OfTick(i);
             pool.Add(xi, unit.Of(k.PoolRssKb[i]));
             largest.Add(xi, unit.Of(k.LargestChildKb[i]));
         }
@@ -187,7 +187,7 @@ internal static class RunPlots
         if (k.Count > 1 && k.Children.Min() != k.Children.Max())
         {
             var c = new Decimator(0, xMax, Columns);
-            for (int i = 0; i < k.Count; i++) c.Add(xAxis == XAxis.Time ? x.OfTime(k.T[i]) : k.Served[i], k.Children[i]);
+            for (int i = 0; i < k.Count; i++) c.Add(x.OfTick(i), k.Children[i]);
             var (cx, cy) = c.Finish();
             var line = PlotKit.Line(plt, cx, cy, PlotKit.Palette[2].WithOpacity(0.7), 1.2f, "children (right axis)");
             line.ConnectStyle = ConnectStyle.StepHorizontal;
@@ -197,8 +197,8 @@ internal static class RunPlots
         }
 
         double yTop = PlotKit.Span(unit.Of(top)) * 1.1;
-        DrawLimit(plt, limit, unit, 0, "memory_limit", "(per request, not per process)", dataMax);
-        DrawLimit(plt, budget, unit, 0, "memory guard max_rss", "(the run's total RSS)", dataMax);
+        DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax);
+        DrawLimit(plt, budget, unit, "memory guard max_rss", "(the run's total RSS)", dataMax);
         foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
         if (k.Count == 0) PlotKit.Note(plt, "no samples were recorded", Alignment.MiddleCenter);
 
@@ -271,10 +271,11 @@ internal static class RunPlots
         return new RefLevel(true, dataMaxKb <= 0 || kb <= ReferenceStretch * dataMaxKb, kb, FpmConfig.MemoryLimitText(b));
     }
 
-    private static void DrawLimit(Plot plt, RefLevel r, SizeUnit unit, double xLeft, string name, string note, double dataMaxKb)
+    /// <summary>A reference level as a labelled line (in red unless a colour is given), or a note when it is off the top.</summary>
+    internal static void DrawLimit(Plot plt, RefLevel r, SizeUnit unit, string name, string note, double dataMaxKb, Color? color = null)
     {
         if (!r.Known) return;
-        if (r.Drawn) PlotKit.ReferenceLine(plt, unit.Of(r.Kb), xLeft, $"{name} {r.Text} {note}", PlotKit.LimitRed);
+        if (r.Drawn) PlotKit.ReferenceLine(plt, unit.Of(r.Kb), 0, $"{name} {r.Text} {note}", color ?? PlotKit.LimitRed);
         else PlotKit.Note(plt, $"{name} {r.Text} {note} is off the top: {Fmt.Num(r.Kb / Math.Max(dataMaxKb, 1), "0.#")}× the highest RSS here");
     }
 
@@ -295,8 +296,8 @@ internal static class RunPlots
         public double Max { get; }
         public string Title => _axis == XAxis.Time ? $"time ({_time.Name})" : "requests served by the pool";
         public double Of(int row) => _axis == XAxis.Time ? _time.Of(_m.Folder.Samples.T[row]) : _m.Ticks.Served[_m.TickOfRow[row]];
+        /// <summary>The x of a pool tick (an index into <see cref="RunModel.Ticks"/>).</summary>
+        public double OfTick(int tick) => _axis == XAxis.Time ? _time.Of(_m.Ticks.T[tick]) : _m.Ticks.Served[tick];
         public double OfTime(double t) => _axis == XAxis.Time ? _time.Of(t) : _m.ServedAt(t);
     }
-
-    private static XMap XOf(RunModel m, XAxis axis) => new(m, axis);
 }

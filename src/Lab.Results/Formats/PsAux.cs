@@ -5,11 +5,7 @@ namespace Lab.Results.Formats;
 
 /// <summary>One process line of `ps aux`, as parsed back (ps.log, or a real `ps aux` capture).</summary>
 public sealed record PsAuxLine(string User, int Pid, string PercentCpu, string PercentMem, long VszKb, long RssKb,
-    string Tty, string Stat, string Start, string Time, string Command)
-{
-    /// <summary>CPU seconds from the TIME column (M:SS), -1 if it does not read as such.</summary>
-    public double CpuSeconds => PsAux.TryParseTime(Time, out double s) ? s : -1;
-}
+    string Tty, string Stat, string Start, string Time, string Command);
 
 /// <summary>
 /// `ps aux` lines exactly as procps-ng prints them (ps/output.c), so ps.log reads like the
@@ -76,17 +72,6 @@ public static class PsAux
     {
         long s = cpuS > 0 ? (long)Math.Floor(cpuS) : 0;
         return string.Create(Inv, $"{s / 60}:{s % 60:00}");
-    }
-
-    public static bool TryParseTime(string time, out double seconds)
-    {
-        seconds = 0;
-        int colon = time.IndexOf(':');
-        if (colon <= 0) return false;
-        if (!long.TryParse(time.AsSpan(0, colon), NumberStyles.None, Inv, out long m)) return false;
-        if (!long.TryParse(time.AsSpan(colon + 1), NumberStyles.None, Inv, out long s)) return false;
-        seconds = m * 60 + s;
-        return true;
     }
 
     /// <summary>

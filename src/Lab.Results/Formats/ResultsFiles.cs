@@ -23,8 +23,6 @@ public static class ResultsFiles
     /// <summary>The manifest's format tag; a reader refuses folders of another major format.</summary>
     public const string FormatTag = "leaklab-results/1";
 
-    public static string RoleName(ProcessRole role) => role == ProcessRole.Master ? "master" : "child";
-
     public static bool TryParseRole(ReadOnlySpan<byte> text, out ProcessRole role)
     {
         if (text.SequenceEqual("child"u8)) { role = ProcessRole.Child; return true; }

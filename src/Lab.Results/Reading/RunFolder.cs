@@ -76,7 +76,6 @@ public sealed class RunFolder
         var header = new RunHeader(Manifest.Scenario, Manifest.Engine, Manifest.Seed, Manifest.StartUtc,
             Manifest.Machine.MemTotalKb, FpmLogLevel.Debug, RunLengthS: null, FlushEveryTick: false);
         var b = new SummaryBuilder(header);
-        foreach (var p in Processes) b.Process(p);
         var s = Samples;
         for (int i = 0; i < s.Count; i++)
         {

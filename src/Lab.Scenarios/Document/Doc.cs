@@ -69,8 +69,6 @@ internal sealed class DocTable : DocValue
         else _entries.Add(new(key, value));
     }
 
-    public void Remove(string key) => _entries.RemoveAll(e => e.Key == key);
-
     public void Rename(string key, string newKey)
     {
         int i = _entries.FindIndex(e => e.Key == key);
@@ -84,9 +82,6 @@ internal sealed class DocTable : DocValue
 internal sealed class DocArray : DocValue
 {
     public List<DocValue> Items { get; } = [];
-
-    /// <summary>Written as [[name]] sections (TOML arrays of tables).</summary>
-    public bool OfTableSections { get; init; }
 
     public override string Display => "[" + string.Join(", ", Items.Select(i => i.Display)) + "]";
 }

@@ -35,7 +35,7 @@ internal static class TomlDocReader
             {
                 if (parent[last] is not DocArray array)
                 {
-                    array = new DocArray { Origin = origin, OfTableSections = true };
+                    array = new DocArray { Origin = origin };
                     parent.Set(last, array);
                 }
                 target = new DocTable { Origin = origin };

@@ -47,6 +47,8 @@ internal sealed class LoadDriver : ISimHandler
     private readonly long _timeoutUs;
     private readonly int _maxInFlight;
     private readonly long? _iterations;
+    private readonly ArrivalStream _arrivals;
+    private readonly ClientTimeouts _timeouts;
 
     private Slot[] _slots = new Slot[256];
     private int _slotsUsed;
@@ -74,15 +76,15 @@ internal sealed class LoadDriver : ISimHandler
         _timeoutUs = Math.Max(1, Simulation.FromTimeSpan(scenario.Load.Timeout));
         _maxInFlight = Math.Max(1, scenario.Load.MaxInFlight);
         _iterations = scenario.Load.Iterations;
-        Arrivals = new ArrivalStream(this, _schedule.OpenArrivals().GetEnumerator(), _loadEnd);
-        Timeouts = new ClientTimeouts(this);
+        _arrivals = new ArrivalStream(this, _schedule.OpenArrivals().GetEnumerator(), _loadEnd);
+        _timeouts = new ClientTimeouts(this);
         _userChanges = _schedule.UserChanges().GetEnumerator();
     }
 
     /// <summary>The open model's intended send times, merged by the simulation with its heap.</summary>
-    public EventStream Arrivals { get; }
+    public EventStream Arrivals => _arrivals;
     /// <summary>The client time-outs, in send order (every request has the same time-out).</summary>
-    public EventStream Timeouts { get; }
+    public EventStream Timeouts => _timeouts;
 
     /// <summary>Requests sent and not yet answered (nor timed out).</summary>
     public int InFlight => _inFlight;
@@ -92,7 +94,7 @@ internal sealed class LoadDriver : ISimHandler
     /// <summary>Arms the first arrival and the first closed-model user change.</summary>
     public void Start()
     {
-        ((ArrivalStream)Arrivals).Advance();
+        _arrivals.Advance();
         ScheduleNextUserChange();
     }
 
@@ -127,7 +129,7 @@ internal sealed class LoadDriver : ISimHandler
             if (s.User >= 0) UserAnswered(s.User, zeroTime: _sim.Now == s.Intended);
         }
         Release(slot);
-        ((ClientTimeouts)Timeouts).TrimAnswered();
+        _timeouts.TrimAnswered();
         CheckIdle();
     }
 
@@ -156,7 +158,7 @@ internal sealed class LoadDriver : ISimHandler
         s.ClientDone = s.ServerDone = false;
         _sent++;
         _inFlight++;
-        ((ClientTimeouts)Timeouts).Add(_sim.Now + _timeoutUs, slot, s.Gen);
+        _timeouts.Add(_sim.Now + _timeoutUs, slot, s.Gen);
         if (CapReached) _stopWhenIdle = true; // iterations: an alternative stop condition
         _fpm.Connect(slot);
         CheckIdle();
@@ -226,26 +228,25 @@ internal sealed class LoadDriver : ISimHandler
 
     private void UserSend(int user)
     {
-        if (user >= _wantedUsers || _sim.Now >= _loadEnd || CapReached)
-        {
-            _userActive[user] = false;
-            return;
-        }
-        Send(++_lastId, user);
+        if (!StopsIfUnwanted(user)) Send(++_lastId, user);
     }
 
     /// <summary>The user got its answer: it thinks, then sends again (if it is still wanted then).</summary>
     private void UserAnswered(int user, bool zeroTime)
     {
-        if (user >= _wantedUsers || _sim.Now >= _loadEnd || CapReached)
-        {
-            _userActive[user] = false;
-            return;
-        }
+        if (StopsIfUnwanted(user)) return;
         long think = Simulation.FromSeconds(_schedule.ThinkAt(Simulation.ToSeconds(_sim.Now)));
         if (zeroTime) think = Math.Max(think, ZeroTimeRetryUs);
         // a heap event even with no think time: the pool finishes what it is doing at this instant first
         _sim.Schedule(think, this, EventUserSend, user);
+    }
+
+    /// <summary>A user above the wanted count, past the load's end or over `iterations` stops (true).</summary>
+    private bool StopsIfUnwanted(int user)
+    {
+        if (user < _wantedUsers && _sim.Now < _loadEnd && !CapReached) return false;
+        _userActive[user] = false;
+        return true;
     }
 
     // ---- time-outs ----
@@ -266,41 +267,26 @@ internal sealed class LoadDriver : ISimHandler
     /// <summary>Every request's client deadline, in send order; answered ones are skipped lazily.</summary>
     private sealed class ClientTimeouts(LoadDriver driver) : EventStream
     {
-        private (long Deadline, int Slot, int Gen)[] _ring = new (long, int, int)[256];
-        private int _head, _count;
+        private readonly Queue<(long Deadline, int Slot, int Gen)> _pending = new();
 
         public void Add(long deadline, int slot, int gen)
         {
-            if (_count == _ring.Length)
-            {
-                var bigger = new (long, int, int)[_ring.Length * 2];
-                for (int i = 0; i < _count; i++) bigger[i] = _ring[(_head + i) % _ring.Length];
-                _ring = bigger;
-                _head = 0;
-            }
-            _ring[(_head + _count) % _ring.Length] = (deadline, slot, gen);
-            if (_count++ == 0) NextTime = deadline;
+            _pending.Enqueue((deadline, slot, gen));
+            if (_pending.Count == 1) NextTime = deadline;
         }
 
-        /// <summary>Drops answered requests from the front, so the ring holds about the requests in flight.</summary>
+        /// <summary>Drops answered requests from the front, so the queue holds about the requests in flight.</summary>
         public void TrimAnswered()
         {
-            while (_count > 0 && driver.IsAnswered(_ring[_head].Slot, _ring[_head].Gen)) PopFront();
-            NextTime = _count > 0 ? _ring[_head].Deadline : Simulation.Never;
+            while (_pending.TryPeek(out var front) && driver.IsAnswered(front.Slot, front.Gen)) _pending.Dequeue();
+            NextTime = _pending.TryPeek(out var next) ? next.Deadline : Simulation.Never;
         }
 
         public override void Fire(Simulation sim)
         {
-            var (_, slot, gen) = _ring[_head];
-            PopFront();
+            var (_, slot, gen) = _pending.Dequeue();
             if (!driver.IsAnswered(slot, gen)) driver.OnTimeout(slot);
             TrimAnswered();
-        }
-
-        private void PopFront()
-        {
-            _head = (_head + 1) % _ring.Length;
-            _count--;
         }
     }
 

@@ -12,8 +12,6 @@ namespace Lab.Sim.Pool;
 /// </summary>
 internal struct ChildMemory
 {
-    private const long PageKb = 4;
-
     /// <summary>Leaked KiB kept forever (C-level leak × LeakScale + PerRequestKb per request).</summary>
     public double KeptKb;
     /// <summary>KiB the allocator kept after requests (≤ RetainMaxKb).</summary>
@@ -23,11 +21,9 @@ internal struct ChildMemory
     /// <summary>Most retention + transient held at once.</summary>
     public double HeapPeakKb;
 
-    public static long Pages(double kb) => kb <= 0 ? 0 : ((long)Math.Ceiling(kb - 1e-9) + PageKb - 1) / PageKb * PageKb;
+    public readonly long RssKb(MemoryModel m) => m.ChildBaselineKb + SimMemory.Pages(KeptKb + RetainedKb + InFlightKb);
 
-    public readonly long RssKb(MemoryModel m) => m.ChildBaselineKb + Pages(KeptKb + RetainedKb + InFlightKb);
-
-    public readonly long VszKb(MemoryModel m) => m.ChildVszKb + Pages(KeptKb) + Pages(HeapPeakKb);
+    public readonly long VszKb(MemoryModel m) => m.ChildVszKb + SimMemory.Pages(KeptKb) + SimMemory.Pages(HeapPeakKb);
 
     public void Leak(double kb) => KeptKb += kb;
 
@@ -44,7 +40,7 @@ internal struct ChildMemory
     public void EndRequest(long transientKb, double u, MemoryModel m)
     {
         InFlightKb = 0;
-        RetainedKb = Math.Min(m.RetainMaxKb, RetainedKb * (1 - u * m.RetainShrink) + transientKb * m.RetainFraction);
+        RetainedKb = SimMemory.RetainedAfter(RetainedKb, transientKb, u, m.RetainFraction, m.RetainMaxKb, m.RetainShrink);
         HeapPeakKb = Math.Max(HeapPeakKb, RetainedKb);
     }
 }

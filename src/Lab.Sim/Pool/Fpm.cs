@@ -121,7 +121,7 @@ internal sealed partial class Fpm : ISimHandler
     /// active processes" is the most children serving a request at once.
     /// </summary>
     public Dictionary<string, long> Status() =>
-        _scoreboard.Snapshot(_epochUtc, _sim.Now, _queue.Count, _idleCount, _children.Count - _idleCount, _children.Count);
+        _scoreboard.Snapshot(_epochUtc, _sim.Now, _queue.Count, _idleCount, _children.Count - _idleCount, _children.Count, _policy.MaxChildrenReached);
 
     /// <summary>The live children, copied: the list changes while signals are delivered (exits, respawns).</summary>
     private Child[] SnapshotChildren() => _children.ToArray();

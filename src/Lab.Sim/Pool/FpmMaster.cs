@@ -18,6 +18,8 @@ internal sealed partial class Fpm
     private const long ProcessControlTimeoutUs = 10_000_000;
 
     private PoolSettings? _reloadPool;
+    /// <summary>This master's request-timeout heartbeat (µs; 0: none), from its pool settings.</summary>
+    private long _requestHeartbeatUs;
     private int _signalSent;
     private string _terminateWhy = "shutdown";
 
@@ -54,7 +56,8 @@ internal sealed partial class Fpm
         Log(FpmLogLevel.Notice, FpmMessages.ReadyToHandle);
 
         _sim.Schedule(MaintenanceHeartbeatUs, this, EventMaintenance, _masterGen);
-        if (RequestHeartbeatUs(_pool) is > 0 and var hb) _sim.Schedule(hb, this, EventRequestHeartbeat, _masterGen);
+        _requestHeartbeatUs = RequestHeartbeatUs(_pool);
+        if (_requestHeartbeatUs > 0) _sim.Schedule(_requestHeartbeatUs, this, EventRequestHeartbeat, _masterGen);
     }
 
     private static string Describe(PoolSettings p) =>
@@ -67,7 +70,7 @@ internal sealed partial class Fpm
     private static long RequestHeartbeatUs(PoolSettings p)
     {
         long ms = 0;
-        foreach (var timeout in new[] { WholeSeconds(p.RequestTerminateTimeout), WholeSeconds(p.RequestSlowlogTimeout) })
+        foreach (long timeout in (ReadOnlySpan<long>)[WholeSeconds(p.RequestTerminateTimeout), WholeSeconds(p.RequestSlowlogTimeout)])
             if (timeout > 0) ms = ms == 0 ? timeout * 1000 / 3 : Math.Min(ms, timeout * 1000 / 3);
         return ms == 0 ? 0 : Math.Max(ms * 1000, MinRequestHeartbeatUs);
     }
@@ -86,7 +89,7 @@ internal sealed partial class Fpm
     private void OnRequestHeartbeat(int gen)
     {
         if (gen != _masterGen) return;
-        _sim.Schedule(RequestHeartbeatUs(_pool), this, EventRequestHeartbeat, gen);
+        _sim.Schedule(_requestHeartbeatUs, this, EventRequestHeartbeat, gen);
         CheckRequestTimeouts(); // fpm_pctl_check_request_timeout runs in every state
     }
 

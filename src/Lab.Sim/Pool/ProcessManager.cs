@@ -41,11 +41,7 @@ internal sealed partial class Fpm
     private void CarryOut(in Maintenance decision)
     {
         if (decision.Log is { } line) Log(line.Level, line.Message);
-        if (decision.MaxChildrenReached)
-        {
-            _scoreboard.MaxChildrenReached++;
-            Event(EventNames.MaxChildren, _masterPid, $"max_children {_pool.MaxChildren}");
-        }
+        if (decision.MaxChildrenReached) Event(EventNames.MaxChildren, _masterPid, $"max_children {_pool.MaxChildren}");
         if (decision.KillPid != 0 && FindChild(decision.KillPid) is { } victim)
         {
             // idle kill: SIGQUIT to an idle child, which exits with code 0 at once and is not replaced

@@ -1,6 +1,5 @@
 using Lab.Core.Logging;
 using Lab.Core.Php;
-using Lab.Core.Randomness;
 using Lab.Core.Records;
 using Lab.Core.Requests;
 using Lab.Core.Scenarios;
@@ -54,7 +53,7 @@ internal sealed partial class Fpm
         _scoreboard.Accepted(_activeCount);
         Load.Accepted(slot, c.Pid);
 
-        c.Memory.Leak(spec.LeakKb * _mem.LeakScale + _mem.PerRequestKb);
+        c.Memory.Leak(SimMemory.KeptKb(spec.LeakKb, _mem));
         long limit = c.Settings.MemoryLimitBytes;
         if (MemoryLimit.Exceeds(limit, spec.TransientKb))
         {
@@ -91,7 +90,7 @@ internal sealed partial class Fpm
         _activeCount--;
         c.Served++;
         c.CpuUs += c.WorkUs;
-        double u = LabRandom.Uniform(_scenario.Seed, LabRandom.Streams.SimWobble, (ulong)c.RequestId);
+        double u = SimMemory.Wobble(_scenario.Seed, c.RequestId);
         c.Memory.EndRequest(c.TransientKb, u, _mem);
         c.TransientKb = 0;
         Load.Answer(slot, c.Failed ? RequestStatus.MemoryLimit : RequestStatus.Ok, c.Pid);

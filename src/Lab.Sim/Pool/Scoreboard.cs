@@ -15,7 +15,6 @@ internal sealed class Scoreboard(long startedAt, int listenQueueLen)
     public long AcceptedConn { get; private set; }
     public long MaxListenQueue { get; private set; }
     public long MaxActiveProcesses { get; private set; }
-    public long MaxChildrenReached { get; set; }
     public long SlowRequests { get; set; }
 
     /// <summary>A child accepted a connection; <paramref name="active"/> children are now serving.</summary>
@@ -30,8 +29,12 @@ internal sealed class Scoreboard(long startedAt, int listenQueueLen)
         if (length > MaxListenQueue) MaxListenQueue = length;
     }
 
-    /// <summary>The status page's numeric fields, with php-fpm's names.</summary>
-    public Dictionary<string, long> Snapshot(DateTime epochUtc, long now, int listenQueue, int idle, int active, int total) => new()
+    /// <summary>
+    /// The status page's numeric fields, with php-fpm's names. "max children reached" is the
+    /// process manager's own count (ProcessManagerPolicy.MaxChildrenReached), which lives and
+    /// resets with this scoreboard (a new master, a reload).
+    /// </summary>
+    public Dictionary<string, long> Snapshot(DateTime epochUtc, long now, int listenQueue, int idle, int active, int total, long maxChildrenReached) => new()
     {
         ["start time"] = new DateTimeOffset(epochUtc.AddTicks(StartedAt * 10), TimeSpan.Zero).ToUnixTimeSeconds(),
         ["start since"] = (now - StartedAt) / 1_000_000,
@@ -43,7 +46,7 @@ internal sealed class Scoreboard(long startedAt, int listenQueueLen)
         ["active processes"] = active,
         ["total processes"] = total,
         ["max active processes"] = MaxActiveProcesses,
-        ["max children reached"] = MaxChildrenReached,
+        ["max children reached"] = maxChildrenReached,
         ["slow requests"] = SlowRequests,
     };
 }
