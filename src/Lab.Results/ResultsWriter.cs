@@ -108,7 +108,12 @@ public sealed class ResultsWriter : IRunSink, IDisposable
         o.Fixed(s.CpuS, 2); o.Comma();
         if (s.State < 128) o.Byte((byte)s.State); else o.Text([s.State]);
         o.Comma();
-        o.Long(s.Requests);
+        o.Long(s.Requests); o.Comma();
+        if (s.PssKb >= 0) o.Long(s.PssKb);
+        o.Comma();
+        if (s.UssKb >= 0) o.Long(s.UssKb);
+        o.Comma();
+        if (s.SwapKb >= 0) o.Long(s.SwapKb);
         o.NewLine();
         _tick.Add(s);
         _summary.Sample(s);
@@ -179,7 +184,10 @@ public sealed class ResultsWriter : IRunSink, IDisposable
             o.Fixed(r.LatencyMs, 3); o.Comma();
         }
         o.Long(r.LeakKb); o.Comma();
-        o.Long(r.TransientKb);
+        o.Long(r.TransientKb); o.Comma();
+        if (r.RssKb >= 0) o.Long(r.RssKb);
+        o.Comma();
+        if (r.Kind is { Length: > 0 } kind) o.CsvField(kind);
         o.NewLine();
         _summary.Request(r);
     }

@@ -167,8 +167,8 @@ public class RunFolderTests
             return new StreamReader(s).ReadToEnd();
         }
         // the real engine's files are readable at once...
-        Assert.Equal(ResultsFiles.SamplesHeader + "\n1.000,7,child,7148,60604,0.00,S,0\n", Read(real, "samples.csv"));
-        Assert.Contains("0,0.500000,0.500000,0.510000,7,200,10.000,812,0\n", Read(real, "requests.csv"));
+        Assert.Equal(ResultsFiles.SamplesHeader + "\n1.000,7,child,7148,60604,0.00,S,0,,,\n", Read(real, "samples.csv"));
+        Assert.Contains("0,0.500000,0.500000,0.510000,7,200,10.000,812,0,,\n", Read(real, "requests.csv"));
         Assert.Contains("spawn", Read(real, "events.csv"));
         Assert.Contains("child 7 started", Read(real, "fpm.log"));
         Assert.Contains("php-fpm: pool www", Read(real, "ps.log"));
@@ -412,5 +412,43 @@ public class RunFolderTests
         public void Request(in RequestRecord r) { a.Request(r); b.Request(r); }
         public void Log(double t, FpmLogLevel level, string message) { a.Log(t, level, message); b.Log(t, level, message); }
         public void RawLog(string line) { a.RawLog(line); b.RawLog(line); }
+    }
+}
+
+public class AppendedColumnsTests
+{
+    [Fact]
+    public void New_columns_round_trip_and_folders_written_before_them_still_read()
+    {
+        using var tmp = new TempDir();
+        string dir;
+        using (var w = Runs.Create(tmp.Run()))
+        {
+            w.Sample(new Sample(1, 7, ProcessRole.Child, 9000, 60000, 0.5, 'S', 2, PssKb: 4000, UssKb: 3000, SwapKb: 12));
+            w.Sample(new Sample(1, 6, ProcessRole.Master, 16000, 60000, 0.1, 'S', 0));
+            w.EndTick(1);
+            w.Request(new RequestRecord(1, 0.5, 0.5, 0.6, 7, 200, 100, 10, 20, RssKb: 9004, Kind: "page"));
+            w.Request(new RequestRecord(2, 0.7, 0.7, 0.8, 7, 200, 100, 10, 20));
+            w.Complete(RunOutcome.Complete, Runs.Manifest());
+            dir = w.Directory;
+        }
+        var run = RunFolder.Open(dir);
+        Assert.Equal(new Sample(1, 7, ProcessRole.Child, 9000, 60000, 0.5, 'S', 2, 4000, 3000, 12), run.Samples[0]);
+        Assert.Equal(-1, run.Samples.PssKb[1]);
+        Assert.True(run.Samples.HasPss);
+        Assert.Equal(9004, run.Requests.RssKb[0]);
+        Assert.Equal("page", run.Requests.Kind[0]);
+        Assert.Equal(-1, run.Requests.RssKb[1]);
+        Assert.Null(run.Requests.Kind[1]);
+
+        // the same folder as the first round wrote it: the old headers, rows without the new fields
+        File.WriteAllText(Path.Combine(dir, "samples.csv"), "t_s,pid,role,rss_kb,vsz_kb,cpu_s,state,requests\n1.000,7,child,9000,60000,0.50,S,2\n");
+        File.WriteAllText(Path.Combine(dir, "requests.csv"), "id,t_intended_s,t_start_s,t_end_s,pid,status,latency_ms,leak_kb,transient_kb\n1,0.500000,0.500000,0.600000,7,200,100.000,10,20\n");
+        var old = RunFolder.Open(dir);
+        Assert.Equal(-1, old.Samples.PssKb[0]);
+        Assert.False(old.Samples.HasPss);
+        Assert.Equal(-1, old.Requests.RssKb[0]);
+        Assert.False(old.Requests.HasRss);
+        Assert.Equal(9000, old.Samples.RssKb[0]);
     }
 }

@@ -20,9 +20,9 @@ public class WriterFilesTests
                      ResultsFiles.Requests, ResultsFiles.PsLog, ResultsFiles.FpmLog, ResultsFiles.Latency,
                      ResultsFiles.LatencyUncorrected, ResultsFiles.Summary })
             Assert.True(File.Exists(Path.Combine(d, f)), f + " is missing");
-        Assert.Equal("t_s,pid,role,rss_kb,vsz_kb,cpu_s,state,requests", Lines(Path.Combine(d, "samples.csv"))[0]);
+        Assert.Equal("t_s,pid,role,rss_kb,vsz_kb,cpu_s,state,requests,pss_kb,uss_kb,swap_kb", Lines(Path.Combine(d, "samples.csv"))[0]);
         Assert.Equal("t_s,event,pid,detail", Lines(Path.Combine(d, "events.csv"))[0]);
-        Assert.Equal("id,t_intended_s,t_start_s,t_end_s,pid,status,latency_ms,leak_kb,transient_kb", Lines(Path.Combine(d, "requests.csv"))[0]);
+        Assert.Equal("id,t_intended_s,t_start_s,t_end_s,pid,status,latency_ms,leak_kb,transient_kb,rss_kb,kind", Lines(Path.Combine(d, "requests.csv"))[0]);
         Assert.Equal(Runs.Toml, File.ReadAllText(Path.Combine(d, "scenario.toml")));
         Assert.Empty(Directory.GetFiles(d, "*.tmp"));
     }
@@ -49,19 +49,21 @@ public class WriterFilesTests
         using var tmp = new TempDir();
         using var w = Runs.Create(tmp.Run());
         w.Sample(new Sample(12.25, 13672, ProcessRole.Child, 11188, 62364, 1.234, 'S', 3));
-        w.Sample(new Sample(12.25, 13670, ProcessRole.Master, 16008, 60284, 0, 'S', 0));
+        w.Sample(new Sample(12.25, 13670, ProcessRole.Master, 16008, 60284, 0, 'S', 0, PssKb: 3120, UssKb: 1804, SwapKb: 0));
         w.EndTick(12.25);
         w.Event(new PoolEvent(1.5, EventNames.Exit, 13672, "code 0;max_requests"));
         w.Request(new RequestRecord(4, 1.0000004, 1.0001, 1.0123456, 13672, 200, 12.3456, 812, 2048));
         w.Request(new RequestRecord(5, 2, 0, 0, 0, RequestStatus.Dropped, 0, 812, 0));
+        w.Request(new RequestRecord(6, 3, 3.001, 3.01, 13672, 200, 10, 812, 0, RssKb: 12000, Kind: "export"));
         w.Complete(RunOutcome.Complete, Runs.Manifest());
         var samples = Lines(Path.Combine(w.Directory, "samples.csv"));
-        Assert.Equal("12.250,13672,child,11188,62364,1.23,S,3", samples[1]);
-        Assert.Equal("12.250,13670,master,16008,60284,0.00,S,0", samples[2]);
+        Assert.Equal("12.250,13672,child,11188,62364,1.23,S,3,,,", samples[1]);
+        Assert.Equal("12.250,13670,master,16008,60284,0.00,S,0,3120,1804,0", samples[2]);
         Assert.Equal("1.500000,exit,13672,code 0;max_requests", Lines(Path.Combine(w.Directory, "events.csv"))[1]);
         var req = Lines(Path.Combine(w.Directory, "requests.csv"));
-        Assert.Equal("4,1.000000,1.000100,1.012346,13672,200,12.346,812,2048", req[1]);
-        Assert.Equal("5,2.000000,,,,0,,812,0", req[2]);
+        Assert.Equal("4,1.000000,1.000100,1.012346,13672,200,12.346,812,2048,,", req[1]);
+        Assert.Equal("5,2.000000,,,,0,,812,0,,", req[2]);
+        Assert.Equal("6,3.000000,3.001000,3.010000,13672,200,10.000,812,0,12000,export", req[3]);
     }
 
     [Fact]

@@ -6,7 +6,16 @@ public enum ProcessRole { Master, Child }
 /// <param name="T">Seconds since the start of the run.</param>
 /// <param name="State">ps's state letter (R, S, D, Z, ...).</param>
 /// <param name="Requests">Requests served so far by this PID.</param>
-public readonly record struct Sample(double T, int Pid, ProcessRole Role, long RssKb, long VszKb, double CpuS, char State, long Requests);
+/// <param name="PssKb">Proportional set size from /proc/PID/smaps_rollup (shared pages divided among their sharers); -1 when not read at this tick.</param>
+/// <param name="UssKb">Unique set size: Private_Clean + Private_Dirty of smaps_rollup; -1 when not read.</param>
+/// <param name="SwapKb">Swap of smaps_rollup; -1 when not read.</param>
+public readonly record struct Sample(double T, int Pid, ProcessRole Role, long RssKb, long VszKb, double CpuS, char State, long Requests,
+    long PssKb = -1, long UssKb = -1, long SwapKb = -1)
+{
+    /// <summary>Unknown value of an optional KiB column (written as an empty field).</summary>
+    public const long Unknown = -1;
+    public bool HasPss => PssKb >= 0;
+}
 
 /// <summary>Who a process is, for ps.log (given once per PID, when it is first seen).</summary>
 /// <param name="StartT">Seconds since the start of the run when the process started (negative if before).</param>
@@ -37,9 +46,12 @@ public static class EventNames
 /// <param name="Pid">The child that served it (0 if none).</param>
 /// <param name="Status">See <see cref="RequestStatus"/>.</param>
 /// <param name="LatencyMs">Coordinated-omission corrected: end minus intended time.</param>
+/// <param name="RssKb">The serving child's RSS right after the request (the worker's own /proc/self/statm; exact on the sim); -1 when unknown.</param>
+/// <param name="Kind">The request kind's name ([[request.kinds]]); null when the scenario has none.</param>
 public readonly record struct RequestRecord(long Id, double TIntended, double TStart, double TEnd, int Pid, int Status,
-    double LatencyMs, long LeakKb, long TransientKb)
+    double LatencyMs, long LeakKb, long TransientKb, long RssKb = -1, string? Kind = null)
 {
+    public bool HasRss => RssKb >= 0;
     /// <summary>Latency from the actual send (not corrected for coordinated omission).</summary>
     public double UncorrectedMs => (TEnd - TStart) * 1000.0;
     public bool Ok => Status == RequestStatus.Ok;

@@ -119,6 +119,21 @@ public sealed class RunFolder
             throw Bad(path, 1, $"expected the header \"{header}\", found \"{Encoding.UTF8.GetString(line)}\"");
     }
 
+    /// <summary>Accepts the current header or an older one (columns are only ever appended); returns how many fields a row has.</summary>
+    private static int CheckHeader(string path, ReadOnlySpan<byte> line, string header, string older)
+    {
+        if (line.SequenceEqual(Encoding.ASCII.GetBytes(older))) return older.Split(',').Length;
+        CheckHeader(path, line, header);
+        return header.Split(',').Length;
+    }
+
+    /// <summary>An optional KiB field: empty is -1 (unknown).</summary>
+    private static bool OptionalLong(ReadOnlySpan<byte> f, out long v)
+    {
+        if (f.IsEmpty) { v = -1; return true; }
+        return Numbers.TryLong(f, out v);
+    }
+
     private static string Text(ReadOnlySpan<byte> s) => Encoding.UTF8.GetString(s);
 
     private SampleTable ReadSamples(string path)
@@ -132,9 +147,13 @@ public sealed class RunFolder
         var cpu = new Column<double>(capacity);
         var state = new Column<char>(capacity);
         var req = new Column<long>(capacity);
+        var pss = new Column<long>(capacity);
+        var uss = new Column<long>(capacity);
+        var swap = new Column<long>(capacity);
+        int fields = 0;
         bool torn = LineScanner.ForEachLine(path, (line, no) =>
         {
-            if (no == 1) { CheckHeader(path, line, ResultsFiles.SamplesHeader); return; }
+            if (no == 1) { fields = CheckHeader(path, line, ResultsFiles.SamplesHeader, ResultsFiles.SamplesHeaderV1); return; }
             var c = new FieldCursor(line);
             ReadOnlySpan<byte> f;
             double tv, cv; int pv; long rv, vv, qv; ProcessRole ro;
@@ -152,11 +171,20 @@ public sealed class RunFolder
             else if (Text(f) is { Length: 1 } one) st = one[0];
             else throw Bad(path, no, $"state \"{Text(f)}\" should be one letter");
             if (!c.Next(out f) || !Numbers.TryLong(f, out qv)) throw Bad(path, no, $"requests \"{Text(f)}\" is not an integer");
-            if (!c.AtEnd) throw Bad(path, no, "more than 8 fields");
+            long pv2 = -1, uv = -1, sw = -1;
+            if (fields > 8)
+            {
+                if (!c.Next(out f) || !OptionalLong(f, out pv2)) throw Bad(path, no, $"pss_kb \"{Text(f)}\" is not an integer");
+                if (!c.Next(out f) || !OptionalLong(f, out uv)) throw Bad(path, no, $"uss_kb \"{Text(f)}\" is not an integer");
+                if (!c.Next(out f) || !OptionalLong(f, out sw)) throw Bad(path, no, $"swap_kb \"{Text(f)}\" is not an integer");
+            }
+            if (!c.AtEnd) throw Bad(path, no, $"more than {fields} fields");
             t.Add(tv); pid.Add(pv); role.Add(ro); rss.Add(rv); vsz.Add(vv); cpu.Add(cv); state.Add(st); req.Add(qv);
+            pss.Add(pv2); uss.Add(uv); swap.Add(sw);
         });
         NoteTorn(path, torn);
-        return new SampleTable(t.ToArray(), pid.ToArray(), role.ToArray(), rss.ToArray(), vsz.ToArray(), cpu.ToArray(), state.ToArray(), req.ToArray());
+        return new SampleTable(t.ToArray(), pid.ToArray(), role.ToArray(), rss.ToArray(), vsz.ToArray(), cpu.ToArray(), state.ToArray(), req.ToArray(),
+            pss.ToArray(), uss.ToArray(), swap.ToArray());
     }
 
     private RequestTable ReadRequests(string path)
@@ -171,9 +199,13 @@ public sealed class RunFolder
         var lat = new Column<double>(capacity);
         var leak = new Column<long>(capacity);
         var trans = new Column<long>(capacity);
+        var rss = new Column<long>(capacity);
+        var kind = new Column<string?>(capacity);
+        var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
+        int fields = 0;
         bool torn = LineScanner.ForEachLine(path, (line, no) =>
         {
-            if (no == 1) { CheckHeader(path, line, ResultsFiles.RequestsHeader); return; }
+            if (no == 1) { fields = CheckHeader(path, line, ResultsFiles.RequestsHeader, ResultsFiles.RequestsHeaderV1); return; }
             var c = new FieldCursor(line);
             ReadOnlySpan<byte> f;
             long iv, lk, tk; double tiv, tsv, tev, lv; int pv, sv;
@@ -188,12 +220,25 @@ public sealed class RunFolder
             if (!c.Next(out f) || !OptionalDouble(f, out lv)) throw Bad(path, no, $"latency_ms \"{Text(f)}\" is not a number");
             if (!c.Next(out f) || !Numbers.TryLong(f, out lk)) throw Bad(path, no, $"leak_kb \"{Text(f)}\" is not an integer");
             if (!c.Next(out f) || !Numbers.TryLong(f, out tk)) throw Bad(path, no, $"transient_kb \"{Text(f)}\" is not an integer");
-            if (!c.AtEnd) throw Bad(path, no, "more than 9 fields");
+            long rk = -1; string? kd = null;
+            if (fields > 9)
+            {
+                if (!c.Next(out f) || !OptionalLong(f, out rk)) throw Bad(path, no, $"rss_kb \"{Text(f)}\" is not an integer");
+                if (!c.Next(out f)) throw Bad(path, no, "missing kind");
+                if (!f.IsEmpty)
+                {
+                    string k = Text(f);
+                    if (k.Length >= 2 && k[0] == '"' && k[^1] == '"') k = k[1..^1].Replace("\"\"", "\"");
+                    if (!kinds.TryGetValue(k, out kd)) kinds[k] = kd = k;
+                }
+            }
+            if (!c.AtEnd) throw Bad(path, no, $"more than {fields} fields");
             id.Add(iv); ti.Add(tiv); ts.Add(tsv); te.Add(tev); pid.Add(pv); status.Add(sv); lat.Add(lv); leak.Add(lk); trans.Add(tk);
+            rss.Add(rk); kind.Add(kd);
         });
         NoteTorn(path, torn);
         return new RequestTable(id.ToArray(), ti.ToArray(), ts.ToArray(), te.ToArray(), pid.ToArray(), status.ToArray(),
-            lat.ToArray(), leak.ToArray(), trans.ToArray());
+            lat.ToArray(), leak.ToArray(), trans.ToArray(), rss.ToArray(), kind.ToArray());
     }
 
     private static bool OptionalDouble(ReadOnlySpan<byte> f, out double v)
