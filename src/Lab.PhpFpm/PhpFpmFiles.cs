@@ -34,11 +34,10 @@ public sealed record PhpFpmFiles(string Folder)
     /// </summary>
     public string RenderConfig(PoolSettings pool, UnprivilegedUser? user)
     {
-        var paths = new FpmPaths(PidFile, ErrorLog, Socket, user?.User, user?.Group, user?.User, user?.Group);
+        var paths = new FpmPaths(PidFile, ErrorLog, Socket, user?.User, user?.Group, user?.User, user?.Group, SlowLog);
         return FpmConfig.Render(pool, paths, FpmLogLevel.Debug,
         [
             "; php-fpm only",
-            "slowlog = " + SlowLog,
             "security.limit_extensions = .php",
             "php_admin_flag[log_errors] = on",
             "php_admin_flag[display_errors] = off",
@@ -96,7 +95,8 @@ public sealed record PhpFpmFiles(string Folder)
     /// <summary>Writes php.ini and the configuration only (a reload, a restart).</summary>
     public void WriteConfig(PoolSettings pool, UnprivilegedUser? user)
     {
-        File.WriteAllText(PhpIni, RenderPhpIni(pool));
-        File.WriteAllText(Config, RenderConfig(pool, user));
+        PrivateFiles.Write(PhpIni, RenderPhpIni(pool));
+        PrivateFiles.Write(Config, RenderConfig(pool, user));
     }
+
 }

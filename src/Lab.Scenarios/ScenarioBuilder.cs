@@ -133,7 +133,10 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
         var terminate = terminateValue is null ? defaults.RequestTerminateTimeout : Values.Timeout(terminateValue, terminatePath);
         var slowlogValue = Get("request_slowlog_timeout", out var slowlogPath);
         var slowlog = slowlogValue is null ? defaults.RequestSlowlogTimeout : Values.Timeout(slowlogValue, slowlogPath);
-        int backlog = Read("listen_backlog", defaults.ListenBacklog, (v, p) => Values.Int(v, p, 1, positive));
+        int backlog = Read("listen_backlog", defaults.ListenBacklog, (v, p) => Values.Int(v, p, -1, "must be -1 (the kernel's somaxconn) or an integer ≥ 0"));
+        var processControlTimeout = Read("process_control_timeout", defaults.ProcessControlTimeout, Values.Timeout);
+        int emergencyThreshold = Read("emergency_restart_threshold", defaults.EmergencyRestartThreshold, (v, p) => Values.Int(v, p, 0, "must be 0 (off) or a positive integer"));
+        var emergencyInterval = Read("emergency_restart_interval", defaults.EmergencyRestartInterval, Values.Timeout);
         long memoryLimit = Read("memory_limit", defaults.MemoryLimitBytes, Values.MemoryLimit);
 
         // Checks across keys, php-fpm's (fpm_conf.c) in its words. Located at the command line
@@ -162,8 +165,9 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
             Name = poolName,
             Pm = pm,
             MaxChildren = maxChildren,
-            // php-fpm's default, made explicit so the written scenario says what ran.
-            StartServersSetting = startServers ?? minSpare + (maxSpare - minSpare) / 2,
+            // left unset when not given, as php-fpm's config (it logs "pm.start_servers is not set");
+            // the written scenario names the value it resolves to
+            StartServersSetting = startServers,
             MinSpareServers = minSpare,
             MaxSpareServers = maxSpare,
             MaxSpawnRate = maxSpawnRate,
@@ -172,6 +176,9 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
             RequestTerminateTimeout = terminate,
             RequestSlowlogTimeout = slowlog,
             ListenBacklog = backlog,
+            ProcessControlTimeout = processControlTimeout,
+            EmergencyRestartThreshold = emergencyThreshold,
+            EmergencyRestartInterval = emergencyInterval,
             MemoryLimitBytes = memoryLimit,
         };
     }
@@ -312,6 +319,18 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
                         : ChildSelector.Oldest;
                     int signal = table["signal"] is { } sv ? Values.Signal(sv, $"{path}.signal") : 9;
                     action = action with { Kind = ActionKind.KillChild, Target = target, Signal = signal };
+                    break;
+                }
+                case "stop":
+                {
+                    int signal = 3;
+                    if (table["signal"] is { } sv)
+                    {
+                        signal = Values.Signal(sv, $"{path}.signal");
+                        if (signal is not (2 or 3 or 15))
+                            throw Errors.Value(sv, $"{path}.signal", $"must be a signal that stops php-fpm's master: {Errors.List(ScenarioSchema.StopSignals)} (QUIT: graceful, \"Finishing ...\"; TERM, INT: \"Terminating ...\")");
+                    }
+                    action = action with { Kind = ActionKind.Stop, Signal = signal };
                     break;
                 }
             }

@@ -71,7 +71,7 @@ public sealed class SimEngine(ISimObserver? observer = null) : IEngine
 
         sampler.Final(sim.Now);
         var status = fpm.Status();
-        fpm.Terminate("shutdown");
+        fpm.Terminate();
         return new RunOutcome(RunStatus.Complete, null, versions, status);
     }
 

@@ -1,3 +1,4 @@
+using Lab.Core.Logging;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
 using Lab.Core.Time;
@@ -75,14 +76,14 @@ public class RunStateTests
         state.OnLogLine(Ts + "NOTICE: pid 1, fpm_init(), line 1: fpm is running, pid 100");
         state.OnLogLine(Ts + "DEBUG: pid 100, f(), line 1: [pool www] child 101 started");
         state.OnLogLine(Ts + "NOTICE: pid 100, f(), line 1: [pool www] child 101 exited with code 0 after 2.000000 seconds from start");
-        state.ExpectExit(102, "kill-child");
+        state.ExpectExit(102, ExitCause.KillChild);
         state.OnLogLine(Ts + "WARNING: pid 100, f(), line 1: [pool www] child 102 exited on signal 9 (SIGKILL) after 1.000000 seconds from start");
         state.OnLogLine(Ts + "WARNING: pid 100, f(), line 1: [pool www] child 103 exited on signal 11 (SIGSEGV) after 1.000000 seconds from start");
         state.OnLogLine(Ts + "WARNING: pid 100, f(), line 1: [pool www] child 104, script '/x' (request: \"GET /x\") execution timed out (3.000000 sec), terminating");
         state.OnLogLine(Ts + "WARNING: pid 100, f(), line 1: [pool www] child 104 exited on signal 15 (SIGTERM) after 3.000000 seconds from start");
         state.OnLogLine(Ts + "DEBUG: pid 100, f(), line 1: [pool www] child 105 has been killed by the process management after 10.000000 seconds from start");
         state.OnLogLine(Ts + "WARNING: pid 100, f(), line 1: [pool www] child 106 said into stderr: \"NOTICE: PHP message: PHP Fatal error:  Allowed memory size of 8388608 bytes exhausted (tried to allocate 9437216 bytes) in /x.php on line 3\"");
-        state.MasterStopping("shutdown");
+        state.MasterStopping(ExitCause.Shutdown);
         state.OnLogLine(Ts + "DEBUG: pid 100, f(), line 1: [pool www] child 107 exited on signal 15 (SIGTERM) after 9.000000 seconds from start");
 
         var exits = sink.Events.Where(e => e.Event == EventNames.Exit).Select(e => (e.Pid, e.Detail)).ToList();
@@ -92,7 +93,7 @@ public class RunStateTests
             (104, "signal 15;timeout"), (105, "code 0;idle"), (107, "signal 15;shutdown"),
         }, exits);
         Assert.Equal(new[] { 102, 103 }, sink.Events.Where(e => e.Event == EventNames.Crash).Select(e => e.Pid));
-        Assert.Contains(sink.Events, e => e.Event == EventNames.MemoryLimit && e.Pid == 106 && e.Detail.StartsWith("Allowed memory size of 8388608 bytes exhausted"));
+        Assert.Contains(sink.Events, e => e.Event == EventNames.MemoryLimit && e.Pid == 106 && e.Detail == "tried 9437216 bytes;limit 8388608 bytes");
         Assert.Contains(sink.Events, e => e is { Event: EventNames.Start, Pid: 100 });
         Assert.Contains(sink.Events, e => e is { Event: EventNames.Spawn, Pid: 101 });
     }

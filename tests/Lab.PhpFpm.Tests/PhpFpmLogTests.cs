@@ -1,3 +1,4 @@
+using Lab.Core.Logging;
 using Lab.Engines.Logs;
 
 namespace Lab.PhpFpm.Tests;

@@ -47,8 +47,11 @@ public sealed class PhpFpmPoolHost : IPoolHost
     public int MasterPid { get { lock (_gate) return _master?.Pid ?? 0; } }
     public event Action<string>? LogLine;
 
+    private PoolSettings? _pool;
+
     public Task StartAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
     {
+        _pool = pool;
         _files.Write(pool, _user, ScriptsSource);
         if (!File.Exists(ScriptFilename))
             throw new FileNotFoundException($"request.script = {_scriptName}: there is no such script in lab/php/ ({ScriptsSource})");
@@ -71,6 +74,7 @@ public sealed class PhpFpmPoolHost : IPoolHost
             old.Stop(15, TimeSpan.FromSeconds(15));   // returns once its last log line was read
             lock (_gate) _retired.Add(old);
         }
+        _pool = pool;
         _files.WriteConfig(pool, _user);
         Launch(cancel);
     }, cancel);
@@ -78,6 +82,7 @@ public sealed class PhpFpmPoolHost : IPoolHost
     /// <summary>Rewrites the configuration, SIGUSR2 (php-fpm re-executes itself: same pid, fresh children); returns when it is ready again.</summary>
     public Task ReloadAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
     {
+        _pool = pool;
         _files.WriteConfig(pool, _user);
         PhpFpmMaster? master;
         lock (_gate) master = _master;
@@ -89,6 +94,14 @@ public sealed class PhpFpmPoolHost : IPoolHost
         PhpFpmMaster? master;
         lock (_gate) master = _master;
         master?.Stop(15, TimeSpan.FromSeconds(15));
+    });
+
+    /// <summary>The stop action: the signal (SIGQUIT: "Finishing ...") and the wait, past the ladder's length.</summary>
+    public Task StopMasterAsync(int signal) => Task.Run(() =>
+    {
+        PhpFpmMaster? master;
+        lock (_gate) master = _master;
+        master?.Stop(signal, _pool is { } p ? p.ProcessControlTimeout + TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(15));
     });
 
     /// <summary>

@@ -2,20 +2,16 @@ using System.Globalization;
 using System.Text;
 using Lab.Core.Scenarios;
 
-// Shared by the master (Lab.Pool, public) and the children (linked into Lab.Worker, internal).
-namespace Lab.Pool.Status;
+namespace Lab.Core.Status;
 
 /// <summary>
-/// php-fpm's status page (php-src sapi/fpm/fpm/fpm_status.c), byte for byte in its layouts:
+/// php-fpm's status page (php-src sapi/fpm/fpm/fpm_status.c: fpm_status_handle_request), byte for
+/// byte in its layouts, rendered from a scoreboard snapshot by the dotnet engine's children and
+/// counted by the simulator (<see cref="Counters"/>):
 /// plain text (default), <c>?full</c>, <c>?json</c>, <c>?json&amp;full</c>, <c>?openmetrics</c>,
 /// and also <c>?html</c> and <c>?xml</c>. The figures come from a scoreboard snapshot.
 /// </summary>
-#if LAB_WORKER
-internal
-#else
-public
-#endif
-static class StatusPage
+public static class StatusPage
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -56,6 +52,26 @@ static class StatusPage
         ProcessManagerStyle.Static => "static",
         ProcessManagerStyle.Ondemand => "ondemand",
         _ => "dynamic",
+    };
+
+    /// <summary>
+    /// The page's numeric fields with php-fpm's names (what a scrape of ?json reads), at epoch
+    /// second <paramref name="nowEpoch"/>: "max active processes" never below the active ones.
+    /// </summary>
+    public static Dictionary<string, long> Counters(ScoreboardSnapshot sb, long nowEpoch) => new()
+    {
+        ["start time"] = sb.StartEpoch,
+        ["start since"] = nowEpoch - sb.StartEpoch,
+        ["accepted conn"] = sb.AcceptedConn,
+        ["listen queue"] = sb.ListenQueue,
+        ["max listen queue"] = sb.MaxListenQueue,
+        ["listen queue len"] = sb.ListenQueueLen,
+        ["idle processes"] = sb.IdleProcesses,
+        ["active processes"] = sb.ActiveProcesses,
+        ["total processes"] = sb.IdleProcesses + sb.ActiveProcesses,
+        ["max active processes"] = Math.Max(sb.MaxActiveProcesses, sb.ActiveProcesses),
+        ["max children reached"] = sb.MaxChildrenReached,
+        ["slow requests"] = sb.SlowRequests,
     };
 
     /// <summary>Renders the page. nowNs: CLOCK_MONOTONIC ns (request durations); now: wall clock (start since).</summary>

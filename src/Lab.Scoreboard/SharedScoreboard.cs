@@ -1,83 +1,15 @@
 using System.Text;
 using Lab.Core.Scenarios;
-using Lab.Pool.Interop;
+using Lab.Core.Status;
+using Lab.Scoreboard.Interop;
 
-// Shared by the master (Lab.Pool, public) and the children (linked into Lab.Worker, internal).
-namespace Lab.Pool.Status;
-
-/// <summary>php-fpm's request stages (fpm_request.h), as the status page names them.</summary>
-#if LAB_WORKER
-internal
-#else
-public
-#endif
-enum RequestStage
-{
-    /// <summary>Forked, not yet in accept() (php-fpm leaves the stage at 0 until then).</summary>
-    Starting = 0,
-    /// <summary>FPM_REQUEST_ACCEPTING: waiting in accept(): "Idle".</summary>
-    Idle = 1,
-    ReadingHeaders = 2,
-    GettingRequestInfo = 3,
-    Running = 4,
-    Ending = 5,
-    Finishing = 6,
-}
-
-/// <summary>Why the lab (not the master) signalled a child; written into its slot before the signal so the master can tell a kill-child action from a crash.</summary>
-#if LAB_WORKER
-internal
-#else
-public
-#endif
-enum KillReason { None = 0, KillChild = 1 }
-
-/// <summary>One child's slot, copied out of shared memory consistently (seqlock).</summary>
-#if LAB_WORKER
-internal
-#else
-public
-#endif
-readonly record struct SlotSnapshot(
-    int Index, bool Used, int Pid, RequestStage Stage, long StartEpoch, long StartNs, long Requests,
-    long AcceptedNs, long DurationUs, long LastActivityNs, long ContentLength, long Memory, double LastCpu,
-    KillReason KillReason, string Method, string Uri, string Query, string Script, string User)
-{
-    public bool Idle => Stage == RequestStage.Idle;
-    /// <summary>A child holds the slot (used, its pid known).</summary>
-    public bool IsProcess => Used && Pid != 0;
-    public static string StageName(RequestStage s) => s switch
-    {
-        RequestStage.Idle => "Idle",
-        RequestStage.ReadingHeaders => "Reading headers",
-        RequestStage.GettingRequestInfo => "Getting request information",
-        RequestStage.Running => "Running",
-        RequestStage.Ending => "Ending",
-        RequestStage.Finishing => "Finishing",
-        _ => "Starting",
-    };
-}
-
-/// <summary>The pool's counters, copied out of shared memory.</summary>
-#if LAB_WORKER
-internal
-#else
-public
-#endif
-sealed record ScoreboardSnapshot(
-    string Pool, ProcessManagerStyle Pm, long StartEpoch, long AcceptedConn, int ListenQueue, int MaxListenQueue,
-    int ListenQueueLen, int MaxActiveProcesses, int MaxChildrenReached, long SlowRequests,
-    IReadOnlyList<SlotSnapshot> Slots)
-{
-    /// <summary>The children: used slots with a pid (php-fpm: procs[i].used).</summary>
-    public IEnumerable<SlotSnapshot> Processes => Slots.Where(s => s.IsProcess);
-    public int IdleProcesses => Slots.Count(s => s.IsProcess && s.Idle);
-    public int ActiveProcesses => Slots.Count(s => s.IsProcess && !s.Idle);
-}
+namespace Lab.Scoreboard;
 
 /// <summary>
 /// php-fpm's scoreboard (fpm_scoreboard.c): the pool's counters and one slot per child, in a
-/// file of the run folder that the master creates and every child maps (MAP_SHARED). Children
+/// file of the run's private folder that the master creates (mode 0600, the master's own) and
+/// every child maps (MAP_SHARED) from the descriptor it inherits (fd 4): a child that drops to
+/// an unprivileged user needs no right on the file, and nobody else can write it. Children
 /// update their own slot (request stage, URI, counters) and the pool's accepted-connections
 /// counter with atomic operations; the master reads the slots for its process-manager
 /// decisions and request_terminate_timeout, and writes the listen-queue figures. A slot is
@@ -87,12 +19,7 @@ sealed record ScoreboardSnapshot(
 /// Layout (little-endian): a 512-byte header, then SlotCount slots of 512 bytes.
 /// Times: *Epoch = unix seconds; *Ns = CLOCK_MONOTONIC nanoseconds (one clock for every process).
 /// </remarks>
-#if LAB_WORKER
-internal
-#else
-public
-#endif
-sealed unsafe class Scoreboard : IDisposable
+public sealed unsafe class SharedScoreboard : IDisposable
 {
     private const int Magic = 0x4453424C; // "LBSD"
     private const int HeaderSize = 512, SlotSize = 512;
@@ -102,21 +29,24 @@ sealed unsafe class Scoreboard : IDisposable
     // slot offsets
     private const int SSeq = 0, SUsed = 4, SPid = 8, SStage = 12, SStartEpoch = 16, SStartNs = 24, SRequests = 32,
         SAcceptedNs = 40, SDurationUs = 48, SLastActivityNs = 56, SContentLength = 64, SMemory = 72, SLastCpu = 80,
-        SKillReason = 88, SMethod = 96, MethodBytes = 16, SUri = 112, UriBytes = 128, SQuery = 240, QueryBytes = 128,
+        SMethod = 96, MethodBytes = 16, SUri = 112, UriBytes = 128, SQuery = 240, QueryBytes = 128,
         SScript = 368, ScriptBytes = 112, SUser = 480, UserBytes = 32;
 
     private readonly byte* _base;
     private readonly nint _length;
     private bool _disposed;
 
-    private Scoreboard(string path, byte* @base, nint length)
+    private SharedScoreboard(string path, byte* @base, nint length, int fd = -1)
     {
         Path = path;
         _base = @base;
         _length = length;
+        Fd = fd;
     }
 
     public string Path { get; }
+    /// <summary>The master's descriptor of the file (close-on-exec; handed to each child as fd 4), -1 when mapped from a path or an inherited fd.</summary>
+    public int Fd { get; }
     public int SlotCount => *(int*)(_base + HSlots);
     public ProcessManagerStyle Pm => (ProcessManagerStyle)(*(int*)(_base + HPm));
     public long StartEpoch => *(long*)(_base + HStartEpoch);
@@ -127,32 +57,47 @@ sealed unsafe class Scoreboard : IDisposable
     /// file is built aside and renamed into place, so whoever opens the path sees either the old
     /// scoreboard or the whole new one, never an empty file (mapping that would fault).
     /// </summary>
-    public static Scoreboard Create(string path, string pool, ProcessManagerStyle pm, int slots)
+    public static SharedScoreboard Create(string path, string pool, ProcessManagerStyle pm, int slots)
     {
         if (slots < 1) throw new ArgumentOutOfRangeException(nameof(slots));
         string building = path + ".new";
         Native.unlink(building);
-        int fd = Native.open(building, Native.O_RDWR | Native.O_CREAT | Native.O_TRUNC | Native.O_CLOEXEC, 0x1B6 /* 0666 */);
+        int fd = Native.open(building, Native.O_RDWR | Native.O_CREAT | Native.O_TRUNC | Native.O_CLOEXEC, 0x180 /* 0600 */);
         if (fd < 0) throw new IOException($"unable to create the scoreboard {building}: {Native.ErrorText(Native.Errno)}");
         nint length = HeaderSize + (nint)slots * SlotSize;
+        bool done = false;
         try
         {
-            Native.chmod(building, 0x1B6); // children may run as another user
+            Native.fchmod(fd, 0x180); // whatever the umask: the master's alone; children map it from their fd 4
             if (Native.ftruncate(fd, length) != 0) throw new IOException($"ftruncate({building}): {Native.ErrorText(Native.Errno)}");
-            var sb = new Scoreboard(path, Map(fd, length, building), length);
+            var sb = new SharedScoreboard(path, Map(fd, length, building), length, fd);
             *(int*)(sb._base + HSlots) = slots;
             *(int*)(sb._base + HPm) = (int)pm;
             *(long*)(sb._base + HStartEpoch) = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             WriteString(sb._base + HPool, PoolBytes, pool);
             Volatile.Write(ref *(int*)(sb._base + HMagic), Magic);
             if (Native.rename(building, path) != 0) throw new IOException($"rename({building}, {path}): {Native.ErrorText(Native.Errno)}");
+            done = true;
             return sb;
         }
-        finally { Native.close(fd); }
+        finally { if (!done) Native.close(fd); }
+    }
+
+    /// <summary>Maps the scoreboard from a descriptor the child inherited (fd 4): a child, at start.</summary>
+    public static SharedScoreboard FromFd(int fd, string name = "inherited scoreboard")
+    {
+        byte* head = Map(fd, HeaderSize, name);
+        int magic = *(int*)head, slots = *(int*)(head + HSlots);
+        Native.munmap((nint)head, HeaderSize);
+        if (magic != Magic) throw new IOException($"{name} is not a scoreboard");
+        nint length = HeaderSize + (nint)slots * SlotSize;
+        var sb = new SharedScoreboard(name, Map(fd, length, name), length);
+        Native.close(fd); // the mapping stays
+        return sb;
     }
 
     /// <summary>Maps an existing scoreboard: a child, at start.</summary>
-    public static Scoreboard Open(string path)
+    public static SharedScoreboard Open(string path)
     {
         int fd = Native.open(path, Native.O_RDWR | Native.O_CLOEXEC, 0);
         if (fd < 0) throw new IOException($"unable to open the scoreboard {path}: {Native.ErrorText(Native.Errno)}");
@@ -163,7 +108,7 @@ sealed unsafe class Scoreboard : IDisposable
             Native.munmap((nint)head, HeaderSize);
             if (magic != Magic) throw new IOException($"{path} is not a scoreboard");
             nint length = HeaderSize + (nint)slots * SlotSize;
-            return new Scoreboard(path, Map(fd, length, path), length);
+            return new SharedScoreboard(path, Map(fd, length, path), length);
         }
         finally { Native.close(fd); }
     }
@@ -260,9 +205,6 @@ sealed unsafe class Scoreboard : IDisposable
         Unlock(s);
     }
 
-    /// <summary>The lab, before it signals a child itself (kill-child action).</summary>
-    public void SetKillReason(int index, KillReason reason) => WriteInt(index, SKillReason, (int)reason);
-
     /// <summary>Child: its request stage; <see cref="RequestStage.Idle"/> when back in accept() (FPM_REQUEST_ACCEPTING).</summary>
     public void SetStage(int index, RequestStage stage) => WriteInt(index, SStage, (int)stage);
 
@@ -323,7 +265,7 @@ sealed unsafe class Scoreboard : IDisposable
         return new SlotSnapshot(index, *(int*)(copy + SUsed) != 0, *(int*)(copy + SPid), (RequestStage)(*(int*)(copy + SStage)),
             *(long*)(copy + SStartEpoch), *(long*)(copy + SStartNs), *(long*)(copy + SRequests), *(long*)(copy + SAcceptedNs),
             *(long*)(copy + SDurationUs), *(long*)(copy + SLastActivityNs), *(long*)(copy + SContentLength),
-            *(long*)(copy + SMemory), *(double*)(copy + SLastCpu), (KillReason)(*(int*)(copy + SKillReason)),
+            *(long*)(copy + SMemory), *(double*)(copy + SLastCpu),
             ReadString(copy + SMethod, MethodBytes), ReadString(copy + SUri, UriBytes), ReadString(copy + SQuery, QueryBytes),
             ReadString(copy + SScript, ScriptBytes), ReadString(copy + SUser, UserBytes));
     }
@@ -398,5 +340,6 @@ sealed unsafe class Scoreboard : IDisposable
         if (_disposed) return;
         _disposed = true;
         Native.munmap((nint)_base, _length);
+        if (Fd >= 0) Native.close(Fd);
     }
 }

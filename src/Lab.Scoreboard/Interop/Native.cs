@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace Lab.Pool.Interop;
+namespace Lab.Scoreboard.Interop;
 
 /// <summary>
-/// The few libc calls the pool's processes need (Linux x86-64/arm64 glibc). Shared by the master
-/// and the worker (linked into Lab.Worker). Every fd the lab opens itself is close-on-exec,
-/// except the listening socket, which children inherit as fd 3.
+/// The few libc calls the pool's processes need (Linux x86-64/arm64 glibc), shared by the master
+/// and the worker. Every fd the lab opens itself is close-on-exec, except the listening socket
+/// and the scoreboard, which children inherit as fds 3 and 4.
 /// </summary>
-internal static unsafe partial class Native
+public static unsafe partial class Native
 {
     private const string Libc = "libc";
 
@@ -43,6 +43,12 @@ internal static unsafe partial class Native
     [LibraryImport(Libc)] public static partial void _exit(int status);
     [LibraryImport(Libc, SetLastError = true)] public static partial nint signal(int sig, nint handler);
     [LibraryImport(Libc, SetLastError = true)] public static partial int waitpid(int pid, out int status, int options);
+    public const int WUNTRACED = 2;
+    public const int PR_SET_NO_NEW_PRIVS = 38, PR_SET_KEEPCAPS = 8, PR_SET_DUMPABLE = 4;
+    [LibraryImport(Libc, SetLastError = true)] public static partial int fchmod(int fd, uint mode);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int fchown(int fd, uint uid, uint gid);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int fcntl(int fd, int cmd, int arg);
+    public const int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1;
     [LibraryImport(Libc, SetLastError = true)] public static partial int setuid(uint uid);
     [LibraryImport(Libc, SetLastError = true)] public static partial int setgid(uint gid);
     [LibraryImport(Libc, SetLastError = true)] public static partial int setgroups(nint size, uint* list);
@@ -114,7 +120,8 @@ internal static unsafe partial class Native
     }
 
     /// <summary>Opens a file for appending (created 0644, close-on-exec): logs, the events file, the master's output. -1 on error (see Errno).</summary>
-    public static int OpenAppend(string path) => open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0x1A4 /* 0644 */);
+    /// <summary>Opens (creates) a file for appending, mode 0600: the run's files are the run's own.</summary>
+    public static int OpenAppend(string path) => open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0x180 /* 0600 */);
 
     /// <summary>The calling thread's name (prctl PR_SET_NAME, at most 15 bytes): the main thread's is the process's comm, what `ps -o comm` shows.</summary>
     public static void SetName(string name)
