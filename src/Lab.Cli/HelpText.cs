@@ -14,6 +14,9 @@ Usage:
   ./run.sh advise DIR [ram=2G] [max_children=N] [margin=20%] [--out DIR]
                                                     fit a run's leak; pm.max_requests (and max_children) for the RAM, verified on the sim
   ./run.sh calibrate DIR [--out DIR]                fit the simulator to a real run (engine php-fpm or dotnet) and compare them
+  ./run.sh conform [--engines php-fpm,dotnet,sim] [--out DIR]
+                                                    the conformance suite: php-fpm's rules, each engine against php-fpm 8.2
+                                                    (conformance.md / .html; exit 0 when every rule is the same)
   ./run.sh lessons                                  rebuild every figure of the course in lab/ (start at lab/README.md)
   ./run.sh list                                     the scenarios, with their titles
   ./run.sh import FILE [--interval 1s] [--out DIR]  a pasted `ps aux | grep php` log → results folder and report

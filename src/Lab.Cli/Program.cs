@@ -27,6 +27,7 @@ namespace Lab.Cli
                     "advise" => await AdviseCommand.RunAsync(args[1..]),
                     "lessons" => await LessonsCommand.RunAsync(args[1..]),
                     "calibrate" => await CalibrateCommand.RunAsync(args[1..]),
+                    "conform" => await ConformCommand.RunAsync(args[1..]),
                     "test" => Fail("`test` is run by ./run.sh itself: use ./run.sh test"),
                     _ when args[0].StartsWith('-') => throw new LabUsageException(
                         $"unknown option '{args[0]}'. The first argument is a scenario name or a command; see ./run.sh --help."),

@@ -88,22 +88,20 @@ public sealed class SummaryBuilder : IRunSink
     public void Event(in PoolEvent e)
     {
         See(e.T);
-        if (e.Event == EventNames.Spawn) _spawned++;
-        else if (e.Event == EventNames.Exit)
+        if (e.Kind == PoolEventKind.Spawn) _spawned++;
+        else if (e.Kind == PoolEventKind.Exit)
         {
-            string why = ExitWhy(e.Detail);
+            string why = ExitWhy(e);
             _exitsByWhy[why] = _exitsByWhy.GetValueOrDefault(why) + 1;
-            if (why is "max_requests" or "recycled") _recycles++; // "recycled": a PID replaced in an imported ps log
+            if (e.Why is ExitCause.MaxRequests or ExitCause.Recycled) _recycles++; // recycled: a PID replaced in an imported ps log
         }
     }
 
-    /// <summary>The why of an exit detail "&lt;how&gt;;&lt;why&gt;" (e.g. "code 0;max_requests"); "unknown" if absent.</summary>
-    public static string ExitWhy(string detail)
-    {
-        int semi = detail.IndexOf(';');
-        string why = semi >= 0 ? detail[(semi + 1)..].Trim() : "";
-        return why.Length > 0 ? why : "unknown";
-    }
+    /// <summary>An exit's why as events.csv writes it ("max_requests", "idle", ...); "unknown" if it has none.</summary>
+    public static string ExitWhy(in PoolEvent e) => e.Why is ExitCause.None or ExitCause.Unknown ? "unknown" : PoolEvent.CauseName(e.Why);
+
+    /// <summary>The why of an exit's detail as events.csv holds it ("code 0;max_requests" → "max_requests"); "unknown" if absent.</summary>
+    public static string ExitWhy(string detail) => ExitWhy(PoolEvent.FromCsv(0, EventNames.Exit, 0, detail));
 
     public void Request(in RequestRecord r)
     {

@@ -2,7 +2,7 @@ using Lab.Core.Logging;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
 using Lab.Core.Time;
-using Lab.Engines.Logs;
+using Lab.Results.Reading;
 using Lab.Engines.Real;
 using Lab.Load;
 
@@ -34,7 +34,7 @@ public class FpmLogParserTests
         Assert.Equal(FpmLogKind.ChildKilledByPm, FpmLogParser.Classify("[pool www] child 14 has been killed by the process management after 10.0 seconds from start").Kind);
         Assert.Equal(FpmLogKind.ExecutionTimedOut, FpmLogParser.Classify("[pool www] child 15, script '/x.php' (request: \"GET /x.php?a=1\") execution timed out (3.000100 sec), terminating").Kind);
         Assert.Equal(FpmLogKind.MaxChildrenReached, FpmLogParser.Classify("[pool www] server reached pm.max_children setting (5), consider raising it").Kind);
-        Assert.Equal(FpmLogKind.MaxChildrenReached, FpmLogParser.Classify("[pool www] server reached max_children setting (5), consider raising it").Kind);
+        Assert.Equal(FpmLogKind.MaxChildrenReachedOndemand, FpmLogParser.Classify("[pool www] server reached max_children setting (5), consider raising it").Kind);
         Assert.Equal((FpmLogKind.MasterStarted, 99, 0), Of("fpm is running, pid 99"));
         Assert.Equal(FpmLogKind.Reloading, FpmLogParser.Classify("Reloading in progress ...").Kind);
         Assert.Equal(FpmLogKind.Other, FpmLogParser.Classify("something else").Kind);

@@ -1,5 +1,5 @@
 using Lab.Core.Logging;
-using Lab.Engines.Logs;
+using Lab.Results.Reading;
 
 namespace Lab.PhpFpm.Tests;
 

@@ -102,11 +102,11 @@ public sealed class TestPool : IDisposable
         lock (_expected) foreach (var (pid, why) in _expected) follower.ExpectExit(pid, why);
         foreach (var raw in LogLines())
         {
-            if (Lab.Engines.Logs.FpmLogParser.ParseLine(raw) is not { } line) continue;
+            if (Lab.Results.Reading.FpmLogParser.ParseLine(raw) is not { } line) continue;
             var stamp = DateTime.ParseExact(line.Timestamp, "dd-MMM-yyyy HH:mm:ss", CultureInfo.InvariantCulture);
             int dot = raw.IndexOf('.', 1);
             double fraction = dot > 0 && dot < raw.IndexOf(']') ? double.Parse("0" + raw[dot..raw.IndexOf(']')], CultureInfo.InvariantCulture) : 0;
-            follower.On(stamp.TimeOfDay.TotalSeconds + fraction, Lab.Engines.Logs.FpmLogParser.Classify(line.Message), line.Level);
+            follower.On(stamp.TimeOfDay.TotalSeconds + fraction, Lab.Results.Reading.FpmLogParser.Classify(line.Message), line.Level);
         }
         return events;
     }

@@ -3,7 +3,7 @@ using Lab.Core.Logging;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
 using Lab.Core.Time;
-using Lab.Engines.Logs;
+using Lab.Results.Reading;
 using Lab.Load;
 using Lab.Probe;
 

@@ -73,7 +73,9 @@ public sealed partial class FpmMaster
 
     /// <summary>
     /// ondemand: an edge-triggered watch on the listening socket (php-fpm's FPM_EV_READ |
-    /// FPM_EV_EDGE): each wake-up is one event, however many connections arrived meanwhile.
+    /// FPM_EV_EDGE): each wake-up is one event, however many connections arrived meanwhile. As in
+    /// php-fpm's single event loop, the socket is not watched again until the master has handled
+    /// the event (its fork included): connections arriving meanwhile make the next event.
     /// </summary>
     private unsafe void WatchSocket(int listenFd, System.Runtime.CompilerServices.StrongBox<bool> stop)
     {
@@ -82,10 +84,13 @@ public sealed partial class FpmMaster
         var ev = new Native.EpollEvent { Events = unchecked((uint)(Native.EPOLLIN | Native.EPOLLET)), Data = (ulong)listenFd };
         Native.epoll_ctl(ep, Native.EPOLL_CTL_ADD, listenFd, &ev);
         Native.EpollEvent* events = stackalloc Native.EpollEvent[4];
+        using var handled = new SemaphoreSlim(0);
         while (!Volatile.Read(ref stop.Value))
         {
             int n = Native.epoll_wait(ep, events, 4, 500);
-            if (n > 0 && !Volatile.Read(ref stop.Value)) Post(OnSocketReadable);
+            if (n <= 0 || Volatile.Read(ref stop.Value)) continue;
+            Post(() => { try { OnSocketReadable(); } finally { handled.Release(); } });
+            while (!handled.Wait(500) && !Volatile.Read(ref stop.Value)) { }
         }
         Native.close(ep);
     }

@@ -77,11 +77,15 @@ internal sealed partial class Fpm
 
     private void OnQuitDone(Child c) => Exit(c, code: 0, signal: 0);
 
-    /// <summary>SIGSTOP: the child stops where it is; what it was doing resumes at SIGCONT.</summary>
+    /// <summary>
+    /// SIGSTOP: the child stops where it is; what it was doing resumes at SIGCONT. php-fpm's master,
+    /// which waits with WUNTRACED, sees the stop and logs it as it would a trace (fpm_children_bury).
+    /// </summary>
     private void Stop(Child c)
     {
         if (c.Stopped) return;
         c.Stopped = true;
+        Emit(FpmLogLevel.Notice, FpmLogFact.ChildStoppedForTracing(c.Pid));
         if (c.InIdleQueue) RemoveIdle(c); // frozen in accept(): it takes no connection (the scoreboard still says idle)
         c.Token++;                        // its pending work waits
         c.StoppedAt = _sim.Now;

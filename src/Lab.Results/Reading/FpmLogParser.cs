@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using Lab.Core.Logging;
 using Lab.Core.Records;
 
-namespace Lab.Engines.Logs;
+namespace Lab.Results.Reading;
 
 /// <summary>One line of a php-fpm error log, split.</summary>
 /// <param name="Message">The text after the level (and after the debug "pid N, func(), line L: " prefix).</param>
