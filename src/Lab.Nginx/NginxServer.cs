@@ -36,7 +36,7 @@ public sealed class NginxServer : IDisposable
         for (int attempt = 1; ; attempt++)
         {
             var s = settings.Port == 0 && settings.UnixSocket is null ? settings with { Port = FreePort() } : settings;
-            File.WriteAllText(s.ConfigPath, NginxConfig.Render(template, s, nginx));
+            PrivateFiles.Write(s.ConfigPath, NginxConfig.Render(template, s, nginx)); // the run's own: 0600 (nginx's master reads it as root)
             var start = new IsolatedStart(nginx.Binary, ["-p", s.Prefix, "-c", s.ConfigPath, "-e", "stderr", "-g", "daemon off;"], "nginx")
             {
                 WorkingDirectory = s.Prefix,

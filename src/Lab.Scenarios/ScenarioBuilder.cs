@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lab.Core.Records;
+using Lab.Core.ProcessManager;
 using Lab.Core.Scenarios;
 using Lab.Scenarios.Document;
 
@@ -156,9 +157,9 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
                 throw Errors.At(Locate(poolOrigin, startServersValue, minSpareValue, maxSpareValue),
                     $"{prefix}pm.start_servers({s}) must not be less than pm.min_spare_servers({minSpare}) and not greater than pm.max_spare_servers({maxSpare})");
         }
-        if (terminate > TimeSpan.Zero && slowlog > terminate)
-            throw Errors.At(Locate(poolOrigin, slowlogValue, terminateValue),
-                $"{prefix}request_slowlog_timeout({ScenarioUnits.FormatDuration(slowlog)}) can't be greater than request_terminate_timeout({ScenarioUnits.FormatDuration(terminate)})");
+        // php-fpm's own refusal, in whole seconds (Lab.Core's RequestTimeouts)
+        if (RequestTimeouts.Refusal(new PoolSettings { Name = poolName, RequestSlowlogTimeout = slowlog, RequestTerminateTimeout = terminate }) is { } refusal)
+            throw Errors.At(Locate(poolOrigin, slowlogValue, terminateValue), prefix + refusal.Message);
 
         return new PoolSettings
         {

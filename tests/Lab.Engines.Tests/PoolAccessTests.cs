@@ -72,8 +72,10 @@ public class PoolAccessTests
         foreach (var f in new[] { config, scoreboard, Path.Combine(dir, "fpm.log"), Path.Combine(dir, "fpm.pid"), Path.Combine(dir, "nginx", "nginx.conf") })
             if (Mode(f) != "600") failures.Add($"{f}: mode {Mode(f)}, not 600");
         if (Mode(poolSocket) != "660") failures.Add($"{poolSocket}: mode {Mode(poolSocket)}, not 660");
+        // nginx makes its socket 0666: the folder around it is the lab's alone
+        if (Mode(Path.GetDirectoryName(frontSocket)!) != "700") failures.Add($"{Path.GetDirectoryName(frontSocket)}: mode {Mode(Path.GetDirectoryName(frontSocket)!)}, not 700");
         foreach (var f in Directory.EnumerateFileSystemEntries(dir, "*", SearchOption.AllDirectories))
-            if ((File.GetUnixFileMode(f) & (UnixFileMode.OtherWrite | UnixFileMode.GroupWrite)) != 0 && f != poolSocket)
+            if ((File.GetUnixFileMode(f) & (UnixFileMode.OtherWrite | UnixFileMode.GroupWrite)) != 0 && f != poolSocket && f != frontSocket)
                 failures.Add($"{f} is writable by others (mode {Mode(f)})");
 
         // the workers: not root, no capability, no way to gain one

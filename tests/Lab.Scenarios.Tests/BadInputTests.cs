@@ -388,7 +388,7 @@ public class BadInputTests
     public void Slowlog_greater_than_terminate_timeout()
     {
         var e = Bad("[pool]\nrequest_terminate_timeout = \"10s\"\nrequest_slowlog_timeout = \"30s\"\n" + OnePhase);
-        Assert.Contains("request_slowlog_timeout(30s) can't be greater than request_terminate_timeout(10s)", e.Message);
+        Assert.Contains("[pool www] 'request_slowlog_timeout' (30) can't be greater than 'request_terminate_timeout' (10)", e.Message);
     }
 
     [Fact]

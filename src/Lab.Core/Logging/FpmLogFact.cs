@@ -13,7 +13,7 @@ public enum FpmLogKind
     MasterStarted, Ready, ReceivedSignal, Terminating, Finishing, Reloading, SwitchingState, NotSwitchingState,
     Exiting, ReloadingExecvp, UsingInheritedSocket, HeartbeatSetUp, ErrorLogReopened, FailedProcessesThreshold,
     // the configuration (fpm_conf.c)
-    StartServersNotSet, SlowlogRequired, InitializationFailed,
+    StartServersNotSet, SlowlogRequired, SlowlogAfterTerminate, InitializationFailed,
     // children (fpm_children.c, fpm_process_ctl.c, fpm_stdio.c)
     ChildStarted, ChildExitedCode, ChildExitedSignal, ChildKilledByPm, SendingSignal, ChildrenStillAlive,
     ChildStoppedForTracing, AboutToTrace, FinishedTrace, ChildStderr, ChildStdout,
@@ -58,6 +58,8 @@ public readonly record struct FpmLogFact(
     // ---- the configuration ----
     public static FpmLogFact StartServersNotSet(string pool, int startServers) => new(FpmLogKind.StartServersNotSet, pool, N: startServers);
     public static FpmLogFact SlowlogRequired(string pool) => new(FpmLogKind.SlowlogRequired, pool);
+    public static FpmLogFact SlowlogAfterTerminate(string pool, long slowlogSeconds, long terminateSeconds) =>
+        new(FpmLogKind.SlowlogAfterTerminate, pool, N: slowlogSeconds, M: terminateSeconds);
     public static readonly FpmLogFact InitializationFailed = new(FpmLogKind.InitializationFailed);
 
     // ---- children ----

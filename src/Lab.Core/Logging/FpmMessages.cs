@@ -60,6 +60,7 @@ public static class FpmMessages
         new(FpmLogKind.FailedProcessesThreshold, "failed processes threshold ({n} in {m} sec) is reached, initiating reload", "fpm_children.c: fpm_children_bury"),
         new(FpmLogKind.StartServersNotSet, "[pool {pool}] pm.start_servers is not set. It's been set to {n}.", "fpm_conf.c: fpm_conf_process_all_pools"),
         new(FpmLogKind.SlowlogRequired, "[pool {pool}] 'slowlog' must be specified for use with 'request_slowlog_timeout'", "fpm_conf.c: fpm_conf_process_all_pools"),
+        new(FpmLogKind.SlowlogAfterTerminate, "[pool {pool}] 'request_slowlog_timeout' ({n}) can't be greater than 'request_terminate_timeout' ({m})", "fpm_conf.c: fpm_conf_process_all_pools"),
         new(FpmLogKind.InitializationFailed, "FPM initialization failed", "fpm_main.c: main"),
         new(FpmLogKind.ChildStarted, "[pool {pool}] child {pid} started", "fpm_children.c: fpm_children_make"),
         new(FpmLogKind.ChildExitedCode, "[pool {pool}] child {pid} exited with code {code} after {seconds} seconds from start", "fpm_children.c: fpm_children_bury"),

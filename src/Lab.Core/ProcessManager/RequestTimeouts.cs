@@ -42,6 +42,17 @@ public static class RequestTimeouts
         return Math.Max(heartbeat, MinHeartbeatMs);
     }
 
+    /// <summary>
+    /// php-fpm's refusal of the two together (fpm_conf_process_all_pools): a slowlog timeout longer
+    /// than the terminate timeout, in whole seconds; null when they are fine. The scenario loader and
+    /// the dotnet master's configuration reader both refuse with it.
+    /// </summary>
+    public static Logging.FpmLogFact? Refusal(PoolSettings p)
+    {
+        int slowlog = FpmTime.WholeSeconds(p.RequestSlowlogTimeout), terminate = FpmTime.WholeSeconds(p.RequestTerminateTimeout);
+        return slowlog > 0 && terminate > 0 && slowlog > terminate ? Logging.FpmLogFact.SlowlogAfterTerminate(p.Name, slowlog, terminate) : null;
+    }
+
     /// <summary>Is there anything to check (fpm_pctl_check_request_timeout: terminate_timeout || slowlog_timeout)?</summary>
     public static bool Any(PoolSettings p) => FpmTime.WholeSeconds(p.RequestTerminateTimeout) > 0 || FpmTime.WholeSeconds(p.RequestSlowlogTimeout) > 0;
 

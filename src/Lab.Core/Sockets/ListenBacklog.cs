@@ -31,6 +31,14 @@ public static class ListenBacklog
     /// <summary>Connections a Unix socket holds waiting for accept() with this listen.backlog (the kernel's +1).</summary>
     public static int UnixCapacity(int backlog, int somaxconn = DefaultSomaxconn) => Effective(backlog, somaxconn) + 1;
 
+    /// <summary>
+    /// What the client sees of a connection refused by a full queue or nothing listening: the
+    /// FastCGI client's connect() fails (requests.csv's 503); nginx, whose own connect to the pool
+    /// fails, answers 502 Bad Gateway.
+    /// </summary>
+    public static int RefusedStatus(Scenarios.FrontKind front) =>
+        front == Scenarios.FrontKind.Nginx ? Records.RequestStatus.ChildDied : Records.RequestStatus.Refused;
+
     /// <summary>Does php-fpm's status page show the queue for this socket (TCP only)?</summary>
     public static bool StatusShowsQueue(bool unixSocket) => !unixSocket;
 }

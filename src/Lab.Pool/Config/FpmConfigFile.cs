@@ -246,9 +246,7 @@ public static class FpmConfigFile
         if (s.RequestSlowlogTimeout > TimeSpan.Zero)
         {
             if (string.IsNullOrEmpty(slowlog)) throw new FpmConfigException(FpmLogFact.SlowlogRequired(name).Message);
-            long slow = (long)s.RequestSlowlogTimeout.TotalSeconds, terminate = (long)s.RequestTerminateTimeout.TotalSeconds;
-            if (terminate > 0 && slow > terminate)
-                throw new FpmConfigException(P($"'request_slowlog_timeout' ({slow}) can't be greater than 'request_terminate_timeout' ({terminate})"));
+            if (Lab.Core.ProcessManager.RequestTimeouts.Refusal(s) is { } refusal) throw new FpmConfigException(refusal.Message);
         }
         if (statusPath.Length > 0 && statusPath[0] != '/')
             throw new FpmConfigException(P($"the status path '{statusPath}' must start with a '/'"));

@@ -42,6 +42,8 @@ internal sealed partial class Fpm : ISimHandler
     private readonly long _spawnUs;
     private readonly FpmLogFollower _follower;
     private readonly IRecyclePolicy _recycling = PhpFpmRecycling.Instance;
+    /// <summary>A refused connection's status as the scenario's client sees it (ListenBacklog.RefusedStatus).</summary>
+    private readonly int _refused;
 
     private PoolSettings _pool;
     private ProcessManagerPolicy _policy;
@@ -77,6 +79,7 @@ internal sealed partial class Fpm : ISimHandler
         _scriptFile = "/lab/php" + (scenario.Request.Script.StartsWith('/') ? "" : "/") + scenario.Request.Script;
         _spawnUs = Math.Max(0, Simulation.FromTimeSpan(_mem.SpawnTime));
         _follower = new FpmLogFollower(e => _sink.Event(e), _pool);
+        _refused = ListenBacklog.RefusedStatus(scenario.Front);
     }
 
     /// <summary>The client side, set by the engine before the run starts.</summary>

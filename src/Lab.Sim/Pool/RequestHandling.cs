@@ -20,13 +20,13 @@ internal sealed partial class Fpm
     /// A connection arrives (the load driver's request slot). With an idle child it is accepted
     /// at once; else it waits in the listen queue (ondemand: the socket's edge wakes the master);
     /// with the queue full (a Unix socket holds listen.backlog + 1: ListenBacklog), or no master
-    /// listening, it is refused at once (the client's connect() fails: 503).
+    /// listening, it is refused at once: the FastCGI client's connect() fails (503), nginx answers 502.
     /// </summary>
     public void Connect(int slot)
     {
-        if (_down) { Load.Answer(slot, RequestStatus.Refused, 0); return; }
+        if (_down) { Load.Answer(slot, _refused, 0); return; }
         if (_idleHead is not null) { Accept(PopIdle(), slot); return; }
-        if (_queue.IsFull) { Load.Answer(slot, RequestStatus.Refused, 0); return; }
+        if (_queue.IsFull) { Load.Answer(slot, _refused, 0); return; }
         _queue.Enqueue(slot);
         if (_pool.Pm == ProcessManagerStyle.Ondemand && _control.CanSpawn) OnSocketReadable();
     }
