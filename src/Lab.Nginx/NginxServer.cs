@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.Nginx;
 

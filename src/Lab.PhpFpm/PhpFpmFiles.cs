@@ -2,7 +2,7 @@ using System.Text;
 using Lab.Core.Php;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.PhpFpm;
 

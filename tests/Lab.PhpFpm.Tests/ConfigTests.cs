@@ -2,7 +2,7 @@ using Lab.Core.Paths;
 using Lab.Core.Scenarios;
 using Lab.Engines.Nginx;
 using Lab.Nginx;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.PhpFpm.Tests;
 

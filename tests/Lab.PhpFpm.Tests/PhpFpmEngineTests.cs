@@ -94,7 +94,7 @@ public class PhpFpmEngineTests : IDisposable
         string ps = File.ReadAllText(Path.Combine(dir, "ps.log"));
         Assert.Contains("php-fpm: master process", ps);
         Assert.Contains("php-fpm: pool www", ps);
-        if (Lab.PhpFpm.Processes.IsolatedProcess.IsRoot) Assert.Matches(@"\nwww-data +\d+ .*php-fpm: pool www", ps);
+        if (Lab.Linux.Processes.IsolatedProcess.IsRoot) Assert.Matches(@"\nwww-data +\d+ .*php-fpm: pool www", ps);
     }
 
     [Fact]
@@ -191,7 +191,8 @@ public class PhpFpmEngineTests : IDisposable
         Assert.Equal(starts[0][2], restart[2]);
         Assert.NotEqual(starts[0][2], starts[1][2]);
         double tRestart = Num(restart[0]);
-        Assert.Contains(events, c => c[1] == "exit" && c[3] == "signal 15;restart");
+        // SIGTERM, and with php-fpm's default process_control_timeout (0) SIGKILL on the master's next pass: either may end a child
+        Assert.Contains(events, c => c[1] == "exit" && c[3] is "signal 15;restart" or "signal 9;restart");
         Assert.Contains(events, c => c[1] == "stop" && c[2] == starts[0][2] && c[3] == "restart");
         var before = requests.Where(c => Num(c[3]) < tRestart && c[5] == "200").Select(c => c[4]).ToHashSet();
         var after = requests.Where(c => Num(c[2]) > tRestart + 0.3 && c[5] == "200").Select(c => c[4]).ToHashSet();

@@ -5,7 +5,7 @@ using Lab.Core.Php;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
 using Lab.Engines.Real;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 using Lab.Pool.Launcher;
 
 namespace Lab.Engines.Dotnet;

@@ -2,7 +2,7 @@ using Lab.Core.Scenarios;
 using Lab.Engines.Real;
 using Lab.Load;
 using Lab.Nginx;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.Engines.Nginx;
 

@@ -4,7 +4,7 @@ using Lab.Core.Paths;
 using Lab.Core.Scenarios;
 using Lab.Engines.Real;
 using Lab.PhpFpm;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.Engines.PhpFpm;
 

@@ -25,19 +25,10 @@ public sealed class PrivateTemp : IDisposable
     public string PathOf(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Writes a file of the run, mode 0600 (Lab.PhpFpm's PrivateFiles): nobody else reads or writes it.</summary>
-    public static void WriteFile(string path, string text) => Lab.PhpFpm.Processes.PrivateFiles.Write(path, text);
+    public static void WriteFile(string path, string text) => Lab.Linux.Processes.PrivateFiles.Write(path, text);
 
-    /// <summary>The start time of a process (/proc/PID/stat field 22), to tell a reused pid apart; null if it is gone.</summary>
-    private static string? StartTicks(int pid)
-    {
-        try
-        {
-            string stat = System.IO.File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields.Length > 19 ? fields[19] : null;
-        }
-        catch (IOException) { return null; }
-    }
+    /// <summary>The start time of a process, to tell a reused pid apart; null if it is gone.</summary>
+    private static string? StartTicks(int pid) => Lab.Linux.Proc.Proc.StartTicks(pid)?.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Removes earlier runs' folders whose lab process no longer exists.</summary>
     private static void RemoveAbandoned(string prefix)

@@ -1,3 +1,4 @@
+using Lab.Linux.Proc;
 using Lab.Core.Events;
 using Lab.Core.Logging;
 using Lab.Core.Records;

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Lab.Probe;
+namespace Lab.Linux.Proc;
 
 /// <summary>
 /// The few libc calls the probe needs. /proc files are read with open/read/close into caller

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Runtime.InteropServices;
 
-namespace Lab.Probe;
+namespace Lab.Linux.Proc;
 
 /// <summary>The fields of /proc/PID/stat the lab uses (proc(5) numbering in the comments).</summary>
 internal readonly record struct StatFields(

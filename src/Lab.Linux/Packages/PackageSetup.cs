@@ -1,4 +1,4 @@
-namespace Lab.PhpFpm.Setup;
+namespace Lab.Linux.Packages;
 
 /// <summary>
 /// A program the lab needs from the distribution: how to find it, the Debian/Ubuntu packages

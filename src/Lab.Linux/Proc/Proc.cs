@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using Lab.Core.Time;
 
-namespace Lab.Probe;
+namespace Lab.Linux.Proc;
 
 /// <summary>
 /// One process as /proc shows it, at one moment.
@@ -90,6 +90,27 @@ public static class Proc
             if (s_users is null || !s_users.ContainsKey(uid)) s_users = ReadPasswd();
             return s_users.TryGetValue(uid, out var name) ? name : uid.ToString(CultureInfo.InvariantCulture);
         }
+    }
+
+    /// <summary>A process's start time (stat's field 22, clock ticks since boot): with its pid, who it is (a pid may be reused); null if it is gone.</summary>
+    public static long? StartTicks(int pid) => ProcFiles.TryReadStat(pid, out var st) ? st.StartTicks : null;
+
+    /// <summary>
+    /// Is the process blocked in accept()/accept4() (its current system call, /proc/PID/syscall:
+    /// x86-64 43 and 288, arm64 202 and 242)? An idle php-fpm (or lab) child is.
+    /// </summary>
+    public static bool IsInAccept(int pid)
+    {
+        try
+        {
+            string s = File.ReadAllText($"/proc/{pid}/syscall");
+            int sp = s.IndexOf(' ');
+            string nr = sp < 0 ? s.Trim() : s[..sp];
+            return System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64
+                ? nr is "202" or "242" : nr is "43" or "288";
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>MemTotal and MemAvailable from /proc/meminfo (KiB).</summary>

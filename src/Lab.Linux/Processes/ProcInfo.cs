@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Lab.PhpFpm.Processes;
+namespace Lab.Linux.Processes;
 
 /// <summary>
 /// The few /proc facts the launcher needs beyond the process tree (Lab.Probe's

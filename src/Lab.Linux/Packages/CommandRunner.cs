@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Lab.PhpFpm.Setup;
+namespace Lab.Linux.Packages;
 
 /// <summary>How a short command ended: its exit code and what it printed.</summary>
 public sealed record CommandResult(int ExitCode, string Stdout, string Stderr)

@@ -1,4 +1,4 @@
-namespace Lab.PhpFpm.Processes;
+namespace Lab.Linux.Processes;
 
 /// <summary>
 /// The user php-fpm's children and nginx's workers run as when the lab runs as root: www-data

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Lab.PhpFpm.Processes;
+namespace Lab.Linux.Processes;
 
 /// <summary>How a server the lab starts (php-fpm, nginx) is tied to the lab's life.</summary>
 public enum Isolation
@@ -222,7 +222,7 @@ public sealed partial class IsolatedProcess : IDisposable
     private void Refresh()
     {
         if (Isolation == Isolation.ParentDeathSignal) return;
-        foreach (int pid in Lab.Probe.Proc.Descendants(LauncherPid))
+        foreach (int pid in Proc.Proc.Descendants(LauncherPid))
         {
             var ns = ProcInfo.NamespacePids(pid);
             if (ns.Length < 2) continue; // not inside the namespace (or gone)

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Lab.Probe;
+namespace Lab.Linux.Proc;
 
 /// <summary>
 /// Finds a process tree: the roots and every descendant (children of children too), each once,

@@ -1,4 +1,4 @@
-namespace Lab.PhpFpm.Processes;
+namespace Lab.Linux.Processes;
 
 /// <summary>The files of a run are the run's own: written mode 0600, whatever the umask, so no other local user reads or rewrites them.</summary>
 public static class PrivateFiles
