@@ -13,9 +13,8 @@ namespace Lab.Cli.Commands;
 /// <summary>./run.sh &lt;scenario&gt; [key=value ...] [--out DIR]: run it, write its results folder, report.</summary>
 public static class RunCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(RunArgs a)
     {
-        var a = RunArgs.Parse(args);
         // Everything that can be wrong with the input is found before anything is written.
         Scenario scenario = ScenarioLoader.Load(a.Scenario, a.Overrides, LabPaths.Scenarios);
         string dir = ResultsDirs.Choose(a.Out, scenario.Name, DateTime.UtcNow);

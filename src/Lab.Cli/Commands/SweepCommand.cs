@@ -31,11 +31,8 @@ public static class SweepCommand
 
     public sealed record SweepArgs(string Scenario, IReadOnlyList<string> KeyValues, string? Out, int Jobs, bool Plain);
 
-    /// <param name="args">The arguments after "sweep" (a leading "sweep" is accepted too).</param>
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(SweepArgs a)
     {
-        if (args.Length > 0 && args[0] == "sweep") args = args[1..];
-        var a = Parse(args);
         SweepPlan plan;
         try
         {
@@ -50,7 +47,7 @@ public static class SweepCommand
             EngineFactory.Create(cell.Scenario, line => Console.Error.WriteLine(line));
 
         string sweepDir = ResultsDirs.Choose(a.Out, "sweep-" + plan.ScenarioName, DateTime.UtcNow);
-        string commandLine = "./run.sh sweep " + string.Join(' ', args);
+        string commandLine = "./run.sh sweep " + string.Join(' ', new[] { a.Scenario }.Concat(a.KeyValues).Concat(a.Out is null ? [] : ["--out", a.Out]));
         int jobs = plan.AnyReal ? 1 : a.Jobs;
 
         var o = Console.Out;
@@ -165,29 +162,23 @@ public static class SweepCommand
         foreach (var r in rows) Console.Out.WriteLine(Line(r));
     }
 
-    public static SweepArgs Parse(string[] args)
+    public static SweepArgs Parse(string[] args) => Lab.Cli.CommandLine.LabCommandLine.ArgsOf<SweepArgs>(["sweep", .. args]);
+
+    /// <param name="jobs">--jobs's value; null when not given.</param>
+    public static SweepArgs Bind(IReadOnlyList<string> words, string? outDir, string? jobs, bool plain)
     {
-        string? scenario = null, outDir = null;
-        int jobs = Environment.ProcessorCount;
-        bool plain = false;
+        string? scenario = null;
+        int jobCount = Environment.ProcessorCount;
+        if (jobs is not null && (!int.TryParse(jobs, NumberStyles.None, Inv, out jobCount) || jobCount < 1))
+            throw new LabUsageException($"--jobs needs a number of cells to run at once, 1 or more (e.g. --jobs 2); got '{jobs}'.");
         var keyValues = new List<string>();
-        for (int i = 0; i < args.Length; i++)
+        foreach (var arg in words)
         {
-            string arg = args[i];
-            if (OutOption.Match(args, ref i, Usage, out var o)) outDir = o;
-            else if (arg == "--jobs" || arg.StartsWith("--jobs=", StringComparison.Ordinal))
-            {
-                string? v = arg == "--jobs" ? (i + 1 < args.Length ? args[++i] : null) : arg["--jobs=".Length..];
-                if (!int.TryParse(v, NumberStyles.None, Inv, out jobs) || jobs < 1)
-                    throw new LabUsageException($"--jobs needs a number of cells to run at once, 1 or more (e.g. --jobs 2); got '{v}'.");
-            }
-            else if (arg == "--plain") plain = true;
-            else if (arg.StartsWith('-')) throw new LabUsageException($"unknown option '{arg}' for sweep. Usage: {Usage}");
-            else if (scenario is null && !arg.Contains('=')) scenario = arg;
+            if (scenario is null && !arg.Contains('=')) scenario = arg;
             else if (arg.Contains('=')) keyValues.Add(arg);
             else throw new LabUsageException($"'{arg}' is not a key=value: a sweep takes key=v1,v2,... (swept) and key=value (set in every cell); the scenario is '{scenario}'. Usage: {Usage}");
         }
         if (scenario is null) throw new LabUsageException($"sweep needs a scenario. Usage: {Usage} (./run.sh list shows the scenarios)");
-        return new SweepArgs(scenario, keyValues, outDir, jobs, plain);
+        return new SweepArgs(scenario, keyValues, outDir, jobCount, plain);
     }
 }
