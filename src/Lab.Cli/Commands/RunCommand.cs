@@ -4,6 +4,7 @@ using Lab.Core.Engines;
 using Lab.Core.Paths;
 using Lab.Core.Scenarios;
 using Lab.Engines;
+using Lab.Engines.Real;
 using Lab.Report;
 using Lab.Results;
 using Lab.Scenarios;
@@ -15,6 +16,7 @@ public static class RunCommand
 {
     public static async Task<int> RunAsync(RunArgs a)
     {
+        PrivateTemp.RemoveAbandoned(); // what a SIGKILLed run left in the temporary folder
         // Everything that can be wrong with the input is found before anything is written.
         Scenario scenario = ScenarioLoader.Load(a.Scenario, a.Overrides, LabPaths.Scenarios);
         string dir = ResultsDirs.Choose(a.Out, scenario.Name, DateTime.UtcNow);
@@ -29,22 +31,31 @@ public static class RunCommand
         };
     }
 
-    /// <summary>Runs a resolved scenario into dir with a live view; prints the summary and, last, the path.</summary>
+    /// <summary>
+    /// Runs a resolved scenario into dir with a live view; prints the summary and, last, the
+    /// path. Ctrl-C, SIGTERM and SIGHUP (the terminal closed) stop the run and keep what was
+    /// measured: the folder is completed, the report made (status incomplete, exit code 3); they
+    /// are held until the report is written. A run whose results cannot be written (a full disk)
+    /// ends with one line naming the file and the cause (status failed, exit code 1).
+    /// </summary>
     public static async Task<RunOutcome> Execute(Scenario scenario, IEngine engine, string dir, string commandLine, bool plain)
     {
         var live = new LiveView();
         RunOutcome outcome;
         Summary summary;
-        string? interruptedBy;
-        using (var interruption = new Interruption(PosixSignal.SIGTERM, PosixSignal.SIGHUP))
+        using var interruption = new Interruption(PosixSignal.SIGTERM, PosixSignal.SIGHUP);
+        var run = RunPipeline.RunAsync(scenario, engine, dir, commandLine, live, interruption.Token, () => interruption.By);
+        await RunDisplay.ShowAsync(scenario, live, run, plain);
+        (outcome, summary) = await run;
+        if (interruption.By is { } by) Console.Error.WriteLine($"interrupted by {by}: what was measured until then is kept.");
+        if (outcome.Status == RunStatus.Failed && !File.Exists(Path.Combine(dir, Lab.Results.Formats.ResultsFiles.Summary)))
         {
-            var run = RunPipeline.RunAsync(scenario, engine, dir, commandLine, live, interruption.Token);
-            await RunDisplay.ShowAsync(scenario, live, run, plain);
-            (outcome, summary) = await run;
-            interruptedBy = interruption.By;
+            // the results could not be written: no summary, no report; the one line says why
+            Console.Error.WriteLine($"error: the run failed: {outcome.Reason}");
+            Console.Out.WriteLine(ResultsDirs.Display(dir));
+            return outcome;
         }
         if (outcome.Status == RunStatus.Failed) Console.Error.WriteLine($"error: the run failed: {outcome.Reason}");
-        if (interruptedBy is not null) Console.Error.WriteLine($"interrupted by {interruptedBy}: what was measured until then is kept.");
         SummaryPrinter.Print(scenario, summary, outcome);
         string last = dir;
         try
@@ -54,7 +65,8 @@ public static class RunCommand
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // the data is written and intact; the report can be made again with ./run.sh report DIR
-            Console.Error.WriteLine($"warning: the report could not be made ({e.Message}); the results are in {ResultsDirs.Display(dir)}; retry with ./run.sh report {ResultsDirs.Display(dir)}");
+            string why = IoProblem.IsIo(e) ? IoProblem.Cause(e) : e.Message;
+            Console.Error.WriteLine($"warning: the report could not be made ({why}); the results are in {ResultsDirs.Display(dir)}; retry with ./run.sh report {ResultsDirs.Display(dir)}");
         }
         Console.Out.WriteLine(ResultsDirs.Display(last));
         return outcome;
