@@ -4,6 +4,7 @@ using HdrHistogram;
 using Lab.Core.Engines;
 using Lab.Core.Logging;
 using Lab.Core.Records;
+using Lab.Results.Aggregates;
 using Lab.Results.Formats;
 
 namespace Lab.Results;
@@ -28,7 +29,9 @@ public sealed class ResultsWriter : IRunSink, IDisposable
 
     private readonly RunHeader _header;
     private readonly SummaryBuilder _summary;
-    private readonly Utf8Output _samples, _events, _requests, _ps, _fpm;
+    private readonly Utf8Output _samples, _events, _ps, _fpm;
+    private readonly Utf8Output? _requests;
+    private readonly RequestAggregator? _aggregates;
     private readonly Utf8Output[] _all;
     private readonly Dictionary<int, ProcessInfo> _processes = new();
     private readonly List<Sample> _tick = new();
@@ -50,12 +53,23 @@ public sealed class ResultsWriter : IRunSink, IDisposable
         // millions of rows in seconds: big buffers, few system calls.
         int big = header.FlushEveryTick ? 64 << 10 : 1 << 20;
         int small = 64 << 10;
-        _samples = new Utf8Output(Path.Combine(dir, ResultsFiles.Samples), big / 2, OnWriteFailed);
+        Utf8Output Big(string name, int size) => header.Compress
+            ? new Utf8Output(Path.Combine(dir, name + ResultsFiles.Gz), new GzipPipe(Path.Combine(dir, name + ResultsFiles.Gz)), size, OnWriteFailed)
+            : new Utf8Output(Path.Combine(dir, name), size, OnWriteFailed);
+        _samples = Big(ResultsFiles.Samples, big / 2);
         _events = new Utf8Output(Path.Combine(dir, ResultsFiles.Events), small, OnWriteFailed);
-        _requests = new Utf8Output(Path.Combine(dir, ResultsFiles.Requests), big, OnWriteFailed);
-        _ps = new Utf8Output(Path.Combine(dir, ResultsFiles.PsLog), big / 2, OnWriteFailed);
+        _ps = Big(ResultsFiles.PsLog, big / 2);
         _fpm = new Utf8Output(Path.Combine(dir, ResultsFiles.FpmLog), small, OnWriteFailed);
-        _all = [_samples, _events, _requests, _ps, _fpm];
+        if (header.SummaryRecords)
+        {
+            _aggregates = new RequestAggregator(dir, OnWriteFailed, small);
+            _all = [_samples, _events, _ps, _fpm];
+        }
+        else
+        {
+            _requests = Big(ResultsFiles.Requests, big);
+            _all = [_samples, _events, _requests, _ps, _fpm];
+        }
     }
 
     /// <summary>The results folder (full path).</summary>
@@ -100,7 +114,7 @@ public sealed class ResultsWriter : IRunSink, IDisposable
             w = new ResultsWriter(full, header, manifest);
             w._samples.Line(ResultsFiles.SamplesHeader);
             w._events.Line(ResultsFiles.EventsHeader);
-            w._requests.Line(ResultsFiles.RequestsHeader);
+            w._requests?.Line(ResultsFiles.RequestsHeader);
             w.FlushAll();
             if (w.Failure is { } failed) throw new ResultsWriteException(failed);
             return w;
@@ -206,7 +220,12 @@ public sealed class ResultsWriter : IRunSink, IDisposable
     public void Request(in RequestRecord r)
     {
         ThrowIfEnded();
-        var o = _requests;
+        _summary.Request(r);
+        if (_requests is not { } o)
+        {
+            _aggregates!.Add(r);
+            return;
+        }
         o.Long(r.Id); o.Comma();
         o.Fixed(r.TIntended, 6); o.Comma();
         if (r.Dropped)
@@ -228,7 +247,6 @@ public sealed class ResultsWriter : IRunSink, IDisposable
         o.Comma();
         if (r.Kind is { Length: > 0 } kind) o.CsvField(kind);
         o.NewLine();
-        _summary.Request(r);
     }
 
     public void Log(double t, FpmLogLevel level, string message)
@@ -253,7 +271,7 @@ public sealed class ResultsWriter : IRunSink, IDisposable
     {
         ThrowIfEnded();
         if (_tick.Count > 0) EndTick(_tick[^1].T);
-        CloseStreams();
+        CloseStreams(complete: true);
         if (Failure is null)
         {
             Attempt(ResultsFiles.Latency, () => WriteHistogram(ResultsFiles.Latency, _summary.CorrectedHistogram));
@@ -338,10 +356,13 @@ public sealed class ResultsWriter : IRunSink, IDisposable
     private void FlushAll()
     {
         foreach (var o in _all) o.Flush();
+        _aggregates?.Flush();
     }
 
-    private void CloseStreams()
+    private void CloseStreams(bool complete = false)
     {
+        if (complete) _aggregates?.Complete();
+        else _aggregates?.Close();
         foreach (var o in _all) o.Dispose();
     }
 

@@ -118,7 +118,7 @@ public static class LabCommandLine
         Add("import", "a pasted `ps aux | grep php` log → results folder and report", ImportCommand.Usage,
             (r, w) => ImportCommand.Bind(w, r.GetResult(o.Interval) is null ? null : r.GetValue(o.Interval) ?? "", Out(r, o, ImportCommand.Usage)), a => Task.FromResult(ImportCommand.Run(a)), o.Interval, o.Out);
         Add("sweep", "the scenario once per combination of values: sweep.csv, plots, compare, report", SweepCommand.Usage,
-            (r, w) => SweepCommand.Bind(w, Out(r, o, SweepCommand.Usage), r.GetResult(o.Jobs) is null ? null : r.GetValue(o.Jobs) ?? "", r.GetValue(o.Plain)), SweepCommand.RunAsync, o.Out, o.Jobs);
+            (r, w) => SweepCommand.Bind(w, Out(r, o, SweepCommand.Usage), r.GetResult(o.Jobs) is null ? null : r.GetValue(o.Jobs) ?? "", r.GetValue(o.Plain), r.GetValue(o.Yes)), SweepCommand.RunAsync, o.Out, o.Jobs, o.Yes);
         Add("advise", "fit a run's leak; pm.max_requests (and max_children) for the RAM, verified on the sim", AdviseCommand.Usage,
             (r, w) => AdviseCommand.Bind(w, Out(r, o, AdviseCommand.Usage), r.GetValue(o.Plain)), AdviseCommand.RunAsync, o.Out);
         Add("calibrate", "fit the simulator to a real run (engine php-fpm or dotnet) and compare them", CalibrateCommand.Usage,

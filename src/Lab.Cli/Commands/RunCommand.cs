@@ -7,6 +7,7 @@ using Lab.Engines;
 using Lab.Engines.Real;
 using Lab.Report;
 using Lab.Results;
+using Lab.Results.Planning;
 using Lab.Scenarios;
 
 namespace Lab.Cli.Commands;
@@ -19,6 +20,7 @@ public static class RunCommand
         PrivateTemp.RemoveAbandoned(); // what a SIGKILLed run left in the temporary folder
         // Everything that can be wrong with the input is found before anything is written.
         Scenario scenario = ScenarioLoader.Load(a.Scenario, a.Overrides, LabPaths.Scenarios);
+        CheckSize(scenario, a.Yes);
         string dir = ResultsDirs.Choose(a.Out, scenario.Name, DateTime.UtcNow);
         IEngine engine = EngineFactory.Create(scenario, line => Console.Error.WriteLine(line));
 
@@ -29,6 +31,24 @@ public static class RunCommand
             RunStatus.Incomplete => 3,
             _ => 1,
         };
+    }
+
+    /// <summary>
+    /// A run that would write more than a few GB is not started without --yes: the line says how
+    /// much, and that records=summary keeps per-second and per-PID aggregates instead (exit 2).
+    /// </summary>
+    public static void CheckSize(Scenario scenario, bool yes)
+    {
+        var size = RunSize.Of(scenario);
+        if (yes || !size.NeedsConfirmation) return;
+        var summary = size.AsSummary;
+        string what = size.SummaryRecords
+            ? $"{Fmt.Int((long)size.SampleRows)} sample rows"
+            : $"{Fmt.Int((long)size.Requests)} requests and {Fmt.Int((long)size.SampleRows)} sample rows";
+        string instead = size.SummaryRecords || summary.NeedsConfirmation
+            ? "raise sample_interval or shorten the run to write less"
+            : $"add records=summary to keep per-second and per-PID aggregates instead (about {Fmt.Bytes(summary.Bytes)})";
+        throw new LabUsageException($"this run would write about {Fmt.Bytes(size.Bytes)} ({what}); add --yes to run it anyway, or {instead}.");
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Lab.Core.Scenarios;
 using Lab.Engines;
 using Lab.Report;
 using Lab.Results;
+using Lab.Results.Planning;
 using Lab.Scenarios;
 using RunResult = Lab.Analysis.RunResult;
 
@@ -23,8 +24,10 @@ public static class RunPipeline
     {
         bool real = scenario.Engine != EngineKind.Sim;
         string engineName = EngineNames.Of(scenario.Engine);
+        var size = RunSize.Of(scenario);
         var header = new RunHeader(scenario.Name, engineName, scenario.Seed, engine.EpochUtc,
-            real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, scenario.LogLevel, scenario.RunLength.TotalSeconds, FlushEveryTick: real);
+            real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, scenario.LogLevel, scenario.RunLength.TotalSeconds, FlushEveryTick: real,
+            Compress: size.Compress, SummaryRecords: size.SummaryRecords);
         var manifest = Manifest.ForThisMachine(engineName, scenario.Name, scenario.Seed, commandLine, DateTime.UtcNow);
         using var writer = ResultsWriter.Create(dir, header, ScenarioWriter.ToToml(scenario), manifest);
         live?.Watch(writer);

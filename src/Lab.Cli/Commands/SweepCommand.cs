@@ -9,6 +9,7 @@ using Lab.Core.Scenarios;
 using Lab.Engines;
 using Lab.Report;
 using Lab.Results;
+using Lab.Results.Planning;
 using Spectre.Console;
 
 namespace Lab.Cli.Commands;
@@ -29,7 +30,7 @@ public static class SweepCommand
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public sealed record SweepArgs(string Scenario, IReadOnlyList<string> KeyValues, string? Out, int Jobs, bool Plain);
+    public sealed record SweepArgs(string Scenario, IReadOnlyList<string> KeyValues, string? Out, int Jobs, bool Plain, bool Yes = false);
 
     public static async Task<int> RunAsync(SweepArgs a)
     {
@@ -41,6 +42,12 @@ public static class SweepCommand
         catch (SweepException e)
         {
             throw new LabUsageException(e.Message);
+        }
+        // No cell writes more than a few GB without --yes (cells past 256 MB keep aggregates, see AsCell).
+        foreach (var cell in plan.Cells)
+        {
+            try { RunCommand.CheckSize(AsCell(cell.Scenario), a.Yes); }
+            catch (LabUsageException e) { throw new LabUsageException($"cell {cell.Label}: {e.Message}"); }
         }
         // Every engine the grid needs can run here (a missing binary or package: exit 2, nothing written).
         foreach (var cell in plan.Cells.GroupBy(c => c.Scenario.Engine).Select(g => g.First()))
@@ -137,9 +144,19 @@ public static class SweepCommand
     private static Task<RunResult> RunCell(Scenario scenario, string dir, SweepPlan plan, CancellationToken cancel)
     {
         var cell = plan.Cells.First(c => ReferenceEquals(c.Scenario, scenario));
-        string commandLine = $"./run.sh {plan.ScenarioArg} {string.Join(' ', cell.Overrides)} --out {dir}";
-        return RunPipeline.RunWithReportAsync(scenario, dir, commandLine, $"cell {cell.Label}: the run's report", cancel);
+        var run = AsCell(scenario);
+        string commandLine = $"./run.sh {plan.ScenarioArg} {string.Join(' ', cell.Overrides)}{(run != scenario ? " records=summary" : "")} --out {dir}";
+        return RunPipeline.RunWithReportAsync(run, dir, commandLine, $"cell {cell.Label}: the run's report", cancel);
     }
+
+    /// <summary>A cell that would write more than this keeps aggregates (records = "summary") unless its scenario says records.</summary>
+    public const double SummaryAboveBytes = 256e6;
+
+    /// <summary>The scenario a cell runs: a large cell keeps per-second and per-PID aggregates instead of every request, unless records is set.</summary>
+    public static Scenario AsCell(Scenario scenario) =>
+        scenario.RequestRecords is null && RunSize.Of(scenario).Bytes > SummaryAboveBytes
+            ? scenario with { RequestRecords = RecordsMode.Summary }
+            : scenario;
 
     private static void PrintTable(SweepPlan plan, IReadOnlyList<CellResult> results)
     {
@@ -165,7 +182,7 @@ public static class SweepCommand
     public static SweepArgs Parse(string[] args) => Lab.Cli.CommandLine.LabCommandLine.ArgsOf<SweepArgs>(["sweep", .. args]);
 
     /// <param name="jobs">--jobs's value; null when not given.</param>
-    public static SweepArgs Bind(IReadOnlyList<string> words, string? outDir, string? jobs, bool plain)
+    public static SweepArgs Bind(IReadOnlyList<string> words, string? outDir, string? jobs, bool plain, bool yes = false)
     {
         string? scenario = null;
         int jobCount = Environment.ProcessorCount;
@@ -179,6 +196,6 @@ public static class SweepCommand
             else throw new LabUsageException($"'{arg}' is not a key=value: a sweep takes key=v1,v2,... (swept) and key=value (set in every cell); the scenario is '{scenario}'. Usage: {Usage}");
         }
         if (scenario is null) throw new LabUsageException($"sweep needs a scenario. Usage: {Usage} (./run.sh list shows the scenarios)");
-        return new SweepArgs(scenario, keyValues, outDir, jobCount, plain);
+        return new SweepArgs(scenario, keyValues, outDir, jobCount, plain, yes);
     }
 }
