@@ -89,7 +89,7 @@ public sealed class RunFolder
         else if (ResultsFiles.Find(full, ResultsFiles.RequestsBySecond) is { } bySecond)
         {
             f.BySecond = f.ReadBySecond(bySecond);
-            f.RequestOverview = f.BySecond.Overview;
+            f.RequestOverview = f.BySecond.Overview with { LeakKbSum = ResultsFiles.Find(full, ResultsFiles.RequestsByPid) is { } byPid ? f.LeakOfPids(byPid) : 0 };
         }
         else f._notes.Add($"{ResultsFiles.Requests} is missing");
         f.FpmLog = f.IfExists<IReadOnlyList<string>>(ResultsFiles.FpmLog, p => f.ReadTextLines(p), []);
@@ -116,8 +116,7 @@ public sealed class RunFolder
         }
         if (s.Count > 0) b.EndTick(s.T[^1]);
         foreach (var e in Events) b.Event(e);
-        var r = Requests;
-        for (int i = 0; i < r.Count; i++) b.Request(r[i]);
+        ForEachRequest(r => b.Request(r));
         return b.Build(new RunOutcome(Manifest.Status, Manifest.Reason));
     }
 
@@ -311,6 +310,23 @@ public sealed class RunFolder
             each(new RequestRecord(iv, tiv, tsv, tev, pv, sv, lv, lk, tk, rk, kd));
         });
         NoteTorn(path, torn);
+    }
+
+    /// <summary>The leak the requests asked for, from requests-by-pid.csv (its leak_kb column summed).</summary>
+    private double LeakOfPids(string path)
+    {
+        double sum = 0;
+        bool torn = LineScanner.ForEachLine(path, (line, no) =>
+        {
+            if (no == 1) { CheckHeader(path, line, ResultsFiles.RequestsByPidHeader); return; }
+            var c = new FieldCursor(line);
+            ReadOnlySpan<byte> f = default;
+            for (int k = 0; k < 7; k++) if (!c.Next(out f)) throw Bad(path, no, "missing leak_kb");
+            if (!Numbers.TryLong(f, out long leak)) throw Bad(path, no, $"leak_kb \"{Text(f)}\" is not an integer");
+            sum += leak;
+        });
+        NoteTorn(path, torn);
+        return sum;
     }
 
     /// <summary>requests-by-second.csv (records = "summary").</summary>
