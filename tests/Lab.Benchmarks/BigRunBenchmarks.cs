@@ -13,7 +13,7 @@ using Lab.Core.Paths;
 namespace Lab.Benchmarks;
 
 /// <summary>
-/// A big run end to end, as a user runs it: `./run.sh hour-of-traffic` (an hour at 1,000 req/s on
+/// A big run end to end, as a user runs it: `./run.sh hour-of-traffic engine=sim` (an hour at 1,000 req/s on
 /// 64 static children recycled every 500 requests: 3.6 M requests, 7,232 PIDs) — the simulator,
 /// the gzipped results folder, the report with its slot heatmap — as the lab's own process. Per
 /// run: the wall time (BenchmarkDotNet's Mean), the process's peak RSS (getrusage of the child,
@@ -34,14 +34,14 @@ public class BigRunBenchmarks
         if (!File.Exists(_cli)) throw new InvalidOperationException($"{_cli} is missing: ./run.sh bench builds it first");
     }
 
-    [Benchmark(Description = "./run.sh hour-of-traffic: 1 h, 64 children, 1000 req/s, run + report")]
+    [Benchmark(Description = "./run.sh hour-of-traffic engine=sim: 1 h, 64 children, 1000 req/s, run + report")]
     public long HourOf64Children()
     {
         string dir = Path.Combine(Path.GetTempPath(), "leaklab-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
             var psi = new ProcessStartInfo(_cli) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "hour-of-traffic", "--out", dir, "--plain" }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "hour-of-traffic", "engine=sim", "--out", dir, "--plain" }) psi.ArgumentList.Add(a);
             psi.Environment["LAB_ROOT"] = LabPaths.Root;
             using var p = Process.Start(psi)!;
             var stdout = p.StandardOutput.ReadToEndAsync();

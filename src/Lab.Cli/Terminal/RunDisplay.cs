@@ -77,9 +77,9 @@ public static class RunDisplay
         string pool = $"pool RSS {Fmt.Size(s.PoolRssKb)} (peak {Fmt.Size(live.PeakPoolRssKb)})";
         if (width < MinWidth || height < MinHeight)
         {
-            int w = Math.Clamp(width - 40, 10, 40), d = (int)Math.Round(f * w);
-            return new Markup($"[green]{new string('█', d)}[/][grey]{new string('░', w - d)}[/] " +
-                Markup.Escape(string.Create(Inv, $"{Math.Min(T(s), total):0}/{total:0} s  {s.Requests} req  {pool}")));
+            string text = string.Create(Inv, $"{Math.Min(T(s), total):0}/{total:0} s  {s.Requests} req  {pool}");
+            int w = Math.Clamp(width - text.Length - 2, 0, 40), d = (int)Math.Round(f * w);
+            return new Markup((w > 0 ? $"[green]{new string('█', d)}[/][grey]{new string('░', w - d)}[/] " : "") + Markup.Escape(text));
         }
         int width40 = 40, done = (int)Math.Round(f * width40);
         var bar = new Markup($"[bold]{Markup.Escape(title)}[/]\n[green]{new string('█', done)}[/][grey]{new string('░', width40 - done)}[/] " +
