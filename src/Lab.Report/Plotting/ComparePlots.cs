@@ -16,7 +16,7 @@ internal static class ComparePlots
     public static float WidthOf(int runIndex, int runs) => runs <= 1 ? 2f : 1.4f + 1.6f * (runs - 1 - runIndex) / (runs - 1);
 
     /// <summary>A run in a legend: its full label for a few runs, its short one (what sets it apart) in a column of many.</summary>
-    private static string LegendLabel(CompareSet set, ComparedRun run) => set.Runs.Count > PlotKit.MaxLegendBelow ? run.Short : run.Label;
+    private static string LegendLabel(CompareSet set, ComparedRun run) => set.Runs.Count > PlotKit.ShortLabelsPast ? run.Short : run.Label;
 
     public static RenderedPlot PoolRss(CompareSet set, XAxis xAxis)
     {
@@ -72,7 +72,7 @@ internal static class ComparePlots
         plt.YLabel($"RSS ({unit.Name})");
         plt.Axes.SetLimitsX(0, xMax);
         plt.Axes.SetLimitsY(0, yTop);
-        PlotKit.LegendFor(plt, set.Runs.Count);
+        PlotKit.LegendBelow(plt); // it wraps into as many rows as the runs need
         return PlotKit.Render(plt, name);
     }
 
@@ -100,7 +100,7 @@ internal static class ComparePlots
         plt.YLabel($"latency ({lu.Name})");
         plt.Axes.SetLimitsX(0, PlotKit.Span(time.Of(tMax)));
         plt.Axes.SetLimitsY(0, PlotKit.Span(lu.Of(maxLat)) * 1.2);
-        PlotKit.LegendFor(plt, set.Runs.Count);
+        PlotKit.LegendBelow(plt); // it wraps into as many rows as the runs need
         return PlotKit.Render(plt, ReportFiles.Latency);
     }
 }

@@ -52,19 +52,8 @@ public static class PlotKit
         }).ToArray();
     }
 
-    /// <summary>Past this many series, a legend goes to the right in a column (one row below would be cut off).</summary>
-    public const int MaxLegendBelow = 5;
-
-    /// <summary>A legend that holds every series: one row below for a few, a column at the right for more.</summary>
-    public static void LegendFor(Plot plt, int series)
-    {
-        if (series <= MaxLegendBelow) { LegendBelow(plt); return; }
-        LegendBelow(plt);
-        if (!plt.Legend.IsVisible) return;
-        plt.ShowLegend(Edge.Right);
-        plt.Legend.Orientation = Orientation.Vertical;
-        plt.Legend.FontSize = 11;
-    }
+    /// <summary>Past this many compared runs, the legend (which wraps into rows below the plot) names each by what sets it apart.</summary>
+    public const int ShortLabelsPast = 5;
 
     public static readonly Color Ink = Color.FromHex("#222222");
     public static readonly Color LimitRed = Color.FromHex("#c0392b");
