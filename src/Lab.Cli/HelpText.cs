@@ -19,22 +19,27 @@ Usage:
                                                     (conformance.md / .html; exit 0 when every rule is the same)
   ./run.sh lessons                                  rebuild every figure of the course in lab/ (start at lab/README.md)
   ./run.sh list                                     the scenarios, with their titles
+  ./run.sh clean [--results]                        remove killed runs' temporary folders; list stale results (--results: remove them)
   ./run.sh import FILE [--interval 1s] [--out DIR]  a pasted `ps aux | grep php` log → results folder and report
   ./run.sh test [filter]                            the whole test suite (or the tests matching a dotnet-test filter)
   ./run.sh bench [filter]                           the BenchmarkDotNet benchmarks, e.g. '*Sim*' (no filter: list them)
-  ./run.sh --help                                   this text
+  ./run.sh --help                                   this text; ./run.sh COMMAND --help: one command's options
 
 Overrides change any setting of the scenario for this run:
   max_requests=5            a unique leaf name (here pool.max_requests)
   pool.max_requests=5       the dotted form
   engine=sim|dotnet|php-fpm front=fastcgi|nginx  seed=7  duration=30s  memory_limit=256M  leak=8M
   load.phases.2.rate=10     a load phase (1-based), actions.1.at=20s an action
+  records=summary           keep per-second and per-PID aggregates instead of every request (huge runs)
   Every key, its default and its unit: scenarios/README.md.
+  A run that would write more than 2 GB says how much and needs --yes (or records=summary).
 
 A run writes results/<scenario>-<UTC time>/ (or --out DIR): scenario.toml (rerun it with
 ./run.sh results/<run>/scenario.toml), manifest.json, samples.csv, events.csv, requests.csv,
 ps.log, fpm.log, latency.hgrm, summary.json, the plots (rss-per-pid, pool-rss, latency as PNG
-and SVG) and report.html / report.md. The last line printed is the report's path.
+and SVG; rss-by-slot past 40 children) and report.html / report.md. Runs past 64 MB of CSV write
+requests.csv, samples.csv and ps.log gzipped (.gz; pandas and DuckDB read them as they are).
+The last line printed is the report's path.
 
 Examples:
   ./run.sh article-max-requests                  the article's third experiment on the dotnet engine
@@ -43,8 +48,9 @@ Examples:
   ./run.sh compare results/A results/B           two runs side by side
   ./run.sh article-growth max_requests=50 seed=3 --out /tmp/growth50
 
-Exit codes: 0 complete; 1 failed; 2 bad input (nothing written); 3 incomplete (stopped by the
-memory guard or Ctrl-C; what was measured is kept).
+Exit codes: 0 complete; 1 failed (a file or folder could not be written: a full disk, a
+read-only results/); 2 bad input (nothing written); 3 incomplete (stopped by the memory guard,
+Ctrl-C, SIGTERM or SIGHUP when the terminal closes; what was measured is kept, the report made).
 
 """;
 }

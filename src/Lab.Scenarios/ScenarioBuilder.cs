@@ -42,6 +42,13 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
             _ => FpmLogLevel.Notice,
         };
 
+        RecordsMode? records = Opt(root, "records", "", (v, p) => Values.Choice(v, p, ScenarioSchema.RecordsModes)) switch
+        {
+            "summary" => RecordsMode.Summary,
+            "all" => RecordsMode.All,
+            _ => null,
+        };
+
         var poolTable = Table(root, "pool", "pool");
         if (poolTable is not null) CheckPoolNames(poolTable, "pool");
         var pool = BuildPool(poolTable, null, "pool");
@@ -77,6 +84,7 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
             Actions = actions,
             Memory = BuildMemory(Table(root, "memory", "memory")),
             Guard = BuildGuard(Table(root, "guard", "guard")),
+            RequestRecords = records,
         };
     }
 

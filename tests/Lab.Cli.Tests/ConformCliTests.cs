@@ -34,7 +34,7 @@ public sealed class ConformCliTests : IDisposable
     [Theory]
     [InlineData("--engines", "dotnet,sim", "php-fpm must be one of them")]
     [InlineData("--engines", "php-fpm,apache", "unknown engine 'apache'")]
-    [InlineData("--frobnicate", "", "unknown argument '--frobnicate'")]
+    [InlineData("--frobnicate", "", "unknown option '--frobnicate'")]
     public void Bad_input_is_refused_before_anything_runs(string option, string value, string message)
     {
         var r = value.Length > 0 ? _lab.Run("conform", option, value) : _lab.Run("conform", option);

@@ -21,27 +21,25 @@ public static class ConformCommand
 {
     public const string Usage = "./run.sh conform [--engines php-fpm,dotnet,sim] [--out DIR]";
 
-    public static async Task<int> RunAsync(string[] args)
+    public sealed record ConformArgs(IReadOnlyList<EngineKind> Engines, string? Out);
+
+    /// <param name="engines">--engines' value, null when not given (then php-fpm, dotnet and sim).</param>
+    public static ConformArgs Bind(IReadOnlyList<string> words, string? engines, string? outDir)
     {
-        string? outDir = null;
-        IReadOnlyList<EngineKind> engines = [EngineKind.PhpFpm, EngineKind.Dotnet, EngineKind.Sim];
-        for (int i = 0; i < args.Length; i++)
-        {
-            string a = args[i];
-            if (OutOption.Match(args, ref i, Usage, out var o)) outDir = o;
-            else if (a == "--engines" || a.StartsWith("--engines=", StringComparison.Ordinal))
-            {
-                string? list = a.Length > "--engines".Length ? a["--engines=".Length..] : i + 1 < args.Length ? args[++i] : null;
-                if (string.IsNullOrWhiteSpace(list)) throw new LabUsageException($"--engines needs a list, e.g. --engines php-fpm,dotnet,sim. Usage: {Usage}");
-                engines = ParseEngines(list);
-            }
-            else throw new LabUsageException($"unknown argument '{a}' for conform. Usage: {Usage}");
-        }
+        if (words.Count > 0) throw new LabUsageException($"conform takes no folder or setting, got '{words[0]}'. Usage: {Usage}");
+        if (engines is not null && string.IsNullOrWhiteSpace(engines))
+            throw new LabUsageException($"--engines needs a list, e.g. --engines php-fpm,dotnet,sim. Usage: {Usage}");
+        return new ConformArgs(engines is null ? [EngineKind.PhpFpm, EngineKind.Dotnet, EngineKind.Sim] : ParseEngines(engines), outDir);
+    }
+
+    public static async Task<int> RunAsync(ConformArgs a)
+    {
+        var engines = a.Engines;
         // every scenario checked, and every engine able to run here (php-fpm installed first if need be), before anything runs
         foreach (var name in ConformanceSuite.Scenarios) ConformanceRunner.Load(name, EngineKind.Sim);
         foreach (var e in engines) EngineFactory.Create(ConformanceRunner.Load(ConformanceSuite.Scenarios[0], e), line => Console.Error.WriteLine(line));
 
-        string dir = ResultsDirs.Choose(outDir, "conform", DateTime.UtcNow);
+        string dir = ResultsDirs.Choose(a.Out, "conform", DateTime.UtcNow);
         using var interruption = new Interruption(PosixSignal.SIGTERM, PosixSignal.SIGHUP);
         var progress = new Progress<string>(step => Console.Error.WriteLine("conform: " + step));
         ConformanceOutcome outcome;
