@@ -1,3 +1,4 @@
+using Lab.Core.ProcessManager;
 using Lab.Core.Engines;
 using Lab.Core.Scenarios;
 using Lab.Engines.Dotnet;
@@ -23,7 +24,7 @@ public static class EngineFactory
             case EngineKind.Dotnet:
                 if (DotnetPoolHost.Unavailable() is { } why) throw new EngineUnavailableException(why);
                 // front = nginx: a real nginx in front of the lab's pool (installed first if need be)
-                return new RealEngine(temp => new DotnetPoolHost(temp), RealStack.For(scenario, progress).FrontFactory(scenario));
+                return new RealEngine(temp => new DotnetPoolHost(temp) { Recycle = RecycleEnvironment.Format(scenario.Recycle, scenario.Seed) }, RealStack.For(scenario, progress).FrontFactory(scenario));
             default:
             {
                 // engine = php-fpm: the distribution's php-fpm (and nginx for front = nginx), installed first if need be

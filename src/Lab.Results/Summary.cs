@@ -55,6 +55,8 @@ public sealed record Summary
     public required long FitPoints { get; init; }
     /// <summary>php-fpm status-page counters at the end (RunOutcome.PoolStatus); empty if none.</summary>
     public required IReadOnlyDictionary<string, long> PoolStatus { get; init; }
+    /// <summary>The recycle-storm figures (Storm/StormMeter); null in a summary.json written before them.</summary>
+    public Storm.StormSummary? Storm { get; init; }
 
     public string ToJson() => Json.Write(w =>
     {
@@ -86,8 +88,30 @@ public sealed record Summary
         Json.WriteNumberOrNull(w, "leak_kb_per_request_stderr", LeakKbPerRequestStderr);
         w.WriteNumber("fit_points", FitPoints);
         Json.WriteLongMap(w, "pool_status", PoolStatus);
+        if (Storm is { } st)
+        {
+            w.WriteStartObject("storm");
+            w.WriteNumber("max_recycles_per_s", st.MaxRecyclesPerSecond);
+            w.WriteNumber("max_recycles_at_s", st.MaxRecyclesAtS);
+            w.WriteNumber("max_starting_at_once", st.MaxStartingAtOnce);
+            Json.WriteNumberOrNull(w, "pool_rss_peak_to_mean", st.PoolRssPeakToMean);
+            Json.WriteNumberOrNull(w, "pool_pss_peak_to_mean", st.PoolPssPeakToMean);
+            Json.WriteNumberOrNull(w, "p99_near_recycles_ms", st.P99NearRecyclesMs);
+            Json.WriteNumberOrNull(w, "p99_elsewhere_ms", st.P99ElsewhereMs);
+            w.WriteNumber("requests_near_recycles", st.RequestsNearRecycles);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     });
+
+    private static Storm.StormSummary? ReadStorm(JsonElement r, string file)
+    {
+        if (!r.TryGetProperty("storm", out var st) || st.ValueKind == JsonValueKind.Null) return null;
+        return new Storm.StormSummary((int)Json.Long(st, "max_recycles_per_s", file), Json.Double(st, "max_recycles_at_s", file),
+            (int)Json.Long(st, "max_starting_at_once", file), Json.DoubleOrNull(st, "pool_rss_peak_to_mean", file),
+            Json.DoubleOrNull(st, "pool_pss_peak_to_mean", file), Json.DoubleOrNull(st, "p99_near_recycles_ms", file),
+            Json.DoubleOrNull(st, "p99_elsewhere_ms", file), Json.Long(st, "requests_near_recycles", file));
+    }
 
     private static void WriteLatency(Utf8JsonWriter w, string key, LatencySummary? l)
     {
@@ -139,6 +163,7 @@ public sealed record Summary
             LeakKbPerRequestStderr = Json.DoubleOrNull(r, "leak_kb_per_request_stderr", file),
             FitPoints = Json.Long(r, "fit_points", file),
             PoolStatus = Json.LongMap(r, "pool_status", file),
+            Storm = ReadStorm(r, file),
         };
     }
 

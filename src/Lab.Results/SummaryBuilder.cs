@@ -24,6 +24,7 @@ public sealed class SummaryBuilder : IRunSink
     private readonly StatusCounter _statuses = new();
     private readonly Dictionary<string, long> _exitsByWhy = new(StringComparer.Ordinal);
     private readonly LeakFit _fit = new();
+    private readonly Storm.StormMeter _storm = new();
 
     private double _lastT = 0;
     private double _firstIntended = double.PositiveInfinity, _lastRequestT = double.NegativeInfinity;
@@ -60,6 +61,7 @@ public sealed class SummaryBuilder : IRunSink
         See(sample.T);
         _tickPoolRss += sample.RssKb;
         _tickHasSamples = true;
+        _storm.Sample(sample);
         if (sample.Role == ProcessRole.Child)
         {
             if (sample.RssKb > _peakChildRss) _peakChildRss = sample.RssKb;
@@ -77,6 +79,7 @@ public sealed class SummaryBuilder : IRunSink
 
     private void CloseTick()
     {
+        _storm.EndTick();
         if (!_tickHasSamples) return;
         if (_tickPoolRss > _peakPoolRss) _peakPoolRss = _tickPoolRss;
         _finalPoolRss = _tickPoolRss;
@@ -88,12 +91,13 @@ public sealed class SummaryBuilder : IRunSink
     public void Event(in PoolEvent e)
     {
         See(e.T);
+        _storm.Event(e);
         if (e.Kind == PoolEventKind.Spawn) _spawned++;
         else if (e.Kind == PoolEventKind.Exit)
         {
             string why = ExitWhy(e);
             _exitsByWhy[why] = _exitsByWhy.GetValueOrDefault(why) + 1;
-            if (e.Why is ExitCause.MaxRequests or ExitCause.Recycled) _recycles++; // recycled: a PID replaced in an imported ps log
+            if (PoolEvent.IsRecycle(e.Why)) _recycles++; // recycled: a PID replaced in an imported ps log
         }
     }
 
@@ -111,6 +115,7 @@ public sealed class SummaryBuilder : IRunSink
         if (!r.Dropped && double.IsFinite(r.TEnd) && r.TEnd > last) last = r.TEnd;
         if (last > _lastRequestT) _lastRequestT = last;
         See(last);
+        _storm.Request(r);
         if (!IsAnswered(r.Status)) return;
         Record(_corrected, _correctedMoments, r.LatencyMs);
         Record(_uncorrected, _uncorrectedMoments, r.UncorrectedMs);
@@ -179,6 +184,7 @@ public sealed class SummaryBuilder : IRunSink
             LeakKbPerRequestStderr = double.IsFinite(stderr) ? Json.Round3(stderr) : null,
             FitPoints = points,
             PoolStatus = pool,
+            Storm = _storm.Build(_lastT),
         };
     }
 

@@ -26,7 +26,7 @@ internal static class Errors
     public static string TableName(string path) => path switch
     {
         "" => "the top level",
-        "pool" or "request" or "load" or "memory" or "guard" => $"[{path}]",
+        "pool" or "request" or "load" or "recycle" or "memory" or "guard" => $"[{path}]",
         _ => path,
     };
 

@@ -70,7 +70,7 @@ internal static partial class KeyResolver
             throw Fail($"phases and actions are numbered from 1: write load.phases.1.rate=..., actions.1.at=..., actions.1.set.max_requests=...");
         if (k is "load.phases" or "actions")
             throw Fail($"{k} is a list of tables: set one key of one of them, e.g. {(k == "actions" ? "actions.1.at=20s" : "load.phases.1.rate=5")}");
-        if (k is "pool" or "request" or "load" or "memory" or "guard")
+        if (k is "pool" or "request" or "load" or "recycle" or "memory" or "guard")
             throw Fail($"[{k}] is a table: set one of its keys, e.g. {ScenarioSchema.KeysOf(k).First().Path}=...");
 
         var candidates = Candidates(phases, actions);

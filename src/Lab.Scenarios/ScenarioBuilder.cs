@@ -66,6 +66,12 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
                 "the scenario has no load phases and no duration: add [[load.phases]] (e.g. phase = \"inject\", rate = 2, during = \"60s\") or set duration = \"60s\" for a run without load");
 
         var actions = BuildActions(poolTable, pool, duration);
+        var recycleTable = Table(root, "recycle", "recycle");
+        var recycle = BuildRecycle(recycleTable);
+        if (engine == EngineKind.PhpFpm && recycle.Any)
+            throw Errors.At(Locate(recycleTable!.Origin, recycleTable.Entries.Select(e => e.Value).ToArray()),
+                $"[recycle] {Errors.List(recycleTable.Entries.Select(e => e.Key))}: php-fpm has no such rule (its only recycling is [pool] max_requests), so engine = \"php-fpm\" cannot run it; "
+                + "run the scenario with engine=sim or engine=dotnet, or remove [recycle]");
 
         return new Scenario
         {
@@ -82,6 +88,7 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
             Request = request,
             Load = load,
             Actions = actions,
+            Recycle = recycle,
             Memory = BuildMemory(Table(root, "memory", "memory")),
             Guard = BuildGuard(Table(root, "guard", "guard")),
             RequestRecords = records,
@@ -378,6 +385,29 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
             RetainShrink = Fraction("retain_shrink", d.RetainShrink),
             SpawnTime = Opt(table, "spawn_time", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.SpawnTime,
             HostMemKb = Kb("host_mem", d.HostMemKb, positive: true),
+        };
+    }
+
+    // ---- [recycle] ----------------------------------------------------------------------
+
+    private static RecycleSettings BuildRecycle(DocTable? table)
+    {
+        var d = new RecycleSettings();
+        if (table is null) return d;
+        CheckNames(table, "recycle", "recycle");
+        const string count = "must be 0 (off) or a positive integer";
+        long Bytes(string key) => Opt(table, key, "recycle", (v, p) => (long?)Values.SizeBytes(v, p)) ?? 0;
+        return new RecycleSettings
+        {
+            Jitter = Opt(table, "jitter", "recycle", (v, p) => (int?)Values.Int(v, p, 0, count)) ?? 0,
+            Delta = Opt(table, "delta", "recycle", (v, p) => (int?)Values.Int(v, p, 0, count)) ?? 0,
+            MaxRssBytes = Bytes("max_rss"),
+            MaxUssBytes = Bytes("max_uss"),
+            KillRssBytes = Bytes("kill_rss"),
+            PoolBudgetBytes = Bytes("pool_budget"),
+            CheckInterval = Opt(table, "check_interval", "recycle", (v, p) =>
+                (TimeSpan?)Positive(v, p, Values.Duration(v, p), TimeSpan.FromMilliseconds(1), "at least 1ms")) ?? d.CheckInterval,
+            MinLifetime = Opt(table, "min_lifetime", "recycle", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? TimeSpan.Zero,
         };
     }
 

@@ -89,7 +89,7 @@ public static class ScenarioSchema
     };
 
     /// <summary>The tables of a scenario file, as dotted paths ("" is the top level).</summary>
-    public static readonly IReadOnlyList<string> Tables = ["", "pool", "request", "load", Phases, Actions, "memory", "guard"];
+    public static readonly IReadOnlyList<string> Tables = ["", "pool", "request", "load", Phases, Actions, "recycle", "memory", "guard"];
 
     public static IReadOnlyList<SettingKey> Keys { get; } = BuildKeys();
 
@@ -100,7 +100,7 @@ public static class ScenarioSchema
     internal static IReadOnlyList<string> NamesIn(string table)
     {
         var names = KeysOf(table).Select(k => k.Leaf).ToList();
-        if (table == "") names.AddRange(["pool", "request", "load", "actions", "memory", "guard"]);
+        if (table == "") names.AddRange(["pool", "request", "load", "actions", "recycle", "memory", "guard"]);
         if (table == "load") names.Add("phases");
         return names;
     }
@@ -113,6 +113,7 @@ public static class ScenarioSchema
         var request = new RequestProfile();
         var load = new LoadPlan();
         var memory = new MemoryModel();
+        var recycle = new RecycleSettings();
         var scenarioDefaults = new Scenario { Name = "", Title = "", Pool = pool, Request = request, Load = load };
         string[] open = ["inject", "ramping-inject"];
         string[] closed = ["keep-constant", "ramping-constant"];
@@ -175,6 +176,15 @@ public static class ScenarioSchema
             new($"{Actions}.set", SettingType.PoolTable, "no change", "reload: [pool] keys that change with the reload, e.g. { max_requests = 5 }.") { Kinds = ["reload"] },
             new($"{Actions}.target", SettingType.Choice, "oldest", "kill-child: which child.") { Choices = ChildTargets, Kinds = ["kill-child"] },
             new($"{Actions}.signal", SettingType.Signal, "KILL (kill-child), QUIT (stop)", "kill-child: the signal sent to the child (KILL, TERM, SEGV, STOP, ... or a number); stop: the signal sent to the master (QUIT, TERM or INT).") { Kinds = ["kill-child", "stop"] },
+
+            new("recycle.jitter", SettingType.Integer, "0", "NOT php-fpm (gunicorn's max_requests_jitter): each child's request limit is max_requests + a random 0..jitter, drawn once per life from the seed."),
+            new("recycle.delta", SettingType.Integer, "0", "NOT php-fpm (uWSGI's max-requests-delta): the child in scoreboard slot i (from 1) has the limit max_requests + (i - 1) x delta."),
+            new("recycle.max_rss", SettingType.Size, "0 (off)", "NOT php-fpm (uWSGI's reload-on-rss; php-src #17661's proposed pm.max_memory): after each request the child reads its RSS and, at or past this, exits gracefully (the request completed)."),
+            new("recycle.max_uss", SettingType.Size, "0 (off)", "NOT php-fpm (uWSGI's reload-on-uss): as max_rss, on the child's USS (private memory; the simulator's children have no shared pages: USS = RSS)."),
+            new("recycle.kill_rss", SettingType.Size, "0 (off)", "NOT php-fpm (uWSGI's evil-reload-on-rss): every check_interval the master SIGKILLs a child whose RSS is at or past this; its request in flight fails (502)."),
+            new("recycle.pool_budget", SettingType.Size, "0 (off)", "NOT php-fpm (puma_worker_killer's ram): every check_interval, when the pool's total RSS (master + children) passes this, the master ends the largest child gracefully (SIGQUIT)."),
+            new("recycle.check_interval", SettingType.Duration, ScenarioUnits.FormatDuration(recycle.CheckInterval), "NOT php-fpm: how often the master checks kill_rss and pool_budget (uWSGI's mem-collector-freq: 3s)."),
+            new("recycle.min_lifetime", SettingType.Duration, "0s", "NOT php-fpm (uWSGI's min-worker-lifetime): a child younger than this is not recycled by max_requests, max_rss or max_uss."),
 
             new("memory.child_baseline", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.ChildBaselineKb), "Simulator: RSS of a fresh child."),
             new("memory.child_vsz", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.ChildVszKb), "Simulator: VSZ of a fresh child."),

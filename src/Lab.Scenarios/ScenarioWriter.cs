@@ -105,6 +105,20 @@ public static class ScenarioWriter
             }
         }
 
+        var rc = scenario.Recycle;
+        if (rc.Any || rc.CheckInterval != new RecycleSettings().CheckInterval)
+        {
+            w.Append("\n[recycle]\n# not php-fpm directives: the other servers' recycling rules, run by the sim and dotnet engines\n");
+            Line("jitter", rc.Jitter.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Line("delta", rc.Delta.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Line("max_rss", Q(ScenarioUnits.FormatSizeBytes(rc.MaxRssBytes)));
+            Line("max_uss", Q(ScenarioUnits.FormatSizeBytes(rc.MaxUssBytes)));
+            Line("kill_rss", Q(ScenarioUnits.FormatSizeBytes(rc.KillRssBytes)));
+            Line("pool_budget", Q(ScenarioUnits.FormatSizeBytes(rc.PoolBudgetBytes)));
+            Line("check_interval", Q(ScenarioUnits.FormatDuration(rc.CheckInterval)));
+            Line("min_lifetime", Q(ScenarioUnits.FormatDuration(rc.MinLifetime)));
+        }
+
         var m = scenario.Memory;
         w.Append("\n[memory]\n");
         Line("child_baseline", Q(ScenarioUnits.FormatSizeKb(m.ChildBaselineKb)));

@@ -22,8 +22,6 @@ internal static unsafe class Child
     private static readonly Encoding Utf8 = new UTF8Encoding(false);
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-    /// <summary>When the child exits after a request: Lab.Core's rule (pm.max_requests).</summary>
-    private static readonly Lab.Core.ProcessManager.IRecyclePolicy Recycling = Lab.Core.ProcessManager.PhpFpmRecycling.Instance;
 
     public static int Run(WorkerSettings settings)
     {
@@ -53,7 +51,10 @@ internal static unsafe class Child
             Native.signal(signal, 0 /* SIG_DFL */);
         bool unixSocket = IsUnixSocket(WorkerSettings.ListenFd);
 
-        var pool = settings.Pool;
+        // when the child exits after a request: Lab.Core's Recycling (pm.max_requests, and [recycle] when the lab set it)
+        var recycling = settings.Recycling;
+        long limit = recycling.RequestLimit(settings.MaxRequests, slot + 1, settings.Life);
+        long bornNs = Native.MonotonicNs();
         long served = 0;
         while (true)
         {
@@ -87,8 +88,10 @@ internal static unsafe class Child
                     var request = connection.ReadRequest();
                     if (request is null) break;
                     served++;
-                    lastRequest = Recycling.ExitAfterRequest(served, pool);
                     Serve(connection, request, settings, scoreboard, slot, pid, served, acceptedNs, unixSocket);
+                    lastRequest = recycling.AfterRequest(served, limit, (Native.MonotonicNs() - bornNs) / 1e9,
+                        recycling.ChildReadsRss ? SelfMemory.RssKb() : -1, recycling.ChildReadsUss ? SelfMemory.UssKb() : -1)
+                        != Lab.Core.Records.ExitCause.None;
                     // a kept connection is closed after the last request, as php-fpm does
                     if (!request.KeepConnection || lastRequest || _quit) break;
                     acceptedNs = Native.MonotonicNs();
@@ -100,7 +103,7 @@ internal static unsafe class Child
                 StderrLine($"connection error: {e.Message}");
             }
             Native.close(fd);
-            // pm.max_requests reached: exit(0) at once (no runtime shutdown to wait for); the master respawns a child
+            // pm.max_requests (or a [recycle] rule) reached: exit(0) at once (no runtime shutdown to wait for); the master respawns a child
             if (lastRequest) Native._exit(0);
         }
     }

@@ -12,6 +12,8 @@ namespace Lab.Worker;
 /// <item><term>LAB_FPM_STATUS_PATH</term><description>pm.status_path (empty: no status page)</description></item>
 /// <item><term>LAB_FPM_SCOREBOARD_FD, LAB_FPM_SLOT</term><description>the scoreboard (a descriptor inherited from the master, 4) and this child's slot</description></item>
 /// <item><term>LAB_FPM_MASTER_PID</term><description>the master; the child exits at once if its parent is already another process</description></item>
+/// <item><term>LAB_FPM_LIFE</term><description>the pool's fork number of this child (its [recycle] jitter draw)</description></item>
+/// <item><term>LAB_RECYCLE</term><description>the lab's [recycle] rules and seed (Lab.Core's RecycleEnvironment); absent: php-fpm's pm.max_requests alone</description></item>
 /// <item><term>LAB_FPM_UID, LAB_FPM_GID</term><description>drop to this user/group (master running as root with user/group set)</description></item>
 /// </list>
 /// </summary>
@@ -20,13 +22,15 @@ internal sealed record WorkerSettings
     public const int ListenFd = 3;
 
     public int MaxRequests { get; init; }
-    /// <summary>The pool settings the recycling rule reads (pm.max_requests).</summary>
-    public Lab.Core.Scenarios.PoolSettings Pool => new() { MaxRequests = MaxRequests, MemoryLimitBytes = MemoryLimitBytes };
     public long MemoryLimitBytes { get; init; } = 128L * 1024 * 1024;
     public string StatusPath { get; init; } = "";
     /// <summary>The inherited scoreboard descriptor; null: none (a worker run by hand).</summary>
     public int? ScoreboardFd { get; init; }
     public int Slot { get; init; }
+    /// <summary>The pool's fork number of this child.</summary>
+    public long Life { get; init; }
+    /// <summary>The recycling rules (php-fpm's pm.max_requests, and the lab's [recycle] when set).</summary>
+    public Lab.Core.ProcessManager.Recycling Recycling { get; init; } = Lab.Core.ProcessManager.Recycling.PhpFpm;
     public int MasterPid { get; init; }
     public uint? Uid { get; init; }
     public uint? Gid { get; init; }
@@ -46,6 +50,8 @@ internal sealed record WorkerSettings
             StatusPath = Env("LAB_FPM_STATUS_PATH") ?? "",
             ScoreboardFd = Env("LAB_FPM_SCOREBOARD_FD") is not null ? (int)Long("LAB_FPM_SCOREBOARD_FD", -1) : null,
             Slot = (int)Long("LAB_FPM_SLOT", 0),
+            Life = Long("LAB_FPM_LIFE", 0),
+            Recycling = Lab.Core.ProcessManager.RecycleEnvironment.Parse(Env(Lab.Core.ProcessManager.RecycleEnvironment.Variable)),
             MasterPid = (int)Long("LAB_FPM_MASTER_PID", 0),
             Uid = Env("LAB_FPM_UID") is not null ? (uint)Long("LAB_FPM_UID", 0) : null,
             Gid = Env("LAB_FPM_GID") is not null ? (uint)Long("LAB_FPM_GID", 0) : null,

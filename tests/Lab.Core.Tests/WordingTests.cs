@@ -19,6 +19,7 @@ public class WordingTests
         {
             if (m.Kind == FpmLogKind.ChildStderr || m.Kind == FpmLogKind.ChildStdout) continue; // built by zlog_stream from pieces
             if (m == FpmMessages.PhpMemoryLimit) continue;                                        // PHP's, not php-fpm's
+            if (m.Source == FpmMessages.LabSource) continue;                                      // the lab's [recycle] line, never php-fpm's
             if (m.Kind is FpmLogKind.ChildExitedCode or FpmLogKind.ChildExitedSignal) continue;  // "exited %s after", pieces below
             foreach (var (placeholder, text) in m.Segments)
             {

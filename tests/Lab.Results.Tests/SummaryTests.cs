@@ -185,10 +185,13 @@ public class SummaryTests
             "engine", "scenario", "seed", "status", "duration_s", "load_duration_s", "requests_total", "requests_ok",
             "requests_failed", "dropped", "status_counts", "throughput_rps", "latency_ms", "latency_uncorrected_ms",
             "children_spawned", "recycles", "child_exits", "memory_limit_errors", "peak_child_rss_kb", "peak_pool_rss_kb",
-            "final_pool_rss_kb", "leak_kb_per_request", "leak_kb_per_request_stderr", "fit_points", "pool_status",
+            "final_pool_rss_kb", "leak_kb_per_request", "leak_kb_per_request_stderr", "fit_points", "pool_status", "storm",
         }, keys);
         Assert.Contains("\"p999\"", json);
-        Assert.Contains("\n  \"pool_status\": {\n    \"accepted conn\": 19,\n    \"max listen queue\": 3\n  }\n}\n", json);
+        Assert.Contains("\n  \"pool_status\": {\n    \"accepted conn\": 19,\n    \"max listen queue\": 3\n  },\n  \"storm\": {", json);
+        // a summary.json written before the storm figures reads back without them
+        string old = json[..json.IndexOf(",\n  \"storm\"", StringComparison.Ordinal)] + "\n}\n";
+        Assert.Null(Summary.FromJson(old).Storm);
         Assert.Equal(json, Summary.FromJson(json).ToJson());
     }
 

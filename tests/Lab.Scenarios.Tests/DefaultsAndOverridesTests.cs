@@ -183,7 +183,7 @@ public class OverrideTests
     [Fact]
     public void Values_are_parsed_by_the_key_s_type()
     {
-        var s = Parse(OnePhase, "memory_limit=256M", "leak=8M", "work=1.5s", "rate=0.5", "retain_fraction=0.25", "max_rss=1G", "request_terminate_timeout=0", "title=A title, with = sign");
+        var s = Parse(OnePhase, "memory_limit=256M", "leak=8M", "work=1.5s", "rate=0.5", "retain_fraction=0.25", "guard.max_rss=1G", "request_terminate_timeout=0", "title=A title, with = sign");
         Assert.Equal(256L << 20, s.Pool.MemoryLimitBytes);
         Assert.Equal(Distribution.Const(8192), s.Request.LeakKb);
         Assert.Equal(Distribution.Const(1500), s.Request.WorkMs);

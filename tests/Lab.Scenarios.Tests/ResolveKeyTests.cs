@@ -40,7 +40,7 @@ public class ResolveKeyTests
     [InlineData("leak", "request.leak")]
     [InlineData("leak.max", "request.leak.max")]
     [InlineData("name", "pool.name")]
-    [InlineData("max_rss", "guard.max_rss")]
+    [InlineData("guard.max_rss", "guard.max_rss")]
     [InlineData("load.phases.2.rate", "load.phases.2.rate")]
     [InlineData("actions.1.set.max_requests", "actions.1.set.max_requests")]
     public void Keys_resolve_without_the_scenario(string key, string path) =>

@@ -105,6 +105,10 @@ public sealed class FpmLogFollower(Action<PoolEvent> emit, PoolSettings pool)
             case FpmLogKind.ChildExitedSignal:
                 Exited(t, pid, ExitStatus.Signal(f.Signal));
                 break;
+            case FpmLogKind.LabRecycled:
+                // a [recycle] rule ends this child (a child's own exit after a request, the master's SIGKILL or SIGQUIT)
+                if (PoolEvent.ParseCause(f.Text) is var rule and not ExitCause.Unknown) _expected[pid] = rule;
+                break;
             case FpmLogKind.ChildKilledByPm:
                 _expected.Remove(pid);
                 emit(PoolEvent.Exit(t, pid, ExitStatus.Code(0), ExitCause.Idle));

@@ -22,6 +22,8 @@ public enum FpmLogKind
     MaxChildrenReachedOndemand, SeemsBusy,
     // requests (fpm_request.c)
     ExecutingTooSlow, ExecutionTimedOut,
+    // the lab's own line, never php-fpm's: a child recycled by a [recycle] rule (sim and dotnet engines only)
+    LabRecycled,
 }
 
 /// <summary>
@@ -75,6 +77,8 @@ public readonly record struct FpmLogFact(
     public static FpmLogFact FinishedTrace(int pid) => new(FpmLogKind.FinishedTrace, Pid: pid);
     /// <summary>A child's stderr line, caught with catch_workers_output (decorate_workers_output = yes).</summary>
     public static FpmLogFact ChildStderr(string pool, int pid, string text) => new(FpmLogKind.ChildStderr, pool, pid, Text: text);
+    /// <summary>The lab's line (not php-fpm's): a [recycle] rule ends this child; <paramref name="rule"/> is its events.csv why (max_rss, kill_rss, ...).</summary>
+    public static FpmLogFact LabRecycled(string pool, int pid, string rule) => new(FpmLogKind.LabRecycled, pool, pid, Text: rule);
     public static FpmLogFact ChildStdout(string pool, int pid, string text) => new(FpmLogKind.ChildStdout, pool, pid, Text: text);
     /// <summary>A child's stderr line that is PHP's memory_limit fatal error (<see cref="FpmMessages.PhpMemoryLimit"/>): N limit, M tried, K line.</summary>
     public static FpmLogFact ChildStderrMemoryLimit(string pool, int pid, long limitBytes, long triedBytes, string script, int line) =>

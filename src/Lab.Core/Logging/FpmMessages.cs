@@ -82,7 +82,11 @@ public static class FpmMessages
         new(FpmLogKind.SeemsBusy, "[pool {pool}] seems busy (you may need to increase pm.start_servers, or pm.min/max_spare_servers), spawning {n} children, there are {m} idle, and {k} total children", "fpm_process_ctl.c: fpm_pctl_perform_idle_server_maintenance"),
         new(FpmLogKind.ExecutingTooSlow, "[pool {pool}] child {pid}, script '{script}' (request: \"{method} {uri}\") executing too slow ({seconds} sec), logging", "fpm_request.c: fpm_request_check_timed_out"),
         new(FpmLogKind.ExecutionTimedOut, "[pool {pool}] child {pid}, script '{script}' (request: \"{method} {uri}\") execution timed out ({seconds} sec), terminating", "fpm_request.c: fpm_request_check_timed_out"),
+        new(FpmLogKind.LabRecycled, "[pool {pool}] child {pid} recycled by the lab's [recycle] {text} rule (not a php-fpm directive)", LabSource),
     ];
+
+    /// <summary>The Source of the lab's own lines (written only when a scenario has [recycle]; php-fpm never writes them).</summary>
+    public const string LabSource = "lab: [recycle] (not php-fpm)";
 
     /// <summary>
     /// PHP's fatal error for memory_limit (Zend/zend_alloc.c), as a php-fpm child writes it to its

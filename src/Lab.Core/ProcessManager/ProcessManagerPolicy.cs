@@ -45,7 +45,7 @@ public readonly record struct Maintenance(int KillPid, int Spawn, PolicyLog? Log
 /// (see <see cref="ProcessControl.ChildExited"/>).</item>
 /// </list>
 /// Recycling policies php-fpm does not have (a child that exits after a request, a master that
-/// kills a child for its memory) plug in beside this class through <see cref="IRecyclePolicy"/>.
+/// kills a child for its memory) plug in beside this class through <see cref="Recycling"/>.
 /// </summary>
 public sealed class ProcessManagerPolicy
 {

@@ -91,6 +91,14 @@ public enum ExitCause
     Exit,
     /// <summary>Imported ps log: the PID disappeared and another took its place.</summary>
     Recycled,
+    /// <summary>[recycle] max_rss (not php-fpm's): the child found its RSS at the limit after a request and exited (code 0).</summary>
+    MaxRss,
+    /// <summary>[recycle] max_uss (not php-fpm's): the same on the child's USS.</summary>
+    MaxUss,
+    /// <summary>[recycle] kill_rss (not php-fpm's): the master SIGKILLed a child past the limit (uWSGI's evil reload).</summary>
+    KillRss,
+    /// <summary>[recycle] pool_budget (not php-fpm's): the pool's total passed the budget; the master ended its largest child (SIGQUIT).</summary>
+    PoolBudget,
     /// <summary>Imported ps log: the PID disappeared.</summary>
     Gone,
     /// <summary>Not known.</summary>
@@ -168,6 +176,10 @@ public readonly record struct PoolEvent(double T, PoolEventKind Kind, int Pid, E
         ExitCause.Exit => "exit",
         ExitCause.Recycled => "recycled",
         ExitCause.Gone => "gone",
+        ExitCause.MaxRss => "max_rss",
+        ExitCause.MaxUss => "max_uss",
+        ExitCause.KillRss => "kill_rss",
+        ExitCause.PoolBudget => "pool_budget",
         ExitCause.None => "",
         _ => "unknown",
     };
@@ -241,6 +253,10 @@ public readonly record struct PoolEvent(double T, PoolEventKind Kind, int Pid, E
             _ => ExitStatus.Unknown,
         };
     }
+
+    /// <summary>A child recycled: ended by a recycling rule (pm.max_requests or a [recycle] rule; an imported ps log's replaced PID).</summary>
+    public static bool IsRecycle(ExitCause why) => why is ExitCause.MaxRequests or ExitCause.Recycled or ExitCause.MaxRss
+        or ExitCause.MaxUss or ExitCause.KillRss or ExitCause.PoolBudget;
 
     public static ExitCause ParseCause(string why)
     {

@@ -48,6 +48,8 @@ public sealed record Scenario
     public required LoadPlan Load { get; init; }
     public IReadOnlyList<ScenarioAction> Actions { get; init; } = [];
     public MemoryModel Memory { get; init; } = new();
+    /// <summary>[recycle]: recycling rules php-fpm does not have (sim and dotnet engines only).</summary>
+    public RecycleSettings Recycle { get; init; } = new();
     public GuardSettings Guard { get; init; } = new();
     /// <summary>What the run keeps of its requests; null when the scenario does not say (every request, but a sweep may choose aggregates for large cells).</summary>
     public RecordsMode? RequestRecords { get; init; }

@@ -45,6 +45,9 @@ public sealed class DotnetPoolHost : IPoolHost
         return null;
     }
 
+    /// <summary>The [recycle] rules and the seed for the master and its children (Lab.Core's RecycleEnvironment); null: php-fpm's recycling only.</summary>
+    public string? Recycle { get; init; }
+
     public IReadOnlyDictionary<string, string> Versions { get; } = new Dictionary<string, string>
     {
         ["lab-fpm"] = typeof(MasterProcess).Assembly.GetName().Version?.ToString() ?? "1",
@@ -70,7 +73,12 @@ public sealed class DotnetPoolHost : IPoolHost
 
     private void Launch()
     {
-        _master = MasterLauncher.Start(_config, outputPath: _temp.PathOf("master.out"));
+        _master = MasterLauncher.Start(new MasterLaunchOptions
+        {
+            ConfigPath = _config,
+            OutputPath = _temp.PathOf("master.out"),
+            Environment = Recycle is null ? null : new Dictionary<string, string> { [Lab.Core.ProcessManager.RecycleEnvironment.Variable] = Recycle },
+        });
         if (!_master.WaitUntilReady(TimeSpan.FromSeconds(30)))
         {
             string output = File.Exists(_temp.PathOf("master.out")) ? File.ReadAllText(_temp.PathOf("master.out")).Trim() : "";

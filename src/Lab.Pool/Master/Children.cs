@@ -26,6 +26,10 @@ public sealed partial class FpmMaster
         public long SlowLoggedFor;
         /// <summary>The master stopped it to trace a slow request (php-fpm's child->tracer).</summary>
         public bool TracePending;
+        /// <summary>Its life number (the pool's forks from 0) and request limit (Recycle.cs).</summary>
+        public long Life, Limit;
+        /// <summary>A [recycle] rule of the master ended it (kill_rss, pool_budget).</summary>
+        public bool LabRecycled;
     }
 
     private readonly Dictionary<int, ChildProc> _children = new();
@@ -55,10 +59,12 @@ public sealed partial class FpmMaster
             stdout = ChildOutput.CreatePipe();
             stderr = ChildOutput.CreatePipe();
         }
+        var (life, limit) = NextLife(slot);
         int pid;
         try
         {
-            pid = Spawner.Spawn(_options.WorkerPath, [$"lab-fpm: pool {PoolName}"], [.. _childEnv, $"LAB_FPM_SLOT={slot.ToString(CultureInfo.InvariantCulture)}"],
+            pid = Spawner.Spawn(_options.WorkerPath, [$"lab-fpm: pool {PoolName}"],
+                [.. _childEnv, $"LAB_FPM_SLOT={slot.ToString(CultureInfo.InvariantCulture)}", $"LAB_FPM_LIFE={life.ToString(CultureInfo.InvariantCulture)}"],
                 [(_listen!.Fd, 3), (board.Fd, 4), (stdout.Write >= 0 ? stdout.Write : _devNull, 1), (stderr.Write >= 0 ? stderr.Write : _devNull, 2)],
                 stdinDevNull: true);
         }
@@ -77,7 +83,7 @@ public sealed partial class FpmMaster
             _output.Add(stderr.Read, pid, isStdout: false);
         }
         board.SetPid(slot, pid);
-        var child = new ChildProc { Pid = pid, Slot = slot, Board = board, StartedNs = startedNs };
+        var child = new ChildProc { Pid = pid, Slot = slot, Board = board, StartedNs = startedNs, Life = life, Limit = limit };
         _children[pid] = child;
         _reaper!.ChildSpawned();
         _log.Emit(startedLevel, FpmLogFact.ChildStarted(PoolName, pid));
@@ -137,10 +143,11 @@ public sealed partial class FpmMaster
             if (child.TracePending) Trace(child);
             return;
         }
+        var (exited, code, signal, core) = Spawner.Decode(status);
+        NoteChildRecycle(child, exited, code);
         _children.Remove(pid);
         child.Board.FreeSlot(child.Slot);
         double seconds = (NowNs - child.StartedNs) / 1e9;
-        var (exited, code, signal, core) = Spawner.Decode(status);
         var how = exited ? ExitStatus.Code(code) : ExitStatus.Signal(signal);
         var burial = _control.ChildExited(PoolName, pid, how, child.IdleKill, seconds, _children.Count, NowNs / 1_000_000_000L);
         var line = burial.Line;

@@ -26,7 +26,7 @@ public sealed record MasterOptions
 /// on real processes. Every decision is the core's — the process manager
 /// (<see cref="ProcessManagerPolicy"/>), process control and a child's burial
 /// (<see cref="ProcessControl"/>), the request timeouts (<see cref="RequestTimeouts"/>),
-/// recycling (<see cref="IRecyclePolicy"/>) — and every log line is php-fpm's (FpmMessages); this
+/// recycling (<see cref="Recycling"/>, Recycle.cs) — and every log line is php-fpm's (FpmMessages); this
 /// class carries them out with fork (posix_spawn), signals and a scoreboard in shared memory.
 /// Split as php-src splits fpm: this file (fpm.c, fpm_events.c: start-up, the event loop, the
 /// end), Children.cs (fpm_children.c), ProcessControl.cs (fpm_process_ctl.c: the ladder, reload,
@@ -46,7 +46,6 @@ public sealed partial class FpmMaster : IDisposable
     private ListenSocket? _listen;
     private readonly ProcessManagerPolicy _policy;
     private readonly ProcessControl _control;
-    private readonly IRecyclePolicy _recycling = PhpFpmRecycling.Instance;
     private ChildOutput? _output;
     private Reaper? _reaper;
     private int _exitCode;
@@ -133,10 +132,12 @@ public sealed partial class FpmMaster : IDisposable
     {
         long nextMaintenance = NowNs + 1_000_000_000L;
         long nextTimeoutCheck = NowNs + RequestTimeouts.HeartbeatMs(Settings) * 1_000_000L;
+        long recycleEveryNs = _recycling.CheckInterval is { } every ? (long)(every.TotalMilliseconds * 1_000_000L) : 0;
+        long nextRecycleCheck = recycleEveryNs > 0 ? NowNs + recycleEveryNs : long.MaxValue;
         while (!_exit)
         {
             long now = NowNs;
-            long wake = Math.Min(nextMaintenance, nextTimeoutCheck);
+            long wake = Math.Min(Math.Min(nextMaintenance, nextTimeoutCheck), nextRecycleCheck);
             if (_pctlDeadlineNs > 0) wake = Math.Min(wake, _pctlDeadlineNs);
             Action? action = null;
             lock (_queueGate)
@@ -159,6 +160,11 @@ public sealed partial class FpmMaster : IDisposable
             {
                 CheckRequestTimeouts(now);
                 nextTimeoutCheck = now + RequestTimeouts.HeartbeatMs(Settings) * 1_000_000L;
+            }
+            if (now >= nextRecycleCheck)
+            {
+                if (_control.CanSpawn) CheckRecycling();
+                nextRecycleCheck = now + recycleEveryNs;
             }
             if (now >= nextMaintenance)
             {

@@ -42,7 +42,6 @@ public sealed partial class FpmMaster
         var m = _policy.Maintain(views, _children.Count, nowNs / 1e9);
         Apply(m);
         if (m.Spawn > 0) _log.Emit(FpmLogLevel.Debug, FpmLogFact.CreatedDynamically(PoolName, m.Spawn));
-        if (_recycling.KillAtMaintenance(views, nowNs / 1e9) is var pid and > 0) Native.kill(pid, Native.SIGQUIT);
     }
 
     private void Apply(in Maintenance m)

@@ -42,6 +42,12 @@ internal sealed class Child(Fpm fpm, int pid, long forkedAt, PoolSettings settin
     public PoolSettings Settings { get; } = settings;
 
     public ChildStage Stage = ChildStage.Starting;
+    /// <summary>Its scoreboard slot (0-based; uWSGI's worker id is slot + 1).</summary>
+    public int BoardSlot = -1;
+    /// <summary>The pool's fork number of this child (from 0): the index of its jitter draw.</summary>
+    public long Life;
+    /// <summary>Its request limit for this life (Lab.Core's Recycling.RequestLimit); 0 = unlimited.</summary>
+    public long Limit;
     /// <summary>Bumped when the child dies, so its pending events are recognised as stale.</summary>
     public int Token;
     /// <summary>When the child last entered accept() (php-fpm's proc->tv while idle).</summary>

@@ -19,6 +19,7 @@ internal sealed partial class Fpm
     {
         if (!_control.CanSpawn) return null;
         var c = new Child(this, _nextPid++, _sim.Now, _pool);
+        AssignLife(c);
         _children.Add(c);
         _sink.Process(new ProcessInfo(c.Pid, ProcessRole.Child, "www-data", FpmMessages.PoolCommand(_pool.Name), T, _masterPid));
         Emit(debug ? FpmLogLevel.Debug : FpmLogLevel.Notice, FpmLogFact.ChildStarted(_pool.Name, c.Pid));

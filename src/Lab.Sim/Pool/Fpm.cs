@@ -15,13 +15,13 @@ namespace Lab.Sim.Pool;
 /// socket's queue and the scoreboard. A driver of Lab.Core's rules: every decision — the process
 /// manager (ProcessManagerPolicy), process control (ProcessControl: reload, finish, terminate,
 /// the SIGQUIT → SIGTERM → SIGKILL ladder, a child's burial, emergency restarts), the request
-/// timeouts (RequestTimeouts), the listen queue (ListenBacklog), recycling (IRecyclePolicy) — is
+/// timeouts (RequestTimeouts), the listen queue (ListenBacklog), recycling (Recycling: pm.max_requests and the [recycle] rules) — is
 /// the core's; this model carries them out in virtual time and writes php-fpm's lines
 /// (FpmMessages), whose facts become the run's events through the same FpmLogFollower the real
 /// engines use. Split over files by concern, as php-src sapi/fpm is: FpmMaster.cs (fpm.c,
 /// fpm_process_ctl.c: start, heartbeats, process control), ProcessManager.cs (idle server
 /// maintenance and ondemand), Children.cs (fpm_children.c: fork, signals, bury),
-/// RequestHandling.cs (fpm_request.c and the child's request loop), Actions.cs (the scenario's
+/// RequestHandling.cs (fpm_request.c and the child's request loop), Recycle.cs (recycling), Actions.cs (the scenario's
 /// actions), and this file (state, logging, sampling, the status page).
 /// </summary>
 internal sealed partial class Fpm : ISimHandler
@@ -41,7 +41,7 @@ internal sealed partial class Fpm : ISimHandler
     private readonly string _scriptFile;
     private readonly long _spawnUs;
     private readonly FpmLogFollower _follower;
-    private readonly IRecyclePolicy _recycling = PhpFpmRecycling.Instance;
+    private readonly Recycling _recycling;
     /// <summary>A refused connection's status as the scenario's client sees it (ListenBacklog.RefusedStatus).</summary>
     private readonly int _refused;
 
@@ -80,6 +80,7 @@ internal sealed partial class Fpm : ISimHandler
         _spawnUs = Math.Max(0, Simulation.FromTimeSpan(_mem.SpawnTime));
         _follower = new FpmLogFollower(e => _sink.Event(e), _pool);
         _refused = ListenBacklog.RefusedStatus(scenario.Front);
+        _recycling = new Recycling(scenario.Recycle, scenario.Seed);
     }
 
     /// <summary>The client side, set by the engine before the run starts.</summary>
@@ -116,6 +117,7 @@ internal sealed partial class Fpm : ISimHandler
             case EventRequestHeartbeat: OnRequestHeartbeat(e.Target); break;
             case EventProcessControlTimer: OnProcessControlTimer(e.Target, e.Token); break;
             case EventAction: RunAction(_scenario.Actions[e.Target]); break;
+            case EventRecycleCheck: OnRecycleCheck(e.Target); break;
         }
     }
 

@@ -61,6 +61,7 @@ internal sealed partial class Fpm
 
         _sim.Schedule(MaintenanceHeartbeatUs, this, EventMaintenance, _masterGen);
         _sim.Schedule(_requestHeartbeatUs, this, EventRequestHeartbeat, _masterGen);
+        StartRecycleCheck();
     }
 
     private void OnMaintenanceHeartbeat(int gen)

@@ -28,7 +28,6 @@ internal sealed partial class Fpm
         var decision = _policy.Maintain(_views, _children.Count, T);
         CarryOut(decision);
         if (decision.Spawn > 0) Emit(FpmLogLevel.Debug, FpmLogFact.CreatedDynamically(_pool.Name, decision.Spawn));
-        if (_recycling.KillAtMaintenance(_views, T) is var pid and > 0 && FindChild(pid) is { } c) SendSignal(c, SIGQUIT);
     }
 
     /// <summary>

@@ -98,7 +98,7 @@ internal sealed partial class Fpm
         c.TransientKb = 0;
         Load.Answer(slot, c.Failed ? RequestStatus.MemoryLimit : RequestStatus.Ok, c.Pid);
 
-        if (_recycling.ExitAfterRequest(c.Served, c.Settings) || c.Quitting)
+        if (c.Quitting || RecycleAfterRequest(c))
         {
             Exit(c, code: 0, signal: 0);
             return;
