@@ -17,7 +17,7 @@ public static class RunCommand
     {
         var a = RunArgs.Parse(args);
         // Everything that can be wrong with the input is found before anything is written.
-        Scenario scenario = ScenarioLoader.Load(a.Scenario, a.Overrides, LabPaths.Scenarios);
+        Scenario scenario = ScenarioLoader.Load(a.Scenario, a.Overrides, LabPaths.Scenarios, notice => Console.Error.WriteLine("notice: " + notice));
         string dir = ResultsDirs.Choose(a.Out, scenario.Name, DateTime.UtcNow);
         IEngine engine = EngineFactory.Create(scenario, line => Console.Error.WriteLine(line));
 

@@ -47,8 +47,7 @@ public sealed class NginxFront : IFront
 
     public Task StartAsync(CancellationToken cancel) => Task.Run(() =>
     {
-        string root = Path.GetDirectoryName(_pool.ScriptFilename) ?? "/";
-        var settings = new NginxSettings(_temp.PathOf("nginx"), Port: 0, _pool.FastCgiPass, root,
+        var settings = new NginxSettings(_temp.PathOf("nginx"), Port: 0, _pool.FastCgiPass, _pool.DocumentRoot,
             WorkerUser.For(_pool.FastCgiPass, UnprivilegedUser.ForThisLab()),
             WorkerConnections: NginxSettings.ConnectionsFor(_connections));
         _server = NginxServer.Start(_nginx, settings, File.ReadAllText(NginxConfig.TemplatePath));
@@ -57,7 +56,7 @@ public sealed class NginxFront : IFront
     public IRequestTransport CreateTransport(Scenario scenario)
     {
         var server = _server ?? throw new InvalidOperationException("nginx is not started");
-        return new HttpTransport(server.EndPoint, scenario.Request.Script, _connections);
+        return new HttpTransport(server.EndPoint, _connections);
     }
 
     public ValueTask DisposeAsync()

@@ -5,13 +5,15 @@ using Lab.Core.Scenarios;
 using Lab.Engines.Real;
 using Lab.PhpFpm;
 using Lab.PhpFpm.Processes;
+using Lab.PhpFpm.Setup;
 
 namespace Lab.Engines.PhpFpm;
 
 /// <summary>
-/// engine = "php-fpm": the distribution's php-fpm (Debian's php8.2-fpm) running lab/php/leak.php,
-/// configured by the same php-fpm INI text as the dotnet engine plus an isolated php.ini, all in
-/// the run's private temporary folder. Children run as www-data when the lab is root. The master
+/// engine = "php-fpm": the distribution's php-fpm (Debian's php8.2-fpm) running lab/php/leak.php
+/// (or the scenario's own docroot, php.root), configured by the same php-fpm INI text as the
+/// dotnet engine plus an isolated php.ini (with [php] extensions and ini), all in the run's
+/// private temporary folder. Children run as www-data when the lab is root. The master
 /// runs in a PID namespace of its own (no orphans, whatever happens to the lab); its log lines
 /// reach the run with host pids, and the namespace pid a child reports (X-Lab-Pid) is mapped
 /// through the namespace of the master that forked it (a restart starts a new namespace, whose
@@ -21,18 +23,21 @@ public sealed class PhpFpmPoolHost : IPoolHost
 {
     private readonly PhpFpmInstall _fpm;
     private readonly PhpFpmFiles _files;
-    private readonly string _scriptName;
+    private readonly PhpSettings _php;
+    private readonly PhpIniAdditions _additions;
     private readonly UnprivilegedUser? _user;
     private readonly object _gate = new();
     private PhpFpmMaster? _master;
     private readonly List<PhpFpmMaster> _retired = new(); // earlier masters (restarts): their late lines and pids still map
 
-    /// <param name="scriptName">The scenario's request.script ("/leak.php"), a script of lab/php/.</param>
-    public PhpFpmPoolHost(PrivateTemp temp, PhpFpmInstall fpm, string scriptName, UnprivilegedUser? user = null)
+    /// <param name="php">The scenario's [php]: the docroot copied into the run (lab/php/ when none), its ini directives.</param>
+    /// <param name="extensions">The [php] extensions' ini files, resolved (and installed) beforehand.</param>
+    public PhpFpmPoolHost(PrivateTemp temp, PhpFpmInstall fpm, PhpSettings php, IReadOnlyList<PhpExtensionIni> extensions, UnprivilegedUser? user = null)
     {
         _fpm = fpm;
         _files = new PhpFpmFiles(temp.Path);
-        _scriptName = scriptName;
+        _php = php;
+        _additions = new PhpIniAdditions(extensions, php.Ini);
         _user = user ?? UnprivilegedUser.ForThisLab();
         Versions = new Dictionary<string, string> { ["php-fpm"] = fpm.Version };
     }
@@ -43,15 +48,13 @@ public sealed class PhpFpmPoolHost : IPoolHost
     public IReadOnlyDictionary<string, string> Versions { get; }
     public EndPoint Listen => new UnixDomainSocketEndPoint(_files.Socket);
     public string FastCgiPass => "unix:" + _files.Socket;
-    public string ScriptFilename => _files.ScriptFilename(_scriptName);
+    public string DocumentRoot => _files.Scripts;
     public int MasterPid { get { lock (_gate) return _master?.Pid ?? 0; } }
     public event Action<string>? LogLine;
 
     public Task StartAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
     {
-        _files.Write(pool, _user, ScriptsSource);
-        if (!File.Exists(ScriptFilename))
-            throw new FileNotFoundException($"request.script = {_scriptName}: there is no such script in lab/php/ ({ScriptsSource})");
+        _files.Write(pool, _user, _php.Root ?? ScriptsSource, _additions);
         Launch(cancel);
     }, cancel);
 
@@ -71,14 +74,14 @@ public sealed class PhpFpmPoolHost : IPoolHost
             old.Stop(15, TimeSpan.FromSeconds(15));   // returns once its last log line was read
             lock (_gate) _retired.Add(old);
         }
-        _files.WriteConfig(pool, _user);
+        _files.WriteConfig(pool, _user, _additions);
         Launch(cancel);
     }, cancel);
 
     /// <summary>Rewrites the configuration, SIGUSR2 (php-fpm re-executes itself: same pid, fresh children); returns when it is ready again.</summary>
     public Task ReloadAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
     {
-        _files.WriteConfig(pool, _user);
+        _files.WriteConfig(pool, _user, _additions);
         PhpFpmMaster? master;
         lock (_gate) master = _master;
         master?.Reload(TimeSpan.FromSeconds(30));

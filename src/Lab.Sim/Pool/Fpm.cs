@@ -33,7 +33,7 @@ internal sealed partial class Fpm : ISimHandler
     private readonly FpmLogLevel _logLevel;
     private readonly ISimObserver? _observer;
     private readonly DateTime _epochUtc;
-    private readonly string _scriptFile;
+    private readonly string _docRoot;
     private readonly long _spawnUs;
 
     private PoolSettings _pool;
@@ -65,7 +65,7 @@ internal sealed partial class Fpm : ISimHandler
         _policy = new ProcessManagerPolicy(_pool);
         _scoreboard = new Scoreboard(0, _pool.ListenBacklog);
         _queue = new ListenQueue(_pool.ListenBacklog);
-        _scriptFile = "/lab/php" + (scenario.Request.Script.StartsWith('/') ? "" : "/") + scenario.Request.Script;
+        _docRoot = (scenario.Php.Root ?? "/lab/php").TrimEnd('/');
         _spawnUs = Math.Max(0, Simulation.FromTimeSpan(_mem.SpawnTime));
     }
 

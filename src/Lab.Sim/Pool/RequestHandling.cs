@@ -62,7 +62,7 @@ internal sealed partial class Fpm
             c.TransientKb = 0;
             long tried = MemoryLimit.TriedBytes(spec.TransientKb);
             if (Logs(FpmLogLevel.Warning))
-                Log(FpmLogLevel.Warning, FpmMessages.ChildSaidIntoStderr(_pool.Name, c.Pid, SimMessages.PhpFatalMemoryLimit(limit, tried, _scriptFile)));
+                Log(FpmLogLevel.Warning, FpmMessages.ChildSaidIntoStderr(_pool.Name, c.Pid, SimMessages.PhpFatalMemoryLimit(limit, tried, ScriptFile(spec))));
             Event(EventNames.MemoryLimit, c.Pid, $"request {spec.Id};tried {tried} bytes;limit {limit} bytes");
             _sim.Schedule(0, c, Child.EventRequestDone, 0, c.Token);
             return;
@@ -131,7 +131,7 @@ internal sealed partial class Fpm
                 c.SlowLogged = true;
                 _scoreboard.SlowRequests++;
                 if (Logs(FpmLogLevel.Warning))
-                    Log(FpmLogLevel.Warning, SimMessages.ExecutingTooSlow(_pool.Name, c.Pid, _scriptFile, "GET", RequestUri(c), Simulation.ToSeconds(elapsed)));
+                    Log(FpmLogLevel.Warning, SimMessages.ExecutingTooSlow(_pool.Name, c.Pid, ScriptFile(Load.Spec(c.Slot)), "GET", RequestUri(c), Simulation.ToSeconds(elapsed)));
                 Log(FpmLogLevel.Notice, SimMessages.StoppedForTracing(c.Pid));
                 Log(FpmLogLevel.Notice, SimMessages.AboutToTrace(c.Pid));
                 Log(FpmLogLevel.Notice, SimMessages.FinishedTrace(c.Pid));
@@ -139,7 +139,7 @@ internal sealed partial class Fpm
             else if (terminate > 0 && elapsedWholeSeconds >= terminate)
             {
                 if (Logs(FpmLogLevel.Warning))
-                    Log(FpmLogLevel.Warning, FpmMessages.ExecutionTimedOut(_pool.Name, c.Pid, _scriptFile, "GET", RequestUri(c), Simulation.ToSeconds(elapsed)));
+                    Log(FpmLogLevel.Warning, FpmMessages.ExecutionTimedOut(_pool.Name, c.Pid, ScriptFile(Load.Spec(c.Slot)), "GET", RequestUri(c), Simulation.ToSeconds(elapsed)));
                 Event(EventNames.Timeout, c.Pid, FormattableString.Invariant($"request {c.RequestId};after {FpmMessages.Seconds(Simulation.ToSeconds(elapsed))} s"));
                 SendSignal(c, SIGTERM, "timeout", external: false);
             }
@@ -147,5 +147,8 @@ internal sealed partial class Fpm
     }
 
     /// <summary>The request line php-fpm shows: the script's URI and its query string.</summary>
-    private string RequestUri(Child c) => _scenario.Request.Script + "?" + Load.Spec(c.Slot).Query;
+    private string RequestUri(Child c) => Load.Spec(c.Slot).Uri;
+
+    /// <summary>SCRIPT_FILENAME of a request: the docroot (php.root, else the lab's scripts) and its script.</summary>
+    private string ScriptFile(in RequestSpec spec) => _docRoot + (spec.Script.StartsWith('/') ? "" : "/") + spec.Script;
 }
