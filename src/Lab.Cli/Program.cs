@@ -21,6 +21,7 @@ namespace Lab.Cli
                 {
                     "list" => ListCommand.Run(args[1..]),
                     "import" => ImportCommand.Run(args[1..]),
+                    "record" => await RecordCommand.RunAsync(args[1..]),
                     "report" => ReportCommand.Run(args[1..]),
                     "compare" => CompareCommand.Run(args[1..]),
                     "sweep" => await SweepCommand.RunAsync(args[1..]),

@@ -22,8 +22,8 @@ public sealed record FpmIniSection(string Name, string File, int Line)
 /// A php-fpm configuration read as php-fpm reads it (php-src sapi/fpm/fpm/fpm_conf.c, PHP's INI
 /// syntax): [sections], "directive = value" lines, ';' comments (and '#' at the start of a line),
 /// values in double or single quotes, $pool in a pool's values, ${VAR} from the environment, and
-/// include = glob (relative to the including file's folder when not absolute; the files in name
-/// order, each once), at any depth. Every entry keeps its file and line. The pools are the
+/// include = glob (a relative glob is relative to php-fpm's prefix, /usr for the distribution's
+/// build, as php-fpm resolves it; the files in name order), at any depth. Every entry keeps its file and line. The pools are the
 /// sections other than [global], in the order they first appear.
 /// </summary>
 public sealed partial class FpmIniFile
@@ -32,7 +32,16 @@ public sealed partial class FpmIniFile
     private readonly List<FpmIniSection> _sections = [];
     private readonly List<string> _files = [];
 
-    private FpmIniFile(string path) => Path = path;
+    /// <summary>php-fpm's prefix when it is not given with -p: where a relative include is looked for (Debian's php-fpm: /usr).</summary>
+    public const string DefaultPrefix = "/usr";
+
+    private readonly string _prefix;
+
+    private FpmIniFile(string path, string prefix)
+    {
+        Path = path;
+        _prefix = prefix;
+    }
 
     /// <summary>The file read first (as given).</summary>
     public string Path { get; }
@@ -51,18 +60,19 @@ public sealed partial class FpmIniFile
 
     /// <summary>Reads a configuration file and everything it includes.</summary>
     /// <exception cref="FpmIniException">A file cannot be read, or a line is not php-fpm's syntax (file:line).</exception>
-    public static FpmIniFile Read(string path)
+    /// <param name="prefix">php-fpm's prefix (its -p): relative includes are relative to it.</param>
+    public static FpmIniFile Read(string path, string prefix = DefaultPrefix)
     {
-        var file = new FpmIniFile(path);
+        var file = new FpmIniFile(path, prefix);
         file.ReadFile(System.IO.Path.GetFullPath(path), path, section: null, depth: 0, includedFrom: null);
         return file;
     }
 
-    /// <summary>Reads configuration text (include globs relative to the current folder).</summary>
-    public static FpmIniFile Parse(string text, string name)
+    /// <summary>Reads configuration text.</summary>
+    public static FpmIniFile Parse(string text, string name, string prefix = DefaultPrefix)
     {
-        var file = new FpmIniFile(name);
-        file.ParseText(text, name, Directory.GetCurrentDirectory(), null, 0);
+        var file = new FpmIniFile(name, prefix);
+        file.ParseText(text, name, null, 0);
         return file;
     }
 
@@ -77,11 +87,11 @@ public sealed partial class FpmIniFile
             throw new FpmIniException($"{what}cannot read {shown}: {e.Message}");
         }
         _files.Add(fullPath);
-        return ParseText(text, shown, System.IO.Path.GetDirectoryName(fullPath) ?? "/", section, depth);
+        return ParseText(text, shown, section, depth);
     }
 
     /// <summary>Parses one file's text; returns the section in force at its end (php's INI parser carries it into the includes).</summary>
-    private string? ParseText(string text, string shown, string folder, string? section, int depth)
+    private string? ParseText(string text, string shown, string? section, int depth)
     {
         int lineNo = 0;
         foreach (var raw in text.Split('\n'))
@@ -111,8 +121,11 @@ public sealed partial class FpmIniFile
             value = ExpandEnvironment(value, where, shown, lineNo);
             if (key == "include")
             {
-                string pattern = System.IO.Path.IsPathRooted(value) ? value : System.IO.Path.Combine(folder, value);
-                foreach (var included in Glob(pattern))
+                string pattern = System.IO.Path.IsPathRooted(value) ? value : System.IO.Path.Combine(_prefix, value);
+                var files = Glob(pattern);
+                if (files.Count == 0 && !HasWildcard(pattern))
+                    throw new FpmIniException($"{where}: include = {value}: no such file ({pattern})", shown, lineNo);
+                foreach (var included in files)
                     section = ReadFile(included, included, section, depth + 1, where);
                 continue;
             }

@@ -11,7 +11,7 @@ namespace Lab.Scenarios.PoolFiles;
 /// there. Keys the scenario (or the command line) sets itself are left as they are: explicit keys
 /// win. The directives the lab does not model are listed in one notice.
 /// </summary>
-internal static class PoolFile
+public static class PoolFile
 {
     /// <summary>php-fpm's directive → the [pool] key it becomes.</summary>
     public static readonly IReadOnlyDictionary<string, string> Modelled = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -35,7 +35,7 @@ internal static class PoolFile
         { "process_idle_timeout", "request_terminate_timeout", "request_slowlog_timeout" };
 
     /// <summary>A [pool] key set from the pool file: where it was read.</summary>
-    public sealed record Applied(string Key, FpmIniEntry Entry);
+    internal sealed record Applied(string Key, FpmIniEntry Entry);
 
     /// <summary>
     /// Reads the file that <paramref name="from"/> names and writes its pool's directives into
@@ -43,7 +43,7 @@ internal static class PoolFile
     /// </summary>
     /// <param name="notice">Receives the one notice of directives left out.</param>
     /// <returns>The keys set from the file.</returns>
-    public static IReadOnlyList<Applied> Apply(DocTable pool, DocValue from, string path, Action<string>? notice)
+    internal static IReadOnlyList<Applied> Apply(DocTable pool, DocValue from, string path, Action<string>? notice)
     {
         FpmIniFile file;
         try { file = FpmIniFile.Read(path); }
@@ -124,7 +124,7 @@ internal static class PoolFile
     }
 
     /// <summary>The kernel's somaxconn: php-fpm 8.2's listen.backlog = -1 on Linux.</summary>
-    private static int Somaxconn()
+    public static int Somaxconn()
     {
         try
         {
