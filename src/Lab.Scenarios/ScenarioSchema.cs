@@ -140,7 +140,6 @@ public static class ScenarioSchema
             new("sample_interval", SettingType.Duration, ScenarioUnits.FormatDuration(scenarioDefaults.SampleInterval), "Period of the sampler (samples.csv, ps.log)."),
             new("log_level", SettingType.Choice, "notice", "php-fpm's log_level for fpm.log.") { Choices = LogLevels },
 
-            new("pool.from", SettingType.Path, "no file", "A php-fpm pool file (www.conf, or a php-fpm.conf and its includes): each directive the lab knows becomes its [pool] key; keys set in the scenario or on the command line win."),
             new("pool.name", SettingType.Text, pool.Name, "The pool's name ([www] in php-fpm's config; shown in log lines and ps)."),
             new("pool.pm", SettingType.Choice, "dynamic", "pm: how the process manager sizes the pool.") { Choices = PmStyles },
             new("pool.max_children", SettingType.Integer, I(pool.MaxChildren), "pm.max_children: most children at once (static: always this many)."),
@@ -154,6 +153,7 @@ public static class ScenarioSchema
             new("pool.request_slowlog_timeout", SettingType.Timeout, "0", "request_slowlog_timeout: a request running longer counts as slow; 0 = off."),
             new("pool.listen_backlog", SettingType.Integer, I(pool.ListenBacklog), "listen.backlog: connections waiting for a child at most (also spelled listen.backlog)."),
             new("pool.memory_limit", SettingType.MemoryLimit, ScenarioUnits.FormatMemoryLimit(pool.MemoryLimitBytes), "php's memory_limit: bounds one request's PHP allocations, never the process; -1 = unlimited."),
+            new("pool.from", SettingType.Path, "no file", "A php-fpm pool file (www.conf, or a php-fpm.conf and its includes): each directive the lab knows becomes its [pool] key; keys set in the scenario or on the command line win."),
 
             new("request.script", SettingType.Text, request.Script, "The script requested (SCRIPT_NAME, the status page's request URI)."),
             new("request.query", SettingType.Text, "\"\"", "The request's own query string (without '?'); the lab's scripts also get its leak_kb, transient_kb, work_ms, wait_ms."),

@@ -108,7 +108,8 @@ public static class PoolFile
             // php-fpm's times: seconds, or with an s/m/h/d suffix (fpm_conf_set_time)
             char unit = char.ToLowerInvariant(v[^1]);
             string digits = char.IsDigit(unit) ? v : v[..^1];
-            if (long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n))
+            if ((char.IsDigit(unit) || unit is 's' or 'm' or 'h' or 'd')
+                && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n))
             {
                 if (n == 0) return "0";
                 return unit switch
