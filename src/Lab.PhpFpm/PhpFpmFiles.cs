@@ -22,6 +22,23 @@ public sealed record PhpFpmFiles(string Folder)
     public string PidFile => Path.Combine(Folder, "php-fpm.pid");
     public string Socket => Path.Combine(Folder, "php-fpm.sock");
     public string SlowLog => Path.Combine(Folder, "php-fpm.slow.log");
+    /// <summary>
+    /// The lab's auto_prepend_file for a docroot of your own: your scripts do not say which child
+    /// served them, as the lab's do (X-Lab-Pid); this file, run before each, does.
+    /// </summary>
+    public string Prepend => Path.Combine(Folder, "lab-prepend.php");
+
+    /// <summary>What the prepend file holds.</summary>
+    public const string PrependText = "<?php\n// Leak Lab: which child served this request (the lab counts each child's requests by it).\nheader('X-Lab-Pid: ' . getmypid());\n";
+
+    /// <summary>Writes the prepend file (readable by the children's user).</summary>
+    public void WritePrepend()
+    {
+        Directory.CreateDirectory(Folder);
+        File.WriteAllText(Prepend, PrependText);
+        File.SetUnixFileMode(Prepend, FileMode);
+    }
+
     /// <summary>The document root: the copy of lab/php/ (or of php.root).</summary>
     public string Scripts => Path.Combine(Folder, "php");
     /// <summary>php-fpm's error_log: its own stderr (a pipe to the lab).</summary>
@@ -71,6 +88,9 @@ public sealed record PhpFpmFiles(string Folder)
         sb.Append("expose_php = Off\n");
         // error_log stays unset: PHP's messages go to the child's stderr, into php-fpm's log
         if (additions is null) return sb.ToString();
+        if (additions.AutoPrepend is { } prepend)
+            sb.Append("; a docroot of your own: the lab's prepend tells it which child served each request (X-Lab-Pid)\n")
+              .Append("auto_prepend_file = ").Append(IniValue(prepend)).Append('\n');
         foreach (var ext in additions.Extensions)
         {
             sb.Append("\n; extension ").Append(ext.Name).Append(" (").Append(ext.IniFile).Append(")\n");
@@ -140,5 +160,5 @@ public sealed record PhpFpmFiles(string Folder)
     }
 }
 
-/// <summary>What a scenario adds to the lab's php.ini: the extensions' own lines, then its [php] ini directives.</summary>
-public sealed record PhpIniAdditions(IReadOnlyList<PhpExtensionIni> Extensions, IReadOnlyList<KeyValuePair<string, string>> Ini);
+/// <summary>What a scenario adds to the lab's php.ini: the lab's prepend for a docroot of your own, the extensions' own lines, then its [php] ini directives.</summary>
+public sealed record PhpIniAdditions(IReadOnlyList<PhpExtensionIni> Extensions, IReadOnlyList<KeyValuePair<string, string>> Ini, string? AutoPrepend = null);

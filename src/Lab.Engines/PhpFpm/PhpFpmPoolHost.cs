@@ -37,7 +37,8 @@ public sealed class PhpFpmPoolHost : IPoolHost
         _fpm = fpm;
         _files = new PhpFpmFiles(temp.Path);
         _php = php;
-        _additions = new PhpIniAdditions(extensions, php.Ini);
+        // your own scripts do not say which child served them: the lab's prepend does (X-Lab-Pid)
+        _additions = new PhpIniAdditions(extensions, php.Ini, php.Root is null ? null : _files.Prepend);
         _user = user ?? UnprivilegedUser.ForThisLab();
         Versions = new Dictionary<string, string> { ["php-fpm"] = fpm.Version };
     }
@@ -54,6 +55,7 @@ public sealed class PhpFpmPoolHost : IPoolHost
 
     public Task StartAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
     {
+        if (_additions.AutoPrepend is not null) _files.WritePrepend();
         _files.Write(pool, _user, _php.Root ?? ScriptsSource, _additions);
         Launch(cancel);
     }, cancel);

@@ -161,6 +161,8 @@ internal sealed class KindGrowth
                 foreach (var q in served)
                     if (q.End > t0 && q.End <= t1) { x[q.Kind]++; any = true; }
                 if (!any) continue; // no request in between: nothing to attribute
+                // a child's first request also pays one-time costs (PHP's heap, caches), not the leak: left out, as the summary's fit does
+                if (s.Requests[clean[w - 1]] == 0) continue;
                 double y = s.RssKb[clean[w]] - s.RssKb[clean[w - 1]];
                 for (int a = 0; a < n; a++)
                 {
