@@ -86,7 +86,7 @@ public static class RecordCommand
             summary = writer.Complete(result.Outcome, manifest with { EndUtc = DateTime.UtcNow });
         }
         // scenario.toml says how long the recording lasted (Ctrl-C may have ended it sooner) and the traffic it counted
-        var (recorded, recordedHeader) = pool.AsRecorded(summary.DurationS, pool.StatusPath is null ? null : ServedDuring(RunFolder.Open(dir).Samples),
+        var (recorded, recordedHeader) = pool.AsRecorded(summary.DurationS, pool.StatusPath is null ? null : RecordedFrom.ServedDuring(RunFolder.Open(dir).Samples),
             summary.LeakKbPerRequest);
         File.WriteAllText(Path.Combine(dir, ResultsFiles.Scenario), recordedHeader + ScenarioWriter.ToToml(recorded));
 
@@ -133,20 +133,6 @@ public static class RecordCommand
         ["interval"] = ScenarioUnits.FormatDuration(a.Interval),
         ["pss_interval"] = ScenarioUnits.FormatDuration(a.PssInterval),
     };
-
-    /// <summary>Requests the children finished during the recording: each child's last count minus its first (a child born during it: its last).</summary>
-    private static long ServedDuring(Lab.Results.Reading.SampleTable s)
-    {
-        var first = new Dictionary<int, long>();
-        var last = new Dictionary<int, long>();
-        for (int i = 0; i < s.Count; i++)
-        {
-            if (s.Role[i] != ProcessRole.Child) continue;
-            first.TryAdd(s.Pid[i], s.T[i] <= s.T[0] ? s.Requests[i] : 0);
-            last[s.Pid[i]] = s.Requests[i];
-        }
-        return last.Sum(kv => Math.Max(0, kv.Value - first[kv.Key]));
-    }
 
     private static string Progress(LiveStats s, double total)
     {

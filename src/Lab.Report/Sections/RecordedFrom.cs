@@ -26,11 +26,28 @@ public static class RecordedFrom
                      "(the lab's own status requests left out)."),
             new TableBlock(["source", "value"], source.Select(kv => (IReadOnlyList<Cell>)[new Cell(kv.Key, Mono: true), kv.Value]).ToList()),
         };
+        if (HasRequestCounts(m.Folder.Samples))
+            blocks.Add(new Para($"The status page counted {Fmt.Int(ServedDuring(m.Folder.Samples))} requests served during the recording. A recording sees " +
+                                "each child's count, not single requests: requests.csv is empty, and so are the latency figures."));
         if (!HasRequestCounts(m.Folder.Samples) && LeakPerSecond(m.Folder.Samples) is { } perSecond)
             blocks.Add(new Para($"No request was counted (no status page), so the leak is fitted per second of each child's life instead: " +
                                 $"{Fmt.Size(perSecond.SlopeKb)}/s" + (double.IsFinite(perSecond.StdErrKb) ? $" ± {Fmt.Size(perSecond.StdErrKb)}" : "") +
                                 $" per child ({Fmt.Int(perSecond.Points)} samples)."));
         return blocks;
+    }
+
+    /// <summary>Requests the children finished during a recording: each child's last count minus its count at the first tick (a child born since: its last).</summary>
+    public static long ServedDuring(SampleTable s)
+    {
+        var first = new Dictionary<int, long>();
+        var last = new Dictionary<int, long>();
+        for (int i = 0; i < s.Count; i++)
+        {
+            if (s.Role[i] != ProcessRole.Child) continue;
+            first.TryAdd(s.Pid[i], s.T[i] <= s.T[0] ? s.Requests[i] : 0);
+            last[s.Pid[i]] = s.Requests[i];
+        }
+        return last.Sum(kv => Math.Max(0, kv.Value - first[kv.Key]));
     }
 
     /// <summary>Did any child sample count a request?</summary>
