@@ -18,7 +18,7 @@ public class GrowthByKindTests
         using var tmp = new TempDir();
         var run = TestRuns.Sim(tmp.Sub("run"), "rare-heavy-request", $"seed={seed}", $"request.kinds.2.leak={heavy}", $"request.kinds.1.leak={light}",
             $"request.kinds.2.share={share}", "memory.retain_fraction=0", "load.phases.1.during=20s");
-        var g = KindGrowth.Of(run.Samples, run.Requests)!;
+        var g = KindGrowth.Of(run.Samples, run.Requests, exactTimes: true)!;
         Assert.Equal("samples", g.Method);
         double Kb(string size) => Lab.Scenarios.ScenarioUnits.ParseSizeKb(size, out _)!.Value;
         var export = g.Kinds.Single(k => k.Kind == "export");

@@ -40,7 +40,8 @@ internal sealed class KindGrowth
     public KindShare? Leading => Kinds.Where(k => double.IsFinite(k.GrowthKb) && k.GrowthKb > 0).MaxBy(k => k.GrowthKb);
 
     /// <summary>The breakdown of a run whose requests have kinds; null when they have none (or nothing was served).</summary>
-    public static KindGrowth? Of(SampleTable samples, RequestTable requests)
+    /// <param name="exactTimes">The samples were taken exactly at their tick (the simulator); else a sample may be read a moment late.</param>
+    public static KindGrowth? Of(SampleTable samples, RequestTable requests, bool exactTimes = false)
     {
         var names = new List<string>();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -64,7 +65,7 @@ internal sealed class KindGrowth
 
         var (perKind, stderr, points, method) = UsesRequestRss(requests)
             ? PerRequest(requests, index)
-            : FromSamples(samples, requests, index);
+            : FromSamples(samples, requests, index, exactTimes);
 
         var kinds = new List<KindShare>();
         for (int k = 0; k < names.Count; k++)
@@ -121,7 +122,7 @@ internal sealed class KindGrowth
         return (mean, se, points, "per request");
     }
 
-    private static (double[] PerKind, double[] StdErr, long Points, string Method) FromSamples(SampleTable s, RequestTable r, Dictionary<string, int> index)
+    private static (double[] PerKind, double[] StdErr, long Points, string Method) FromSamples(SampleTable s, RequestTable r, Dictionary<string, int> index, bool exactTimes)
     {
         int n = index.Count;
         // each child's requests: when sent, when answered, which kind
@@ -149,10 +150,15 @@ internal sealed class KindGrowth
         {
             if (!byPid.TryGetValue(pid, out var served) || rows.Count < 2) continue;
             // A window runs from one "clean" tick to the next: a tick no request of the child spans
-            // (a request's leak happens somewhere between its send and its answer, and a sample is
-            // read a moment after its tick), so every request falls wholly inside one window.
-            double margin = 0.05 * (s.T[rows[^1]] - s.T[rows[0]]) / (rows.Count - 1);
-            var clean = rows.Where(row => !served.Any(q => q.Start < s.T[row] + margin && q.End > s.T[row] - margin)).ToList();
+            // (a request's leak happens somewhere between its send and its answer), so every
+            // request falls wholly inside one window. A real sample is read a moment after its
+            // tick (later on a loaded machine): a request sent within a quarter interval after
+            // the tick may already show in it, so such a tick is not clean either. The
+            // simulator's samples are exact (a tick sees the pool just before a request sent at
+            // that very instant).
+            double interval = (s.T[rows[^1]] - s.T[rows[0]]) / (rows.Count - 1);
+            double early = exactTimes ? 0 : 0.05 * interval, late = exactTimes ? 0 : 0.25 * interval;
+            var clean = rows.Where(row => !served.Any(q => q.Start < s.T[row] + late && q.End > s.T[row] - early)).ToList();
             for (int w = 1; w < clean.Count; w++)
             {
                 double t0 = s.T[clean[w - 1]], t1 = s.T[clean[w]];

@@ -15,7 +15,7 @@ internal static class GrowthByKind
     /// <summary>The section's blocks; none when the run's requests have no kinds.</summary>
     public static IReadOnlyList<Block> Blocks(RunModel m)
     {
-        var g = KindGrowth.Of(m.Folder.Samples, m.Folder.Requests);
+        var g = KindGrowth.Of(m.Folder.Samples, m.Folder.Requests, exactTimes: m.Engine == RunSettings.SimEngine);
         if (g is null) return [];
         var blocks = new List<Block> { new Heading(2, "Growth by request kind", Anchor), new Para(Sentence(g), Lead: true) };
         var rows = g.Kinds.Select(k => (IReadOnlyList<Cell>)
