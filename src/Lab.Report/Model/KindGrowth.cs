@@ -20,10 +20,10 @@ internal sealed record KindShare(string Kind, long Requests, double Share, doubl
 /// a request's growth is that RSS minus the RSS after the same child's previous request
 /// (a child's first request has no "before" and is left out); a kind's growth per request is the
 /// mean of its requests';</item>
-/// <item>from the samples: between two ticks that no request of the child spans, its RSS grows by
-/// what the requests it served in between leaked, Δrss = Σₖ nₖ·Lₖ; the Lₖ (KiB per request of
-/// kind k) are fitted by least squares over every child and window (no intercept), with their
-/// standard errors.</item>
+/// <item>from the samples: at a tick where no request of the child is in flight, its RSS is its
+/// own level plus what the requests it finished leaked, rss = a_child + Σₖ Lₖ·nₖ(t); the Lₖ
+/// (KiB per request of kind k) are fitted by least squares with a level per child (fixed
+/// effects, as the summary's leak fit), with their standard errors.</item>
 /// </list>
 /// </summary>
 internal sealed class KindGrowth
@@ -145,39 +145,48 @@ internal sealed class KindGrowth
         var xty = new double[n];
         double yy = 0;
         long points = 0;
-        var x = new double[n];
+        int groups = 0;
         foreach (var (pid, rows) in rowsByPid)
         {
             if (!byPid.TryGetValue(pid, out var served) || rows.Count < 2) continue;
-            // A window runs from one "clean" tick to the next: a tick no request of the child spans
-            // (a request's leak happens somewhere between its send and its answer), so every
-            // request falls wholly inside one window. A real sample is read a moment after its
-            // tick (later on a loaded machine): a request sent within a quarter interval after
-            // the tick may already show in it, so such a tick is not clean either. The
+            // The "clean" ticks: no request of the child in flight (a request's leak happens
+            // somewhere between its send and its answer). A real sample is read a moment after
+            // its tick (later on a loaded machine): a request sent within a quarter interval
+            // after the tick may already show in it, so such a tick is not clean either. The
             // simulator's samples are exact (a tick sees the pool just before a request sent at
-            // that very instant).
+            // that very instant). At a clean tick the child's RSS is its own level plus what the
+            // requests it finished leaked: rss = a_child + Σₖ Lₖ·nₖ(t).
             double interval = (s.T[rows[^1]] - s.T[rows[0]]) / (rows.Count - 1);
             double early = exactTimes ? 0 : 0.05 * interval, late = exactTimes ? 0 : 0.25 * interval;
-            var clean = rows.Where(row => !served.Any(q => q.Start < s.T[row] + late && q.End > s.T[row] - early)).ToList();
-            for (int w = 1; w < clean.Count; w++)
+            var clean = new List<(double[] N, double Rss)>();
+            foreach (int row in rows)
             {
-                double t0 = s.T[clean[w - 1]], t1 = s.T[clean[w]];
-                Array.Clear(x);
-                bool any = false;
-                foreach (var q in served)
-                    if (q.End > t0 && q.End <= t1) { x[q.Kind]++; any = true; }
-                if (!any) continue; // no request in between: nothing to attribute
-                // a child's first request also pays one-time costs (PHP's heap, caches), not the leak: left out, as the summary's fit does
-                if (s.Requests[clean[w - 1]] == 0) continue;
-                double y = s.RssKb[clean[w]] - s.RssKb[clean[w - 1]];
+                double t = s.T[row];
+                if (served.Any(q => q.Start < t + late && q.End > t - early)) continue;
+                // a child's first request also pays one-time costs (PHP's heap, caches), not the leak: from its second on, as the summary's fit
+                if (s.Requests[row] < 1) continue;
+                var count = new double[n];
+                foreach (var q in served) if (q.End <= t) count[q.Kind]++;
+                clean.Add((count, s.RssKb[row]));
+            }
+            if (clean.Count < 2) continue;
+            // fixed effects: each child's levels around its own means
+            var meanN = new double[n];
+            double meanY = clean.Average(p => p.Rss);
+            for (int a = 0; a < n; a++) meanN[a] = clean.Average(p => p.N[a]);
+            foreach (var (count, level) in clean)
+            {
+                double y = level - meanY;
                 for (int a = 0; a < n; a++)
                 {
-                    xty[a] += x[a] * y;
-                    for (int b = 0; b < n; b++) xtx[a, b] += x[a] * x[b];
+                    double xa = count[a] - meanN[a];
+                    xty[a] += xa * y;
+                    for (int b = 0; b < n; b++) xtx[a, b] += xa * (count[b] - meanN[b]);
                 }
                 yy += y * y;
                 points++;
             }
+            groups++;
         }
         var beta = new double[n];
         var se = new double[n];
@@ -193,7 +202,7 @@ internal sealed class KindGrowth
         // residual sum of squares: y'y − β'X'y
         double rss = yy;
         for (int a = 0; a < n; a++) rss -= beta[a] * xty[a];
-        long dof = points - n;
+        long dof = points - n - groups;
         if (dof > 0)
             for (int a = 0; a < n; a++) se[a] = Math.Sqrt(Math.Max(0, rss / dof * inverse[a, a]));
         return (beta, se, points, "samples");

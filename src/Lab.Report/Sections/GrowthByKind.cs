@@ -30,7 +30,7 @@ internal static class GrowthByKind
             new Cell("leak asked (leak_kb)", Numeric: true), new Cell("growth it accounts for", Numeric: true)], rows));
         blocks.Add(new Para(g.Method == "per request"
             ? $"From requests.csv's rss_kb: each request's growth is the serving child's RSS after it minus after the same child's previous request ({Fmt.Int(g.Points)} requests; a child's first request has no \"before\" and is left out)."
-            : $"Fitted from the samples: between two ticks that no request of the child spans, its RSS grows by what the requests it served in between leaked (Δrss = Σ requests of kind k × growth per request of k, least squares over {Fmt.Int(g.Points)} windows of the children holding a request). \"leak asked\" is what the lab told the script to leak (0 for scripts of your own).",
+            : $"Fitted from the samples: at a tick where none of its requests is in flight, a child's RSS is its own level plus what the requests it finished leaked (rss = level of the child + Σ requests of kind k × growth per request of k; least squares over {Fmt.Int(g.Points)} such samples, a level per child). \"leak asked\" is what the lab told the script to leak (0 for scripts of your own).",
             Muted: true));
         return blocks;
     }
