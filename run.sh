@@ -71,13 +71,15 @@ build() {
   fi
 }
 
-# The real stack the tests need (php-fpm + FFI, nginx, chromium for the report check):
+# The real stack the tests need (php-fpm + FFI, nginx, chromium for the report check, pandas for the big-run check):
 # installed from the distribution's packages when we are root, else the exact command is printed.
 ensure_stack() {
   local missing=()
   command -v php-fpm8.2 >/dev/null 2>&1 || [ -x /usr/sbin/php-fpm8.2 ] || missing+=(php8.2-fpm php8.2-cli)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # the big-run test reads a gzipped results folder with pandas, as a user's notebook would
+  /usr/bin/python3 -c 'import pandas' >/dev/null 2>&1 || missing+=(python3-pandas)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing ${missing[*]} with apt-get (needed by the real-stack tests) ..."

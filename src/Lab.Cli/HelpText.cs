@@ -16,12 +16,13 @@ Usage:
   ./run.sh calibrate DIR [--out DIR]                fit the simulator to a real run (engine php-fpm or dotnet) and compare them
   ./run.sh lessons                                  rebuild every figure of the course in lab/ (start at lab/README.md)
   ./run.sh list                                     the scenarios, with their titles
+  ./run.sh clean [--results]                        remove killed runs' temporary folders; list stale results (--results: remove them)
   ./run.sh import FILE [--interval 1s] [--out DIR]  a pasted `ps aux | grep php` log → results folder and report
   ./run.sh record [--pid MASTER_PID] [--pool NAME] [duration=10m] [interval=1s] [pss_interval=1s] [--status PATH] [--out DIR]
                                                     attach to a running php-fpm (started without the lab) and record it: nothing is changed
   ./run.sh test [filter]                            the whole test suite (or the tests matching a dotnet-test filter)
   ./run.sh bench [filter]                           the BenchmarkDotNet benchmarks, e.g. '*Sim*' (no filter: list them)
-  ./run.sh --help                                   this text
+  ./run.sh --help                                   this text; ./run.sh COMMAND --help: one command's options
 
 Overrides change any setting of the scenario for this run:
   max_requests=5            a unique leaf name (here pool.max_requests)
@@ -31,12 +32,16 @@ Overrides change any setting of the scenario for this run:
   pool.from=/etc/php/8.2/fpm/pool.d/www.conf      your pool file as [pool] (keys you set win)
   php.root=../app/public script=/index.php query=page=2   your own code on engine php-fpm
   request.kinds.2.leak=50M  a request kind (1-based); php.ini.opcache.enable=1 a php.ini directive
+  records=summary           keep per-second and per-PID aggregates instead of every request (huge runs)
   Every key, its default and its unit: scenarios/README.md.
+  A run that would write more than 2 GB says how much and needs --yes (or records=summary).
 
 A run writes results/<scenario>-<UTC time>/ (or --out DIR): scenario.toml (rerun it with
 ./run.sh results/<run>/scenario.toml), manifest.json, samples.csv, events.csv, requests.csv,
 ps.log, fpm.log, latency.hgrm, summary.json, the plots (rss-per-pid, pool-rss, latency as PNG
-and SVG) and report.html / report.md. The last line printed is the report's path.
+and SVG; rss-by-slot past 40 children) and report.html / report.md. Runs past 64 MB of CSV write
+requests.csv, samples.csv and ps.log gzipped (.gz; pandas and DuckDB read them as they are).
+The last line printed is the report's path.
 
 Examples:
   ./run.sh article-max-requests                  the article's third experiment on the dotnet engine
@@ -47,8 +52,9 @@ Examples:
   ./run.sh rare-heavy-request engine=sim         1 % of the requests leak 50M: which kind leaks
   ./run.sh record --pid 1234 duration=5m         your running pool, recorded
 
-Exit codes: 0 complete; 1 failed; 2 bad input (nothing written); 3 incomplete (stopped by the
-memory guard or Ctrl-C; what was measured is kept).
+Exit codes: 0 complete; 1 failed (a file or folder could not be written: a full disk, a
+read-only results/); 2 bad input (nothing written); 3 incomplete (stopped by the memory guard,
+Ctrl-C, SIGTERM or SIGHUP when the terminal closes; what was measured is kept, the report made).
 
 """;
 }

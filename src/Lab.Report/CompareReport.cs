@@ -109,22 +109,14 @@ public static class CompareReport
         }
 
         blocks.Add(new Heading(2, "Summaries side by side", "summary"));
-        var header = new List<Cell> { "key" };
-        header.AddRange(runs.Select(r => new Cell(r.Label, Swatch: r.ColorHex)));
         var rowsPerRun = runs.Select(r => SummaryRows.Of(r.Model.Summary)).ToList();
         var perRun = rowsPerRun.Select(rows => rows.ToDictionary(x => x.Key)).ToList();
         var keys = MergeInOrder(rowsPerRun.Select(rows => rows.Select(x => x.Key).ToList()).ToList());
         blocks.Add(new Para("Highlighted: the figures that differ between the runs.", Muted: true));
-        blocks.Add(new TableBlock(header, keys.Select(k =>
-        {
-            var values = perRun.Select(d => d.TryGetValue(k, out var v) ? v : null).ToList();
-            bool differs = values.Select(v => v?.Value).Distinct().Count() > 1;
-            var row = new List<Cell> { new(k, Mono: true, Highlight: differs) };
-            row.AddRange(values.Select(v => v is not null
-                ? new Cell(v.Reading.Length > 0 && v.Reading != v.Value ? $"{v.Value} ({v.Reading})" : v.Value, Numeric: true, Highlight: differs)
-                : new Cell("—", Numeric: true, Highlight: differs)));
-            return (IReadOnlyList<Cell>)row;
-        }).ToList()));
+        bool SummaryDiffers(string k) => perRun.Select(d => d.TryGetValue(k, out var v) ? v.Value : null).Distinct().Count() > 1;
+        blocks.AddRange(SideBySide("key", runs, keys, SummaryDiffers, (k, i) => perRun[i].TryGetValue(k, out var v)
+            ? new Cell(v.Reading.Length > 0 && v.Reading != v.Value ? $"{v.Value} ({v.Reading})" : v.Value, Numeric: true, Highlight: SummaryDiffers(k))
+            : new Cell("—", Numeric: true, Highlight: SummaryDiffers(k))));
 
         blocks.Add(new Heading(2, "Settings", "settings"));
         blocks.Add(new Para(set.DifferingKeys.Count == 0
@@ -134,14 +126,14 @@ public static class CompareReport
                 : $"Highlighted: the {set.DifferingKeys.Count} settings that differ: {string.Join(", ", set.DifferingKeys)}.", Muted: true));
         var mainKeys = set.AllKeys.Where(k => !(k.StartsWith("memory.", StringComparison.Ordinal) || k.StartsWith("guard.", StringComparison.Ordinal))).ToList();
         var otherKeys = set.AllKeys.Except(mainKeys).ToList();
-        blocks.Add(SettingsTable(set, mainKeys));
+        blocks.AddRange(SettingsTables(set, mainKeys));
         if (otherKeys.Count > 0)
         {
             int differ = otherKeys.Count(set.DifferingKeys.Contains);
             string what = !otherKeys.Any(RunSettings.IsSimOnly) ? "The memory guard"
                 : set.Runs.All(r => r.Model.Engine == RunSettings.SimEngine) ? "The memory model and the memory guard"
                 : "The simulator's memory model (sim runs only) and the memory guard";
-            blocks.Add(new Details($"{what}{(differ > 0 ? $" ({differ} differ)" : "")}", [SettingsTable(set, otherKeys)]));
+            blocks.Add(new Details($"{what}{(differ > 0 ? $" ({differ} differ)" : "")}", SettingsTables(set, otherKeys).ToList()));
         }
 
         blocks.Add(new Heading(2, "About this report"));
@@ -172,17 +164,30 @@ public static class CompareReport
         return merged;
     }
 
-    private static TableBlock SettingsTable(CompareSet set, IReadOnlyList<string> keys)
+    private static IEnumerable<Block> SettingsTables(CompareSet set, IReadOnlyList<string> keys) =>
+        SideBySide("setting", set.Runs, keys, set.DifferingKeys.Contains,
+            (k, i) => new Cell(set.Runs[i].Settings.TryGetValue(k, out var s) ? s.Value : "—", Highlight: set.DifferingKeys.Contains(k)));
+
+    /// <summary>Past this many runs, a side-by-side table is cut into tables of this many runs each: the page never scrolls sideways.</summary>
+    public const int RunsPerTable = 6;
+
+    /// <summary>A table with a row per key and a column per run (cut every <see cref="RunsPerTable"/> runs); highlighted rows differ.</summary>
+    private static IEnumerable<Block> SideBySide(string first, IReadOnlyList<ComparedRun> runs, IReadOnlyList<string> keys,
+        Func<string, bool> differs, Func<string, int, Cell> cell)
     {
-        var header = new List<Cell> { "setting" };
-        header.AddRange(set.Runs.Select(r => new Cell(r.Label, Swatch: r.ColorHex)));
-        return new TableBlock(header, keys.Select(k =>
+        for (int from = 0; from < runs.Count; from += RunsPerTable)
         {
-            bool differs = set.DifferingKeys.Contains(k);
-            var row = new List<Cell> { new(k, Mono: true, Highlight: differs) };
-            row.AddRange(set.Runs.Select(r => new Cell(r.Settings.TryGetValue(k, out var s) ? s.Value : "—", Highlight: differs)));
-            return (IReadOnlyList<Cell>)row;
-        }).ToList());
+            int to = Math.Min(runs.Count, from + RunsPerTable);
+            if (runs.Count > RunsPerTable) yield return new Para($"Runs {from + 1} to {to} of {runs.Count}:", Muted: true);
+            var header = new List<Cell> { first };
+            header.AddRange(runs.Skip(from).Take(to - from).Select(r => new Cell(r.Label, Swatch: r.ColorHex)));
+            yield return new TableBlock(header, keys.Select(k =>
+            {
+                var row = new List<Cell> { new(k, Mono: true, Highlight: differs(k)) };
+                for (int i = from; i < to; i++) row.Add(cell(k, i));
+                return (IReadOnlyList<Cell>)row;
+            }).ToList());
+        }
     }
 
     /// <summary>"What this shows" for runs side by side: the largest child, the pool's peak, the leak, recycling, memory_limit, latency and failures.</summary>

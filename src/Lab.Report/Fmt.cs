@@ -40,6 +40,12 @@ public static class Fmt
 
     public static string Rate(double perSecond) => perSecond.ToString(perSecond >= 100 ? "0" : "0.##", Inv) + " req/s";
 
+    /// <summary>A size in bytes: "870 MB", "14 GB" (decimal units, as df -H and file managers show).</summary>
+    public static string Bytes(double bytes) =>
+        bytes >= 1e9 ? (bytes / 1e9).ToString(bytes >= 1e10 ? "0" : "0.#", Inv) + " GB"
+        : bytes >= 1e6 ? (bytes / 1e6).ToString("0", Inv) + " MB"
+        : (bytes / 1e3).ToString("0", Inv) + " kB";
+
     public static string Int(long n) => n.ToString("#,0", Inv);
 
     public static string Num(double v, string format = "0.###") => double.IsFinite(v) ? v.ToString(format, Inv) : None;

@@ -20,6 +20,8 @@ public static class ReportFiles
     public const string RssPerPid = "rss-per-pid";
     public const string PoolRss = "pool-rss";
     public const string Latency = "latency";
+    /// <summary>Runs with many child PIDs: RSS by scoreboard slot (a heatmap).</summary>
+    public const string RssBySlot = "rss-by-slot";
     /// <summary>compare only: the largest child's RSS against requests served by the pool.</summary>
     public const string LargestChild = "largest-child";
     public const string Html = "report.html";

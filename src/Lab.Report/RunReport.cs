@@ -30,7 +30,7 @@ public static class RunReport
         var latency = RunPlots.Latency(m);
 
         progress?.Report(new ReportProgress(0.85, "writing report.html and report.md"));
-        RenderedPlot[] plots = [rss, pool, latency];
+        RenderedPlot[] plots = ManyChildrenPlots.Apply(m) ? [rss, ManyChildrenPlots.SlotHeatmap(m, options.X), pool, latency] : [rss, pool, latency];
         string html = new ReportPage(Build(m, plots, options.X), Nav).WriteTo(run.Directory, plots);
         progress?.Report(new ReportProgress(1, "done"));
         return html;
@@ -53,6 +53,10 @@ public static class RunReport
         {
             var (alt, caption) = p.Name switch
             {
+                ReportFiles.RssPerPid when ManyChildrenPlots.Apply(m) => ("RSS of the children",
+                    $"RSS of the {Fmt.Int(m.ChildLives.Count)} child PIDs {along}, too many for a line each: the band holds them all (min to max), the darker band the median to p90; the first child and the largest ones are drawn as lines, the master dashed grey."),
+                ReportFiles.RssBySlot => ("RSS by scoreboard slot",
+                    $"One row per scoreboard slot: the PIDs that held it one after the other, {along}, coloured by RSS. A child's growth is a gradient to bright, its recycle a drop to dark: the sawtooth of each slot. Children recycled at the same moment line up as a vertical wave."),
                 ReportFiles.RssPerPid => ("RSS per PID",
                     $"RSS of each process {along}, one line per PID (the master dashed grey). A child's line climbs with the requests it serves; when pm.max_requests recycles it, a new PID starts low again: successive PIDs draw the sawtooth. Markers show how each child ended."),
                 ReportFiles.PoolRss => ("Pool RSS",

@@ -4,6 +4,7 @@ using HdrHistogram;
 using Lab.Core.Engines;
 using Lab.Core.Logging;
 using Lab.Core.Records;
+using Lab.Results.Aggregates;
 using Lab.Results.Formats;
 
 namespace Lab.Results;
@@ -13,6 +14,10 @@ namespace Lab.Results;
 /// samples.csv, events.csv, requests.csv, ps.log, fpm.log while the run goes on; latency.hgrm,
 /// latency-uncorrected.hgrm, summary.json and the final manifest.json at <see cref="Complete"/>.
 /// Until then manifest.json says "incomplete", so a killed run's folder is readable and honest.
+/// A write the file system refuses (a full disk, a folder made read-only or removed) does not
+/// throw into the engine: the writer records it (<see cref="Failure"/>), cancels
+/// <see cref="WriteFailed"/> so the run can stop, drops what follows, and Complete marks the run
+/// failed with that reason in manifest.json where it can still be written.
 /// Sink calls come from one thread at a time; <see cref="Live"/> may be read from any thread.
 /// </summary>
 public sealed class ResultsWriter : IRunSink, IDisposable
@@ -24,12 +29,16 @@ public sealed class ResultsWriter : IRunSink, IDisposable
 
     private readonly RunHeader _header;
     private readonly SummaryBuilder _summary;
-    private readonly Utf8Output _samples, _events, _requests, _ps, _fpm;
+    private readonly Utf8Output _samples, _events, _ps, _fpm;
+    private readonly Utf8Output? _requests;
+    private readonly RequestAggregator? _aggregates;
     private readonly Utf8Output[] _all;
     private readonly Dictionary<int, ProcessInfo> _processes = new();
     private readonly List<Sample> _tick = new();
     private Manifest _manifest;
     private bool _ended;
+    private readonly CancellationTokenSource _failed = new();
+    private string? _failure;
 
     private double _liveLastTickT = double.NaN;
     private Sample[] _liveLastTick = [];
@@ -44,40 +53,84 @@ public sealed class ResultsWriter : IRunSink, IDisposable
         // millions of rows in seconds: big buffers, few system calls.
         int big = header.FlushEveryTick ? 64 << 10 : 1 << 20;
         int small = 64 << 10;
-        _samples = new Utf8Output(Path.Combine(dir, ResultsFiles.Samples), big / 2);
-        _events = new Utf8Output(Path.Combine(dir, ResultsFiles.Events), small);
-        _requests = new Utf8Output(Path.Combine(dir, ResultsFiles.Requests), big);
-        _ps = new Utf8Output(Path.Combine(dir, ResultsFiles.PsLog), big / 2);
-        _fpm = new Utf8Output(Path.Combine(dir, ResultsFiles.FpmLog), small);
-        _all = [_samples, _events, _requests, _ps, _fpm];
+        Utf8Output Big(string name, int size) => header.Compress
+            ? new Utf8Output(Path.Combine(dir, name + ResultsFiles.Gz), new GzipPipe(Path.Combine(dir, name + ResultsFiles.Gz)), size, OnWriteFailed)
+            : new Utf8Output(Path.Combine(dir, name), size, OnWriteFailed);
+        _samples = Big(ResultsFiles.Samples, big / 2);
+        _events = new Utf8Output(Path.Combine(dir, ResultsFiles.Events), small, OnWriteFailed);
+        _ps = Big(ResultsFiles.PsLog, big / 2);
+        _fpm = new Utf8Output(Path.Combine(dir, ResultsFiles.FpmLog), small, OnWriteFailed);
+        if (header.SummaryRecords)
+        {
+            _aggregates = new RequestAggregator(dir, OnWriteFailed, small);
+            _all = [_samples, _events, _ps, _fpm];
+        }
+        else
+        {
+            _requests = Big(ResultsFiles.Requests, big);
+            _all = [_samples, _events, _requests, _ps, _fpm];
+        }
     }
 
     /// <summary>The results folder (full path).</summary>
     public string Directory { get; }
+
+    /// <summary>The first write the file system refused, as "cannot write PATH: CAUSE"; null while all is well.</summary>
+    public string? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>Cancelled when a write fails: the run should stop, its results cannot be kept.</summary>
+    public CancellationToken WriteFailed => _failed.Token;
+
+    private void OnWriteFailed(string path, Exception e)
+    {
+        Interlocked.CompareExchange(ref _failure, IoProblem.CannotWrite(path, e), null);
+        try { _failed.Cancel(); } catch (ObjectDisposedException) { }
+    }
 
     /// <summary>
     /// Creates the folder (it must not exist, or be empty), writes scenario.toml (the text given)
     /// and manifest.json with status "incomplete" and reason "running (or killed)", and opens
     /// the streams (their CSV headers are on disk at once).
     /// </summary>
+    /// <exception cref="ResultsWriteException">The folder or its first files cannot be written (what was made is removed again).</exception>
     public static ResultsWriter Create(string dir, RunHeader header, string scenarioToml, Manifest initialManifest)
     {
         string full = Path.GetFullPath(dir);
         if (System.IO.Directory.Exists(full) && System.IO.Directory.EnumerateFileSystemEntries(full).Any())
-            throw new IOException($"results folder {full} already exists and is not empty");
-        if (File.Exists(full)) throw new IOException($"{full} is a file, not a results folder");
-        System.IO.Directory.CreateDirectory(full);
-
-        File.WriteAllText(Path.Combine(full, ResultsFiles.Scenario), scenarioToml, Utf8);
-        var manifest = initialManifest with { Status = RunStatus.Incomplete, Reason = Manifest.RunningReason, EndUtc = null };
-        WriteAtomically(Path.Combine(full, ResultsFiles.Manifest), manifest.ToJson());
-
-        var w = new ResultsWriter(full, header, manifest);
-        w._samples.Line(ResultsFiles.SamplesHeader);
-        w._events.Line(ResultsFiles.EventsHeader);
-        w._requests.Line(ResultsFiles.RequestsHeader);
-        w.FlushAll();
-        return w;
+            throw new ResultsWriteException($"results folder {full} already exists and is not empty");
+        if (File.Exists(full)) throw new ResultsWriteException($"{full} is a file, not a results folder");
+        bool made = !System.IO.Directory.Exists(full);
+        string current = full;
+        ResultsWriter? w = null;
+        try
+        {
+            System.IO.Directory.CreateDirectory(full);
+            current = Path.Combine(full, ResultsFiles.Scenario);
+            File.WriteAllText(current, scenarioToml, Utf8);
+            var manifest = initialManifest with { Status = RunStatus.Incomplete, Reason = Manifest.RunningReason, EndUtc = null };
+            current = Path.Combine(full, ResultsFiles.Manifest);
+            WriteAtomically(current, manifest.ToJson());
+            current = full;
+            w = new ResultsWriter(full, header, manifest);
+            w._samples.Line(ResultsFiles.SamplesHeader);
+            w._events.Line(ResultsFiles.EventsHeader);
+            w._requests?.Line(ResultsFiles.RequestsHeader);
+            w.FlushAll();
+            if (w.Failure is { } failed) throw new ResultsWriteException(failed);
+            return w;
+        }
+        catch (Exception e) when (IoProblem.IsIo(e))
+        {
+            if (w is not null) { w._ended = true; w.CloseStreams(); }
+            // nothing half-written is left behind: the folder goes (or, an --out folder that existed, is emptied)
+            try
+            {
+                if (made) System.IO.Directory.Delete(full, recursive: true);
+                else foreach (var f in System.IO.Directory.EnumerateFiles(full)) File.Delete(f);
+            }
+            catch (Exception cleanup) when (IoProblem.IsIo(cleanup)) { }
+            throw e as ResultsWriteException ?? new ResultsWriteException(IoProblem.CannotWrite(current, e), e);
+        }
     }
 
     /// <summary>A snapshot of what has been seen so far.</summary>
@@ -167,7 +220,12 @@ public sealed class ResultsWriter : IRunSink, IDisposable
     public void Request(in RequestRecord r)
     {
         ThrowIfEnded();
-        var o = _requests;
+        _summary.Request(r);
+        if (_requests is not { } o)
+        {
+            _aggregates!.Add(r);
+            return;
+        }
         o.Long(r.Id); o.Comma();
         o.Fixed(r.TIntended, 6); o.Comma();
         if (r.Dropped)
@@ -189,7 +247,6 @@ public sealed class ResultsWriter : IRunSink, IDisposable
         o.Comma();
         if (r.Kind is { Length: > 0 } kind) o.CsvField(kind);
         o.NewLine();
-        _summary.Request(r);
     }
 
     public void Log(double t, FpmLogLevel level, string message)
@@ -214,11 +271,17 @@ public sealed class ResultsWriter : IRunSink, IDisposable
     {
         ThrowIfEnded();
         if (_tick.Count > 0) EndTick(_tick[^1].T);
-        CloseStreams();
-        WriteHistogram(ResultsFiles.Latency, _summary.CorrectedHistogram);
-        WriteHistogram(ResultsFiles.LatencyUncorrected, _summary.UncorrectedHistogram);
+        CloseStreams(complete: true);
+        if (Failure is null)
+        {
+            Attempt(ResultsFiles.Latency, () => WriteHistogram(ResultsFiles.Latency, _summary.CorrectedHistogram));
+            Attempt(ResultsFiles.LatencyUncorrected, () => WriteHistogram(ResultsFiles.LatencyUncorrected, _summary.UncorrectedHistogram));
+        }
+        // A write that failed fails the run: its files are not all there.
+        if (Failure is { } failure) outcome = outcome with { Status = RunStatus.Failed, Reason = failure };
         var summary = _summary.Build(outcome);
-        WriteAtomically(Path.Combine(Directory, ResultsFiles.Summary), summary.ToJson());
+        if (Failure is null) Attempt(ResultsFiles.Summary, () => WriteAtomically(Path.Combine(Directory, ResultsFiles.Summary), summary.ToJson()));
+        if (Failure is { } late && outcome.Status != RunStatus.Failed) outcome = outcome with { Status = RunStatus.Failed, Reason = late };
 
         var versions = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in manifest.Versions) versions[k] = v;
@@ -231,9 +294,43 @@ public sealed class ResultsWriter : IRunSink, IDisposable
             Status = outcome.Status,
             Reason = reason,
         };
-        WriteAtomically(Path.Combine(Directory, ResultsFiles.Manifest), _manifest.ToJson());
+        WriteManifest();
         _ended = true;
         return summary;
+    }
+
+    private void Attempt(string name, Action write)
+    {
+        try { write(); }
+        catch (Exception e) when (IoProblem.IsIo(e)) { OnWriteFailed(Path.Combine(Directory, name), e); }
+    }
+
+    /// <summary>
+    /// manifest.json, atomically; on a full disk (no room for a new file) written over the old one
+    /// in place, which needs no new block; if even that fails the folder keeps the old manifest
+    /// ("running (or killed)") and the lab says why on the terminal.
+    /// </summary>
+    private void WriteManifest()
+    {
+        string path = Path.Combine(Directory, ResultsFiles.Manifest);
+        string json = _manifest.ToJson();
+        try
+        {
+            WriteAtomically(path, json);
+            return;
+        }
+        catch (Exception e) when (IoProblem.IsIo(e))
+        {
+            try { File.Delete(path + ".tmp"); } catch (Exception gone) when (IoProblem.IsIo(gone)) { }
+        }
+        try
+        {
+            byte[] bytes = Utf8.GetBytes(json);
+            using var f = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            f.Write(bytes);
+            f.SetLength(bytes.Length);
+        }
+        catch (Exception e) when (IoProblem.IsIo(e)) { }
     }
 
     /// <summary>
@@ -245,8 +342,8 @@ public sealed class ResultsWriter : IRunSink, IDisposable
         if (_ended) return;
         _ended = true;
         CloseStreams();
-        _manifest = _manifest with { Status = RunStatus.Incomplete, Reason = AbandonedReason, EndUtc = DateTime.UtcNow };
-        WriteAtomically(Path.Combine(Directory, ResultsFiles.Manifest), _manifest.ToJson());
+        _manifest = _manifest with { Status = Failure is null ? RunStatus.Incomplete : RunStatus.Failed, Reason = Failure ?? AbandonedReason, EndUtc = DateTime.UtcNow };
+        WriteManifest();
     }
 
     private void WriteHistogram(string name, HistogramBase h)
@@ -259,10 +356,13 @@ public sealed class ResultsWriter : IRunSink, IDisposable
     private void FlushAll()
     {
         foreach (var o in _all) o.Flush();
+        _aggregates?.Flush();
     }
 
-    private void CloseStreams()
+    private void CloseStreams(bool complete = false)
     {
+        if (complete) _aggregates?.Complete();
+        else _aggregates?.Close();
         foreach (var o in _all) o.Dispose();
     }
 

@@ -15,5 +15,7 @@ namespace Lab.Results;
 /// Real engines flush every file at each EndTick (a killed run still leaves a readable folder);
 /// the sim buffers (fast) and flushes at the end.
 /// </param>
+/// <param name="Compress">requests.csv, samples.csv and ps.log are written gzipped (.gz): a large run.</param>
+/// <param name="SummaryRecords">records = "summary": per-second and per-PID aggregates instead of requests.csv.</param>
 public sealed record RunHeader(string Name, string Engine, ulong Seed, DateTime EpochUtc, long HostMemKb,
-    FpmLogLevel LogLevel, double? RunLengthS, bool FlushEveryTick);
+    FpmLogLevel LogLevel, double? RunLengthS, bool FlushEveryTick, bool Compress = false, bool SummaryRecords = false);

@@ -48,6 +48,13 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             _ => FpmLogLevel.Notice,
         };
 
+        RecordsMode? records = Opt(root, "records", "", (v, p) => Values.Choice(v, p, ScenarioSchema.RecordsModes)) switch
+        {
+            "summary" => RecordsMode.Summary,
+            "all" => RecordsMode.All,
+            _ => null,
+        };
+
         var poolTable = Table(root, "pool", "pool");
         if (poolTable is not null) CheckPoolNames(poolTable, "pool");
         var pool = poolTable?["from"] is { } from
@@ -88,6 +95,7 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             Php = php,
             Memory = BuildMemory(Table(root, "memory", "memory")),
             Guard = BuildGuard(Table(root, "guard", "guard")),
+            RequestRecords = records,
         };
     }
 

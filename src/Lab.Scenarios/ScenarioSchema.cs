@@ -78,6 +78,7 @@ public static class ScenarioSchema
     public static readonly IReadOnlyList<string> Engines = ["sim", "dotnet", "php-fpm"];
     public static readonly IReadOnlyList<string> Fronts = ["fastcgi", "nginx"];
     public static readonly IReadOnlyList<string> LogLevels = ["notice", "debug", "warning", "error", "alert"];
+    public static readonly IReadOnlyList<string> RecordsModes = ["all", "summary"];
     public static readonly IReadOnlyList<string> PmStyles = ["static", "dynamic", "ondemand"];
     public static readonly IReadOnlyList<string> ArrivalProcesses = ["even", "poisson"];
     public static readonly IReadOnlyList<string> PhaseKinds = ["inject", "ramping-inject", "inject-random", "keep-constant", "ramping-constant", "pause"];
@@ -139,6 +140,7 @@ public static class ScenarioSchema
             new("duration", SettingType.Duration, "the sum of the load phases", "Length of the run (a run may go on idle after the load, or cut it short)."),
             new("sample_interval", SettingType.Duration, ScenarioUnits.FormatDuration(scenarioDefaults.SampleInterval), "Period of the sampler (samples.csv, ps.log)."),
             new("log_level", SettingType.Choice, "notice", "php-fpm's log_level for fpm.log.") { Choices = LogLevels },
+            new("records", SettingType.Choice, "all", "What the run keeps of its requests: every request (requests.csv), or per-second and per-PID aggregates (requests-by-second.csv, requests-by-pid.csv) for runs too big to keep each. A sweep uses summary for cells that would write more than 256 MB, unless records is set.") { Choices = RecordsModes },
 
             new("pool.name", SettingType.Text, pool.Name, "The pool's name ([www] in php-fpm's config; shown in log lines and ps)."),
             new("pool.pm", SettingType.Choice, "dynamic", "pm: how the process manager sizes the pool.") { Choices = PmStyles },

@@ -36,6 +36,7 @@ public static class ScenarioWriter
         Line("duration", Q(ScenarioUnits.FormatDuration(scenario.RunLength)));
         Line("sample_interval", Q(ScenarioUnits.FormatDuration(scenario.SampleInterval)));
         Line("log_level", Q(scenario.LogLevel.ToString().ToLowerInvariant()));
+        if (scenario.RequestRecords is { } records) Line("records", Q(records == RecordsMode.Summary ? "summary" : "all"));
 
         w.Append("\n[pool]\n");
         foreach (var (key, value) in PoolEntries(scenario.Pool)) Line(key, value);

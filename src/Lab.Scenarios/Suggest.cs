@@ -1,7 +1,7 @@
 namespace Lab.Scenarios;
 
 /// <summary>"Did you mean": the closest candidate by Damerau-Levenshtein distance (optimal string alignment).</summary>
-internal static class Suggest
+public static class Suggest
 {
     /// <summary>The closest candidate to <paramref name="input"/>, or null when none is close enough.</summary>
     public static string? Closest(string input, IEnumerable<string> candidates)

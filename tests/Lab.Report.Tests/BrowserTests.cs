@@ -49,6 +49,38 @@ public class BrowserTests
     }
 
     [Fact]
+    public async Task A_compare_of_12_runs_shows_all_12_distinctly_without_scrolling_sideways()
+    {
+        using var tmp = new TempDir();
+        var runs = Enumerable.Range(1, 12).Select(n => TestRuns.Sim(tmp.Sub("mr" + n), "article-max-requests", $"max_requests={n}")).ToList();
+        string compare = CompareReport.Generate(runs, tmp.Sub("cmp"), new ReportOptions());
+
+        // every run its own colour, in the plots' legends and in the tables' swatches
+        var svg = Svg.Load(Path.Combine(tmp.Sub("cmp"), "pool-rss.svg"));
+        var texts = Svg.Texts(svg);
+        foreach (int n in Enumerable.Range(1, 12)) Assert.Contains($"max_requests={n}", texts);
+        var colours = Lab.Report.Plotting.PlotKit.DistinctHex(12);
+        Assert.Equal(12, colours.Distinct().Count());
+        var strokes = Svg.StrokeColours(svg);
+        Assert.All(colours, c => Assert.Contains(c, strokes));
+
+        await using var browser = await Chromium.StartAsync();
+        var page = await browser.OpenPageAsync();
+        Assert.True(await page.NavigateAsync(new Uri(compare).AbsoluteUri));
+        var widths = await page.EvaluateAsync("JSON.stringify(Array.from(document.images).map(i => i.complete ? i.naturalWidth : -1))");
+        Assert.All(JsonSerializer.Deserialize<int[]>(widths.GetValue<string>())!, w => Assert.Equal(1200, w));
+        var swatches = await page.EvaluateAsync("JSON.stringify([...new Set(Array.from(document.querySelectorAll('table')[0].querySelectorAll('.swatch')).map(s => getComputedStyle(s).backgroundColor))])");
+        Assert.Equal(12, JsonSerializer.Deserialize<string[]>(swatches.GetValue<string>())!.Length);
+        var scroll = await page.EvaluateAsync("JSON.stringify([document.documentElement.scrollWidth, window.innerWidth])");
+        var sw = JsonSerializer.Deserialize<int[]>(scroll.GetValue<string>())!;
+        Assert.True(sw[0] <= sw[1], $"the page scrolls sideways: {sw[0]} px wide in a {sw[1]} px window");
+        Assert.Empty(page.Errors);
+        var shot = await page.ScreenshotAsync();
+        await File.WriteAllBytesAsync(Path.Combine(Path.GetTempPath(), "leaklab-compare12-screenshot.png"), shot);
+        Assert.True(shot.Length > 10_000);
+    }
+
+    [Fact]
     public async Task The_browser_check_sees_a_broken_image_and_a_console_error()
     {
         // The check above must be able to fail: a page with a missing image and a script error.

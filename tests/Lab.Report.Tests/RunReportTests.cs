@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Lab.Core.Records;
 using Lab.Report.Plotting;
+using Lab.Report.Model;
 using Lab.Results;
 
 namespace Lab.Report.Tests;
@@ -172,21 +173,56 @@ public class RunReportTests(ArticleRuns runs) : IClassFixture<ArticleRuns>
     }
 
     [Fact]
-    public void Many_pids_draw_one_line_each_without_naming_them()
+    public void Dozens_of_pids_draw_one_line_each_without_naming_them()
     {
         using var tmp = new TempDir();
-        var run = TestRuns.Synthetic(tmp.Sub("run"), children: 60, ticks: 6, concurrent: 4);
+        var run = TestRuns.Synthetic(tmp.Sub("run"), children: 36, ticks: 6, concurrent: 4);
         RunReport.Generate(run, new ReportOptions());
         var svg = Svg.Load(Path.Combine(run.Directory, "rss-per-pid.svg"));
         // The lines are drawn per colour, each PID one sub-path ("M x y L ...") of its colour's path.
         var paths = Svg.PathsWithStrokeWidth(svg, RunPlots.ManyChildLineWidth);
         Assert.Equal(PlotKit.Palette.Length, paths.Count);
-        Assert.Equal(60, paths.Sum(p => ((string)p.Attribute("d")!).Count(ch => ch == 'M')));
+        Assert.Equal(36, paths.Sum(p => ((string)p.Attribute("d")!).Count(ch => ch == 'M')));
         var texts = Svg.Texts(svg);
-        Assert.Contains(texts, t => t.EndsWith("· 60 child PIDs and the master", StringComparison.Ordinal));
+        Assert.Contains(texts, t => t.EndsWith("· 36 child PIDs and the master", StringComparison.Ordinal));
         Assert.DoesNotContain(texts, t => t.StartsWith("pid ", StringComparison.Ordinal)); // no legend entry per PID
         Assert.DoesNotContain((TestRuns.MasterPid + 1).ToString(), texts);   // no label at the line
-        Assert.Contains("exit: pm.max_requests reached (60)", texts);
+        Assert.Contains("exit: pm.max_requests reached (36)", texts);
+    }
+
+    [Fact]
+    public void Past_a_few_dozen_pids_the_children_are_a_distribution_and_a_slot_heatmap()
+    {
+        using var tmp = new TempDir();
+        var run = TestRuns.Synthetic(tmp.Sub("run"), children: 240, ticks: 6, concurrent: 8);
+        string html = RunReport.Generate(run, new ReportOptions());
+        var texts = Svg.Texts(Svg.Load(Path.Combine(run.Directory, "rss-per-pid.svg")));
+        Assert.Contains(texts, t => t.Contains("RSS of the 240 child PIDs"));
+        Assert.Contains("min – max of the children", texts);
+        Assert.Contains("median", texts);
+        Assert.Contains("p90", texts);
+        Assert.Contains(texts, t => t.StartsWith($"pid {TestRuns.MasterPid + 1} (first child", StringComparison.Ordinal));
+        Assert.Contains(texts, t => t.Contains("(largest, peak"));
+        // no line per PID: at most the first, the largest and the master are named
+        Assert.True(texts.Count(t => t.StartsWith("pid ", StringComparison.Ordinal)) <= 1 + ManyChildrenPlots.LargestShown);
+        var slots = Svg.Texts(Svg.Load(Path.Combine(run.Directory, "rss-by-slot.svg")));
+        Assert.Contains(slots, t => t.Contains("RSS by scoreboard slot (8)"));
+        Assert.Contains("scoreboard slot", slots);
+        Assert.True(File.Exists(Path.Combine(run.Directory, "rss-by-slot.png")));
+        Assert.Contains("rss-by-slot", File.ReadAllText(html));
+    }
+
+    [Fact]
+    public void Slots_hold_successive_pids_one_after_the_other()
+    {
+        using var tmp = new TempDir();
+        var run = TestRuns.Synthetic(tmp.Sub("run"), children: 12, ticks: 4, concurrent: 3);
+        var m = RunModel.Build(run);
+        var slots = Slots.Assign(m.ChildLives);
+        Assert.Equal(3, slots.Count);
+        // generation g's child c (pid master+1+g*3+c) takes the slot its predecessor left: slot c
+        for (int k = 0; k < m.ChildLives.Count; k++)
+            Assert.Equal((m.ChildLives[k].Pid - TestRuns.MasterPid - 1) % 3, slots.SlotOf[k]);
     }
 
     [Fact]

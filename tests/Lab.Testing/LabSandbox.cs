@@ -60,9 +60,15 @@ public class LabSandbox : IDisposable
     }
 
     /// <summary>Runs the lab to its end (killed, and a TimeoutException, after <see cref="RunTimeout"/>).</summary>
-    public Result Run(params string[] args)
+    public Result Run(params string[] args) => RunUnder([], args);
+
+    /// <summary>
+    /// Runs the lab started by a launcher: the launcher's words, then `dotnet Lab.Cli.dll ARGS`
+    /// (e.g. unshare and a shell that mounts a small file system first).
+    /// </summary>
+    public Result RunUnder(IReadOnlyList<string> launcher, params string[] args)
     {
-        using var p = Start(args);
+        using var p = Start(launcher, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(RunTimeout))
@@ -74,15 +80,20 @@ public class LabSandbox : IDisposable
     }
 
     /// <summary>Starts the lab (output redirected, no stdin) and returns the running process.</summary>
-    public Process Start(params string[] args)
+    public Process Start(params string[] args) => Start([], args);
+
+    /// <summary>Starts the lab under a launcher (see <see cref="RunUnder"/>).</summary>
+    public Process Start(IReadOnlyList<string> launcher, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             WorkingDirectory = Root,
         };
+        foreach (var w in launcher.Skip(1)) psi.ArgumentList.Add(w);
+        if (launcher.Count > 0) psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Lab.Cli.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (Plain) psi.ArgumentList.Add("--plain");

@@ -34,7 +34,7 @@ public sealed record SweepCell(int Index, IReadOnlyList<KeyValuePair<string, str
 public sealed record SweepPlan(string ScenarioArg, string ScenarioName, string Title, IReadOnlyList<SweepAxis> Axes,
     IReadOnlyList<string> Overrides, IReadOnlyList<SweepCell> Cells)
 {
-    public const string Usage = "./run.sh sweep <scenario> key=v1,v2,... [key2=v1,v2,...] [key=value ...] [--out DIR] [--jobs N] [--plain]";
+    public const string Usage = "./run.sh sweep <scenario> key=v1,v2,... [key2=v1,v2,...] [key=value ...] [--out DIR] [--jobs N] [--plain] [--yes]";
 
     /// <summary>Does any cell run on a real engine (then cells run one at a time: runs side by side would disturb each other's measurements)?</summary>
     public bool AnyReal => Cells.Any(c => c.Scenario.Engine != EngineKind.Sim);

@@ -26,13 +26,10 @@ public static class AdviseCommand
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private static readonly string[] Keys = ["ram", "max_children", "margin"];
 
-    public sealed record AdviseArgs(string Dir, AdviceRequest Request, string? Out, bool Plain);
+    public sealed record AdviseArgs(string Dir, AdviceRequest Request, string? Out, bool Plain, IReadOnlyList<string> Settings);
 
-    /// <param name="args">The arguments after "advise" (a leading "advise" is accepted too).</param>
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(AdviseArgs a)
     {
-        if (args.Length > 0 && args[0] == "advise") args = args[1..];
-        var a = Parse(args);
         var run = RunFolder.Open(a.Dir); // not a results folder, or a corrupt one: exit 2
         try
         {
@@ -43,7 +40,7 @@ public static class AdviseCommand
             throw new LabUsageException(e.Message);
         }
         string outDir = ResultsDirs.Choose(a.Out, "advise-" + run.Manifest.Scenario, DateTime.UtcNow);
-        string commandLine = "./run.sh advise " + string.Join(' ', args);
+        string commandLine = "./run.sh advise " + string.Join(' ', new[] { a.Dir }.Concat(a.Settings).Concat(a.Out is null ? [] : ["--out", a.Out]));
         var o = Console.Out;
         var progress = new OnReport<string>(step => o.WriteLine($"advise: {step}"));
 
@@ -65,23 +62,22 @@ public static class AdviseCommand
     private static Task<RunResult> Verify(Scenario scenario, string dir, CancellationToken cancel) =>
         RunPipeline.RunWithReportAsync(scenario, dir, $"./run.sh {Path.Combine(dir, "scenario.toml")}", "the verification's report", cancel);
 
-    public static AdviseArgs Parse(string[] args)
+    public static AdviseArgs Parse(string[] args) => Lab.Cli.CommandLine.LabCommandLine.ArgsOf<AdviseArgs>(["advise", .. args]);
+
+    public static AdviseArgs Bind(IReadOnlyList<string> words, string? outDir, bool plain)
     {
-        string? dir = null, outDir = null;
-        bool plain = false;
+        string? dir = null;
         double ramKb = AdviceRequest.DefaultRamKb;
         bool ramGiven = false;
         double margin = AdviceRequest.DefaultMargin;
         int? maxChildren = null;
-        for (int i = 0; i < args.Length; i++)
+        var settings = new List<string>();
+        foreach (var arg in words)
         {
-            string arg = args[i];
-            if (OutOption.Match(args, ref i, Usage, out var o)) outDir = o;
-            else if (arg == "--plain") plain = true;
-            else if (arg.StartsWith('-')) throw new LabUsageException($"unknown option '{arg}' for advise. Usage: {Usage}");
-            else if (arg.IndexOf('=') is int eq and > 0 && IsSettingKey(arg[..eq]) && !Directory.Exists(arg))
+            if (arg.IndexOf('=') is int eq and > 0 && IsSettingKey(arg[..eq]) && !Directory.Exists(arg))
             {
                 string key = arg[..eq].Trim(), value = arg[(eq + 1)..].Trim();
+                settings.Add(arg);
                 switch (key)
                 {
                     case "ram":
@@ -99,16 +95,14 @@ public static class AdviseCommand
                         margin = ParseMargin(value);
                         break;
                     default:
-                        string? close = Keys.MinBy(k => Distance(k, key));
-                        string hint = close is not null && Distance(close, key) <= 2 ? $" (did you mean {close}?)" : "";
-                        throw new LabUsageException($"unknown setting '{key}' for advise{hint}; advise takes ram=SIZE (default 2G), max_children=N (default: the run's) and margin=PERCENT (default 20%). Usage: {Usage}");
+                        throw new LabUsageException($"unknown setting '{key}' for advise{Suggest.DidYouMean(key, Keys)}; advise takes ram=SIZE (default 2G), max_children=N (default: the run's) and margin=PERCENT (default 20%). Usage: {Usage}");
                 }
             }
             else if (dir is null) dir = arg;
             else throw new LabUsageException($"advise takes one results folder, got '{dir}' and '{arg}'. Usage: {Usage}");
         }
         if (dir is null) throw new LabUsageException($"advise needs a results folder (a run, or an import of a ps log). Usage: {Usage}");
-        return new AdviseArgs(dir, new AdviceRequest(ramKb, ramGiven, margin, maxChildren), outDir, plain);
+        return new AdviseArgs(dir, new AdviceRequest(ramKb, ramGiven, margin, maxChildren), outDir, plain, settings);
     }
 
     /// <summary>A setting's key (ram, max_children, ...), not a folder whose name holds '=' (a sweep's cell: results/sweep-x/max_requests=5).</summary>
@@ -124,16 +118,5 @@ public static class AdviseCommand
         double fraction = percent ? m / 100 : m;
         if (fraction is < 0 or >= 1) throw new LabUsageException($"margin={value}: the margin is from 0% up to (not including) 100%.");
         return fraction;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
     }
 }

@@ -19,23 +19,18 @@ public static class CalibrateCommand
 {
     public const string Usage = "./run.sh calibrate DIR [--out DIR] [--plain]";
 
-    /// <param name="args">The arguments after "calibrate" (a leading "calibrate" is accepted too).</param>
-    public static async Task<int> RunAsync(string[] args)
-    {
-        if (args.Length > 0 && args[0] == "calibrate") args = args[1..];
-        string? runDir = null, outDir = null;
-        bool plain = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string a = args[i];
-            if (OutOption.Match(args, ref i, Usage, out var o)) outDir = o;
-            else if (a == "--plain") plain = true;
-            else if (a.StartsWith('-')) throw new LabUsageException($"unknown option '{a}' for calibrate. Usage: {Usage}");
-            else if (runDir is null) runDir = a;
-            else throw new LabUsageException($"calibrate takes one results folder (a real run), got '{runDir}' and '{a}'. Usage: {Usage}");
-        }
-        if (runDir is null) throw new LabUsageException($"calibrate needs the results folder of a real run (engine php-fpm or dotnet). Usage: {Usage}");
+    public sealed record CalibrateArgs(string Dir, string? Out, bool Plain);
 
+    public static CalibrateArgs Bind(IReadOnlyList<string> words, string? outDir, bool plain) => words.Count switch
+    {
+        0 => throw new LabUsageException($"calibrate needs the results folder of a real run (engine php-fpm or dotnet). Usage: {Usage}"),
+        1 => new CalibrateArgs(words[0], outDir, plain),
+        _ => throw new LabUsageException($"calibrate takes one results folder (a real run), got '{words[0]}' and '{words[1]}'. Usage: {Usage}"),
+    };
+
+    public static async Task<int> RunAsync(CalibrateArgs a)
+    {
+        var (runDir, outDir, plain) = (a.Dir, a.Out, a.Plain);
         // Everything about the input is checked before anything is created.
         RunFolder real;
         try

@@ -13,27 +13,19 @@ public static class CompareCommand
 {
     public const string Usage = "./run.sh compare DIR DIR ... [--out DIR] [--x time|requests] [--plain]";
 
-    /// <param name="args">The arguments after "compare" (a leading "compare" is accepted too).</param>
-    public static int Run(string[] args)
-    {
-        if (args.Length > 0 && args[0] == "compare") args = args[1..];
-        var dirs = new List<string>();
-        string? outDir = null;
-        var x = XAxis.Time;
-        bool plain = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string a = args[i];
-            if (OutOption.Match(args, ref i, Usage, out var o)) outDir = o;
-            else if (a == "--x" || a.StartsWith("--x=", StringComparison.Ordinal))
-                x = ReportCommand.ParseX(a == "--x" ? (i + 1 < args.Length ? args[++i] : null) : a["--x=".Length..]);
-            else if (a == "--plain") plain = true;
-            else if (a.StartsWith('-')) throw new LabUsageException($"unknown option '{a}' for compare. Usage: {Usage}");
-            else dirs.Add(a);
-        }
-        if (dirs.Count < 2)
-            throw new LabUsageException($"compare needs at least two results folders (got {dirs.Count}). Usage: {Usage}");
+    public sealed record CompareArgs(IReadOnlyList<string> Dirs, string? Out, XAxis X, bool Plain);
 
+    /// <param name="args">The arguments after "compare" (a leading "compare" is accepted too), through the lab's one parser.</param>
+    public static int Run(string[] args) => Run(CommandLine.LabCommandLine.ArgsOf<CompareArgs>(args.Length > 0 && args[0] == "compare" ? args : ["compare", .. args]));
+
+    public static CompareArgs Bind(IReadOnlyList<string> words, string? outDir, XAxis x, bool plain) =>
+        words.Count < 2
+            ? throw new LabUsageException($"compare needs at least two results folders (got {words.Count}). Usage: {Usage}")
+            : new CompareArgs(words, outDir, x, plain);
+
+    public static int Run(CompareArgs a)
+    {
+        var (dirs, outDir, x, plain) = (a.Dirs, a.Out, a.X, a.Plain);
         string html = ReportCommand.WithProgress(plain, "compare", progress =>
         {
             // Every input is read (and so checked) first: a missing folder, a folder that is not a

@@ -16,14 +16,16 @@ namespace Lab.Cli.Commands;
 public static class ImportCommand
 {
     /// <summary>The command's arguments, after the word "import".</summary>
-    public sealed record ImportArgs(string File, TimeSpan Interval, bool IntervalGiven, string? Out);
+    public sealed record ImportArgs(string File, TimeSpan Interval, bool IntervalGiven, string? Out)
+    {
+        /// <summary>The arguments as the manifest records them.</summary>
+        public string CommandLine => string.Join(' ', new[] { File }.Concat(IntervalGiven ? ["--interval", Interval.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s"] : []).Concat(Out is null ? [] : ["--out", Out]));
+    }
 
     public const string Usage = "./run.sh import FILE [--interval 1s] [--out DIR]";
 
-    /// <param name="args">The arguments after "import".</param>
-    public static int Run(string[] args)
+    public static int Run(ImportArgs a)
     {
-        var a = Parse(args);
         var options = new ImportOptions { Interval = a.Interval };
         ImportedLog imported;
         try
@@ -36,7 +38,7 @@ public static class ImportCommand
         }
         string dir = ResultsDirs.Choose(a.Out, imported.Name, DateTime.UtcNow);
 
-        var result = PsLogImport.Write(imported, dir, "./run.sh import " + string.Join(' ', args), options);
+        var result = PsLogImport.Write(imported, dir, "./run.sh import " + a.CommandLine, options);
         var o = Console.Out;
         foreach (var line in PsLogImport.SummaryLines(result)) o.WriteLine(line);
         if (a.IntervalGiven && imported.Log.TimeSource != TimeSource.Interval)
@@ -58,42 +60,17 @@ public static class ImportCommand
         return 0;
     }
 
-    public static ImportArgs Parse(string[] args)
+    public static ImportArgs Parse(string[] args) => Lab.Cli.CommandLine.LabCommandLine.ArgsOf<ImportArgs>(["import", .. args]);
+
+    /// <param name="interval">--interval's value; null when not given.</param>
+    public static ImportArgs Bind(IReadOnlyList<string> words, string? interval, string? outDir)
     {
-        string? file = null, outDir = null;
-        TimeSpan interval = TimeSpan.FromSeconds(1);
-        bool intervalGiven = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string arg = args[i];
-            string? value = null;
-            string name = arg;
-            int eq = arg.IndexOf('=');
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0) { name = arg[..eq]; value = arg[(eq + 1)..]; }
-            switch (name)
-            {
-                case "--interval":
-                    value ??= i + 1 < args.Length ? args[++i] : throw new LabUsageException("--interval needs a duration, e.g. --interval 1s or --interval 250ms.");
-                    interval = ParseInterval(value);
-                    intervalGiven = true;
-                    break;
-                case "--out":
-                    value ??= i + 1 < args.Length ? args[++i] : throw new LabUsageException("--out needs a folder: --out DIR.");
-                    if (value.Length == 0) throw new LabUsageException("--out needs a folder: --out DIR.");
-                    outDir = value;
-                    break;
-                default:
-                    if (arg.StartsWith('-') && arg.Length > 1)
-                        throw new LabUsageException($"unknown option '{arg}'. Usage: {Usage}");
-                    if (file is not null)
-                        throw new LabUsageException($"import takes one file (got '{file}' and '{arg}'). Usage: {Usage}");
-                    file = arg;
-                    break;
-            }
-        }
-        if (file is null)
+        if (words.Count == 0)
             throw new LabUsageException($"import needs a file: a log of repeated `ps aux | grep php` outputs pasted from a terminal. Usage: {Usage}");
-        return new ImportArgs(file, interval, intervalGiven, outDir);
+        if (words.Count > 1)
+            throw new LabUsageException($"import takes one file (got '{words[0]}' and '{words[1]}'). Usage: {Usage}");
+        if (interval is { Length: 0 }) throw new LabUsageException("--interval needs a duration, e.g. --interval 1s or --interval 250ms.");
+        return new ImportArgs(words[0], interval is null ? TimeSpan.FromSeconds(1) : ParseInterval(interval), interval is not null, outDir);
     }
 
     /// <summary>"1s", "250ms", "1m30s" (the scenario files' durations), or a number of seconds.</summary>

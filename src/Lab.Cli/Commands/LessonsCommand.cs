@@ -19,11 +19,13 @@ public static class LessonsCommand
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <param name="args">The arguments after "lessons" (a leading "lessons" is accepted too).</param>
-    public static async Task<int> RunAsync(string[] args)
+    public sealed record LessonsArgs;
+
+    public static LessonsArgs Bind(IReadOnlyList<string> words) =>
+        words.Count > 0 ? throw new LabUsageException($"lessons takes no argument (got '{words[0]}'). Usage: {Usage}") : new LessonsArgs();
+
+    public static async Task<int> RunAsync(LessonsArgs _)
     {
-        if (args.Length > 0 && args[0] == "lessons") args = args[1..];
-        if (args.Length > 0) throw new LabUsageException($"lessons takes no argument (got '{args[0]}'). Usage: {Usage}");
 
         string lessonsDir = Path.Combine(LabPaths.LabDir, "lessons");
         LessonManifest manifest;
@@ -56,7 +58,7 @@ public static class LessonsCommand
             if (step.Kind != "import") words.Add("--plain");
             o.WriteLine(string.Create(Inv, $"lessons: [{i + 1}/{manifest.Steps.Count}] lesson {step.Lesson}: {step.CommandLine}"));
 
-            int code = await Capture(Path.Combine(work, step.Id + ".log"), () => Dispatch(step.Kind, words.ToArray()));
+            int code = await Capture(Path.Combine(work, step.Id + ".log"), () => CommandLine.LabCommandLine.RunAsync(words.ToArray()));
             if (code != 0)
             {
                 problems.Add($"step {step.Id} ({step.CommandLine}) ended with exit code {code}; its output: {ResultsDirs.Display(Path.Combine(work, step.Id + ".log"))}");
@@ -102,16 +104,6 @@ public static class LessonsCommand
         string dir = folders[id];
         return slash < 0 ? dir : Path.Combine(dir, word[(slash + 1)..]);
     }
-
-    private static Task<int> Dispatch(string kind, string[] args) => kind switch
-    {
-        "sweep" => SweepCommand.RunAsync(args[1..]),
-        "advise" => AdviseCommand.RunAsync(args[1..]),
-        "import" => Task.FromResult(ImportCommand.Run(args[1..])),
-        "report" => Task.FromResult(ReportCommand.Run(args[1..])),
-        "compare" => Task.FromResult(CompareCommand.Run(args[1..])),
-        _ => RunCommand.RunAsync(args),
-    };
 
     /// <summary>Runs a step with the console's output going to its log file; bad input counts as exit code 2, as on the command line.</summary>
     private static async Task<int> Capture(string logPath, Func<Task<int>> step)

@@ -6,9 +6,15 @@ namespace Lab.Cli.Commands;
 /// <summary>./run.sh list — the scenarios with their titles.</summary>
 public static class ListCommand
 {
-    public static int Run(string[] args)
+    public const string Usage = "./run.sh list";
+
+    public sealed record ListArgs;
+
+    public static ListArgs Bind(IReadOnlyList<string> words) =>
+        words.Count > 0 ? throw new LabUsageException($"list takes no arguments (got '{words[0]}').") : new ListArgs();
+
+    public static int Run(ListArgs _)
     {
-        if (args.Length > 0) throw new LabUsageException($"list takes no arguments (got '{args[0]}').");
         var all = ScenarioLoader.List(LabPaths.Scenarios);
         if (all.Count == 0)
         {

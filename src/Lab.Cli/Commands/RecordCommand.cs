@@ -33,12 +33,18 @@ public static class RecordCommand
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public sealed record RecordArgs(int? Pid, string? Pool, string? Status, TimeSpan Duration, TimeSpan Interval, TimeSpan PssInterval, string? Out, bool Plain);
-
-    /// <param name="args">The arguments after "record".</param>
-    public static async Task<int> RunAsync(string[] args)
+    /// <param name="Settings">The key=value words as given (for the manifest's command line).</param>
+    public sealed record RecordArgs(int? Pid, string? Pool, string? Status, TimeSpan Duration, TimeSpan Interval, TimeSpan PssInterval, string? Out, bool Plain,
+        IReadOnlyList<string> Settings)
     {
-        var a = Parse(args);
+        /// <summary>The arguments as the manifest records them.</summary>
+        public string CommandLine => string.Join(' ', (Pid is int p ? new[] { "--pid", p.ToString(Inv) } : [])
+            .Concat(Pool is { } pool ? ["--pool", pool] : []).Concat(Status is { } st ? ["--status", st] : []).Concat(Settings)
+            .Concat(Out is { } o ? ["--out", o] : []));
+    }
+
+    public static async Task<int> RunAsync(RecordArgs a)
+    {
         var master = ChooseMaster(a.Pid);
         RecordedPool pool;
         try { pool = RecordedPool.Read(master, a.Pool, a.Status, a.Duration, a.Interval); }
@@ -60,7 +66,7 @@ public static class RecordCommand
         var clock = new RunClock();
         var header = new RunHeader(pool.Scenario.Name, EngineName, pool.Scenario.Seed, clock.EpochUtc, MachineInfo.ReadMemTotalKb(),
             FpmLogLevel.Debug, a.Duration.TotalSeconds, FlushEveryTick: true);
-        string commandLine = "./run.sh record " + string.Join(' ', args);
+        string commandLine = "./run.sh record " + a.CommandLine;
         var manifest = Manifest.ForThisMachine(EngineName, pool.Scenario.Name, pool.Scenario.Seed, commandLine, DateTime.UtcNow) with
         {
             Source = Source(pool, a),
@@ -162,39 +168,26 @@ public static class RecordCommand
         else yield return "  leak      none fitted: no child was seen in two samples";
     }
 
-    public static RecordArgs Parse(string[] args)
+    /// <summary>The arguments of a command line (the words after "record").</summary>
+    public static RecordArgs Parse(string[] args) => Lab.Cli.CommandLine.LabCommandLine.ArgsOf<RecordArgs>(["record", .. args]);
+
+    /// <summary>
+    /// record's arguments from the parser's options (--pid, --pool, --status, --out, --plain) and
+    /// its words: duration=, interval=, pss_interval=.
+    /// </summary>
+    public static RecordArgs Bind(IReadOnlyList<string> words, string? pidText, string? poolName, string? status, string? outDir, bool plain)
     {
         int? pid = null;
-        string? poolName = null, status = null, outDir = null;
-        bool plain = false;
+        if (pidText is not null)
+            pid = int.TryParse(pidText, NumberStyles.None, Inv, out int n) && n > 0 ? n : throw new LabUsageException($"--pid {pidText}: give the master's PID, a positive number. Usage: {Usage}");
+        if (poolName is { Length: 0 }) throw new LabUsageException($"--pool needs the pool's name, e.g. --pool www. Usage: {Usage}");
+        if (status is not null && !status.StartsWith('/'))
+            throw new LabUsageException($"--status {status}: give the status page's path, starting with '/', e.g. --status /status. Usage: {Usage}");
         var duration = TimeSpan.FromMinutes(10);
         var interval = TimeSpan.FromSeconds(1);
         TimeSpan? pss = null;
-        for (int i = 0; i < args.Length; i++)
+        foreach (var a in words)
         {
-            string a = args[i];
-            string? Value(string name)
-            {
-                if (a.StartsWith(name + "=", StringComparison.Ordinal)) return a[(name.Length + 1)..];
-                if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) return args[++i];
-                throw new LabUsageException($"{name} needs a value. Usage: {Usage}");
-            }
-            if (OutOption.Match(args, ref i, Usage, out var o)) { outDir = o; continue; }
-            if (a == "--plain") { plain = true; continue; }
-            if (a == "--pid" || a.StartsWith("--pid=", StringComparison.Ordinal))
-            {
-                string v = Value("--pid")!;
-                pid = int.TryParse(v, NumberStyles.None, Inv, out int n) && n > 0 ? n : throw new LabUsageException($"--pid {v}: give the master's PID, a positive number.");
-                continue;
-            }
-            if (a == "--pool" || a.StartsWith("--pool=", StringComparison.Ordinal)) { poolName = Value("--pool"); continue; }
-            if (a == "--status" || a.StartsWith("--status=", StringComparison.Ordinal))
-            {
-                status = Value("--status");
-                if (status is null || !status.StartsWith('/')) throw new LabUsageException($"--status {status}: give the status page's path, starting with '/', e.g. --status /status.");
-                continue;
-            }
-            if (a.StartsWith('-')) throw new LabUsageException($"unknown option '{a}'. Usage: {Usage}");
             int eq = a.IndexOf('=');
             if (eq <= 0) throw new LabUsageException($"'{a}' is not a setting of record (duration=, interval=, pss_interval=). Usage: {Usage}");
             string key = a[..eq], text = a[(eq + 1)..];
@@ -207,12 +200,10 @@ public static class RecordCommand
                 case "interval": interval = Duration(TimeSpan.FromMilliseconds(10)); break;
                 case "pss_interval": pss = Duration(TimeSpan.FromMilliseconds(10)); break;
                 default:
-                    throw new LabUsageException($"unknown setting \"{key}\"{Suggest(key)}; record takes duration=, interval=, pss_interval=. Usage: {Usage}");
+                    throw new LabUsageException($"unknown setting \"{key}\"{Lab.Scenarios.Suggest.DidYouMean(key, ["duration", "interval", "pss_interval"])}; record takes duration=, interval=, pss_interval=. Usage: {Usage}");
             }
         }
-        return new RecordArgs(pid, poolName, status, duration, interval, pss ?? TimeSpan.FromSeconds(1), outDir, plain);
+        return new RecordArgs(pid, poolName, status, duration, interval, pss ?? TimeSpan.FromSeconds(1), outDir, plain, words);
     }
 
-    private static string Suggest(string key) =>
-        new[] { "duration", "interval", "pss_interval" }.FirstOrDefault(k => k.Contains(key, StringComparison.Ordinal) || key.Contains(k, StringComparison.Ordinal)) is { } k ? $" (did you mean {k}?)" : "";
 }

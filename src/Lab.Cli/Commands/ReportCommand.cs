@@ -14,26 +14,21 @@ public static class ReportCommand
 {
     public const string Usage = "./run.sh report DIR [--x time|requests] [--plain]";
 
-    /// <param name="args">The arguments after "report" (a leading "report" is accepted too).</param>
-    public static int Run(string[] args)
-    {
-        if (args.Length > 0 && args[0] == "report") args = args[1..];
-        string? dir = null;
-        var x = XAxis.Time;
-        bool plain = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string a = args[i];
-            if (a == "--x" || a.StartsWith("--x=", StringComparison.Ordinal))
-                x = ParseX(a == "--x" ? (i + 1 < args.Length ? args[++i] : null) : a["--x=".Length..]);
-            else if (a == "--plain") plain = true;
-            else if (a.StartsWith('-'))
-                throw new LabUsageException($"unknown option '{a}' for report. Usage: {Usage}");
-            else if (dir is null) dir = a;
-            else throw new LabUsageException($"report takes one results folder, got '{dir}' and '{a}'. Usage: {Usage} (to put runs side by side: ./run.sh compare DIR DIR ...)");
-        }
-        if (dir is null) throw new LabUsageException($"report needs a results folder. Usage: {Usage}");
+    public sealed record ReportArgs(string Dir, XAxis X, bool Plain);
 
+    /// <param name="args">The arguments after "report" (a leading "report" is accepted too), through the lab's one parser.</param>
+    public static int Run(string[] args) => Run(CommandLine.LabCommandLine.ArgsOf<ReportArgs>(args.Length > 0 && args[0] == "report" ? args : ["report", .. args]));
+
+    public static ReportArgs Bind(IReadOnlyList<string> words, XAxis x, bool plain) => words.Count switch
+    {
+        0 => throw new LabUsageException($"report needs a results folder. Usage: {Usage}"),
+        1 => new ReportArgs(words[0], x, plain),
+        _ => throw new LabUsageException($"report takes one results folder, got '{words[0]}' and '{words[1]}'. Usage: {Usage} (to put runs side by side: ./run.sh compare DIR DIR ...)"),
+    };
+
+    public static int Run(ReportArgs a)
+    {
+        var (dir, x, plain) = (a.Dir, a.X, a.Plain);
         string html = WithProgress(plain, "report", progress =>
         {
             progress.Report(new ReportProgress(0, $"reading {dir}"));

@@ -1,25 +1,25 @@
 namespace Lab.Cli.Commands;
 
-/// <summary>The arguments of a run: scenario, key=value overrides, --out DIR, --plain.</summary>
-public sealed record RunArgs(string Scenario, IReadOnlyList<string> Overrides, string? Out, bool Plain, IReadOnlyList<string> Raw)
+/// <summary>The arguments of a run: scenario, key=value overrides, --out DIR, --plain, --yes.</summary>
+public sealed record RunArgs(string Scenario, IReadOnlyList<string> Overrides, string? Out, bool Plain, IReadOnlyList<string> Raw, bool Yes = false)
 {
-    public static RunArgs Parse(string[] args)
+    public const string Usage = "./run.sh <scenario> [key=value ...] [--out DIR] [--plain] [--yes]";
+
+    /// <summary>The positional words (scenario, then key=value overrides) and the options, as the command line parsed them.</summary>
+    public static RunArgs Bind(IReadOnlyList<string> words, string? outDir, bool plain, bool yes, IReadOnlyList<string> raw)
     {
-        string? scenario = null, outDir = null;
-        bool plain = false;
+        string? scenario = null;
         var overrides = new List<string>();
-        for (int i = 0; i < args.Length; i++)
+        foreach (var a in words)
         {
-            string a = args[i];
-            if (OutOption.Match(args, ref i, usage: null, out var o)) outDir = o;
-            else if (a == "--plain") plain = true;
-            else if (a.StartsWith('-'))
-                throw new LabUsageException($"unknown option '{a}'. A run takes key=value overrides, --out DIR and --plain; see ./run.sh --help.");
-            else if (scenario is null && !a.Contains('=')) scenario = a;
+            if (scenario is null && !a.Contains('=')) scenario = a;
             else if (a.Contains('=')) overrides.Add(a);
             else throw new LabUsageException($"'{a}' is not an override: overrides are key=value (e.g. max_requests=5); the scenario is '{scenario}'.");
         }
         if (scenario is null) throw new LabUsageException("no scenario given: ./run.sh <scenario> [key=value ...]; ./run.sh list shows them.");
-        return new RunArgs(scenario, overrides, outDir, plain, args);
+        return new RunArgs(scenario, overrides, outDir, plain, raw, yes);
     }
+
+    /// <summary>A run's command line (the words after ./run.sh), parsed by the lab's one parser.</summary>
+    public static RunArgs Parse(string[] args) => CommandLine.LabCommandLine.ArgsOf<RunArgs>(args);
 }

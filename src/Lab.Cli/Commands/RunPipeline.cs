@@ -5,6 +5,7 @@ using Lab.Core.Scenarios;
 using Lab.Engines;
 using Lab.Report;
 using Lab.Results;
+using Lab.Results.Planning;
 using Lab.Scenarios;
 using RunResult = Lab.Analysis.RunResult;
 
@@ -17,29 +18,35 @@ namespace Lab.Cli.Commands;
 /// </summary>
 public static class RunPipeline
 {
+    /// <param name="interruptedBy">Who cancelled (Ctrl-C, SIGHUP, SIGTERM), asked when the run was cancelled; its reason says so.</param>
     public static async Task<(RunOutcome Outcome, Summary Summary)> RunAsync(Scenario scenario, IEngine engine, string dir,
-        string commandLine, LiveView? live, CancellationToken cancel)
+        string commandLine, LiveView? live, CancellationToken cancel, Func<string?>? interruptedBy = null)
     {
         bool real = scenario.Engine != EngineKind.Sim;
         string engineName = EngineNames.Of(scenario.Engine);
+        var size = RunSize.Of(scenario);
         var header = new RunHeader(scenario.Name, engineName, scenario.Seed, engine.EpochUtc,
-            real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, scenario.LogLevel, scenario.RunLength.TotalSeconds, FlushEveryTick: real);
+            real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, scenario.LogLevel, scenario.RunLength.TotalSeconds, FlushEveryTick: real,
+            Compress: size.Compress, SummaryRecords: size.SummaryRecords);
         var manifest = Manifest.ForThisMachine(engineName, scenario.Name, scenario.Seed, commandLine, DateTime.UtcNow);
         using var writer = ResultsWriter.Create(dir, header, ScenarioWriter.ToToml(scenario), manifest);
         live?.Watch(writer);
         IRunSink sink = live is null ? writer : new TeeSink(writer, live);
+        // the run stops when the user interrupts it or when its results can no longer be written
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, writer.WriteFailed);
         RunOutcome outcome;
         try
         {
-            outcome = await Task.Run(() => engine.RunAsync(scenario, sink, cancel), CancellationToken.None);
-            if (cancel.IsCancellationRequested && outcome.Status == RunStatus.Complete)
-                outcome = outcome with { Status = RunStatus.Incomplete, Reason = "interrupted" };
+            outcome = await Task.Run(() => engine.RunAsync(scenario, sink, stop.Token), CancellationToken.None);
+            if (cancel.IsCancellationRequested && outcome.Status != RunStatus.Failed)
+                outcome = outcome with { Status = RunStatus.Incomplete, Reason = interruptedBy?.Invoke() is { } by ? $"interrupted by {by}" : "interrupted" };
         }
         catch (Exception e)
         {
-            outcome = new RunOutcome(RunStatus.Failed, $"{e.GetType().Name}: {e.Message}");
+            outcome = new RunOutcome(RunStatus.Failed, IoProblem.IsIo(e) ? e.Message : $"{e.GetType().Name}: {e.Message}");
         }
         var summary = writer.Complete(outcome, manifest with { EndUtc = DateTime.UtcNow });
+        if (writer.Failure is { } failure) outcome = outcome with { Status = RunStatus.Failed, Reason = failure };
         return (outcome, summary);
     }
 

@@ -9,6 +9,7 @@ using Lab.Core.Scenarios;
 using Lab.Engines;
 using Lab.Report;
 using Lab.Results;
+using Lab.Results.Planning;
 using Spectre.Console;
 
 namespace Lab.Cli.Commands;
@@ -29,13 +30,10 @@ public static class SweepCommand
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public sealed record SweepArgs(string Scenario, IReadOnlyList<string> KeyValues, string? Out, int Jobs, bool Plain);
+    public sealed record SweepArgs(string Scenario, IReadOnlyList<string> KeyValues, string? Out, int Jobs, bool Plain, bool Yes = false);
 
-    /// <param name="args">The arguments after "sweep" (a leading "sweep" is accepted too).</param>
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(SweepArgs a)
     {
-        if (args.Length > 0 && args[0] == "sweep") args = args[1..];
-        var a = Parse(args);
         SweepPlan plan;
         try
         {
@@ -45,12 +43,18 @@ public static class SweepCommand
         {
             throw new LabUsageException(e.Message);
         }
+        // No cell writes more than a few GB without --yes (cells past 256 MB keep aggregates, see AsCell).
+        foreach (var cell in plan.Cells)
+        {
+            try { RunCommand.CheckSize(AsCell(cell.Scenario), a.Yes); }
+            catch (LabUsageException e) { throw new LabUsageException($"cell {cell.Label}: {e.Message}"); }
+        }
         // Every engine the grid needs can run here (a missing binary or package: exit 2, nothing written).
         foreach (var cell in plan.Cells.GroupBy(c => c.Scenario.Engine).Select(g => g.First()))
             EngineFactory.Create(cell.Scenario, line => Console.Error.WriteLine(line));
 
         string sweepDir = ResultsDirs.Choose(a.Out, "sweep-" + plan.ScenarioName, DateTime.UtcNow);
-        string commandLine = "./run.sh sweep " + string.Join(' ', args);
+        string commandLine = "./run.sh sweep " + string.Join(' ', new[] { a.Scenario }.Concat(a.KeyValues).Concat(a.Out is null ? [] : ["--out", a.Out]));
         int jobs = plan.AnyReal ? 1 : a.Jobs;
 
         var o = Console.Out;
@@ -140,9 +144,19 @@ public static class SweepCommand
     private static Task<RunResult> RunCell(Scenario scenario, string dir, SweepPlan plan, CancellationToken cancel)
     {
         var cell = plan.Cells.First(c => ReferenceEquals(c.Scenario, scenario));
-        string commandLine = $"./run.sh {plan.ScenarioArg} {string.Join(' ', cell.Overrides)} --out {dir}";
-        return RunPipeline.RunWithReportAsync(scenario, dir, commandLine, $"cell {cell.Label}: the run's report", cancel);
+        var run = AsCell(scenario);
+        string commandLine = $"./run.sh {plan.ScenarioArg} {string.Join(' ', cell.Overrides)}{(run != scenario ? " records=summary" : "")} --out {dir}";
+        return RunPipeline.RunWithReportAsync(run, dir, commandLine, $"cell {cell.Label}: the run's report", cancel);
     }
+
+    /// <summary>A cell that would write more than this keeps aggregates (records = "summary") unless its scenario says records.</summary>
+    public const double SummaryAboveBytes = 256e6;
+
+    /// <summary>The scenario a cell runs: a large cell keeps per-second and per-PID aggregates instead of every request, unless records is set.</summary>
+    public static Scenario AsCell(Scenario scenario) =>
+        scenario.RequestRecords is null && RunSize.Of(scenario).Bytes > SummaryAboveBytes
+            ? scenario with { RequestRecords = RecordsMode.Summary }
+            : scenario;
 
     private static void PrintTable(SweepPlan plan, IReadOnlyList<CellResult> results)
     {
@@ -165,29 +179,23 @@ public static class SweepCommand
         foreach (var r in rows) Console.Out.WriteLine(Line(r));
     }
 
-    public static SweepArgs Parse(string[] args)
+    public static SweepArgs Parse(string[] args) => Lab.Cli.CommandLine.LabCommandLine.ArgsOf<SweepArgs>(["sweep", .. args]);
+
+    /// <param name="jobs">--jobs's value; null when not given.</param>
+    public static SweepArgs Bind(IReadOnlyList<string> words, string? outDir, string? jobs, bool plain, bool yes = false)
     {
-        string? scenario = null, outDir = null;
-        int jobs = Environment.ProcessorCount;
-        bool plain = false;
+        string? scenario = null;
+        int jobCount = Environment.ProcessorCount;
+        if (jobs is not null && (!int.TryParse(jobs, NumberStyles.None, Inv, out jobCount) || jobCount < 1))
+            throw new LabUsageException($"--jobs needs a number of cells to run at once, 1 or more (e.g. --jobs 2); got '{jobs}'.");
         var keyValues = new List<string>();
-        for (int i = 0; i < args.Length; i++)
+        foreach (var arg in words)
         {
-            string arg = args[i];
-            if (OutOption.Match(args, ref i, Usage, out var o)) outDir = o;
-            else if (arg == "--jobs" || arg.StartsWith("--jobs=", StringComparison.Ordinal))
-            {
-                string? v = arg == "--jobs" ? (i + 1 < args.Length ? args[++i] : null) : arg["--jobs=".Length..];
-                if (!int.TryParse(v, NumberStyles.None, Inv, out jobs) || jobs < 1)
-                    throw new LabUsageException($"--jobs needs a number of cells to run at once, 1 or more (e.g. --jobs 2); got '{v}'.");
-            }
-            else if (arg == "--plain") plain = true;
-            else if (arg.StartsWith('-')) throw new LabUsageException($"unknown option '{arg}' for sweep. Usage: {Usage}");
-            else if (scenario is null && !arg.Contains('=')) scenario = arg;
+            if (scenario is null && !arg.Contains('=')) scenario = arg;
             else if (arg.Contains('=')) keyValues.Add(arg);
             else throw new LabUsageException($"'{arg}' is not a key=value: a sweep takes key=v1,v2,... (swept) and key=value (set in every cell); the scenario is '{scenario}'. Usage: {Usage}");
         }
         if (scenario is null) throw new LabUsageException($"sweep needs a scenario. Usage: {Usage} (./run.sh list shows the scenarios)");
-        return new SweepArgs(scenario, keyValues, outDir, jobs, plain);
+        return new SweepArgs(scenario, keyValues, outDir, jobCount, plain, yes);
     }
 }

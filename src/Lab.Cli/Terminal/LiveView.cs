@@ -20,8 +20,26 @@ public sealed class LiveView : IRunSink
     /// <summary>The writer whose figures are shown (set once the results folder exists).</summary>
     public void Watch(ResultsWriter writer) => Volatile.Write(ref _writer, writer);
 
-    /// <summary>The run so far (nothing before the results folder exists).</summary>
-    public LiveStats Stats => Volatile.Read(ref _writer)?.Live ?? Nothing;
+    /// <summary>The run so far (nothing before the results folder exists); the peaks below follow it.</summary>
+    public LiveStats Stats
+    {
+        get
+        {
+            var s = Volatile.Read(ref _writer)?.Live ?? Nothing;
+            lock (_gate)
+            {
+                foreach (var p in s.LastTickSamples) if (p.RssKb > PeakProcessRssKb) PeakProcessRssKb = p.RssKb;
+                if (s.PoolRssKb > PeakPoolRssKb) PeakPoolRssKb = s.PoolRssKb;
+            }
+            return s;
+        }
+    }
+
+    /// <summary>The most RSS one process had at any tick seen so far: the bars' one scale over the run (a child growing visibly grows).</summary>
+    public long PeakProcessRssKb { get; private set; }
+
+    /// <summary>The pool's largest total RSS at any tick seen so far.</summary>
+    public long PeakPoolRssKb { get; private set; }
 
     /// <summary>The last four log lines of notice level and above.</summary>
     public IReadOnlyList<string> RecentLog { get { lock (_gate) return _recentLog.ToList(); } }
@@ -44,7 +62,7 @@ public sealed class LiveView : IRunSink
     {
         lock (_gate)
         {
-            _recentLog.Enqueue(line);
+            _recentLog.Enqueue(TerminalText.Clean(line)); // a real php-fpm's log may hold anything
             while (_recentLog.Count > 4) _recentLog.Dequeue();
         }
     }

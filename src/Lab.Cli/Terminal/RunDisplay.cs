@@ -37,7 +37,7 @@ public static class RunDisplay
             return;
         }
 
-        await AnsiConsole.Live(Render(live, total, title))
+        await AnsiConsole.Live(Render(live, total, title, AnsiConsole.Profile.Width, AnsiConsole.Profile.Height))
             .AutoClear(false)
             .Overflow(VerticalOverflow.Ellipsis)
             .StartAsync(async ctx =>
@@ -45,9 +45,9 @@ public static class RunDisplay
                 while (!run.IsCompleted)
                 {
                     await Task.WhenAny(run, Task.Delay(200));
-                    ctx.UpdateTarget(Render(live, total, title));
+                    ctx.UpdateTarget(Render(live, total, title, AnsiConsole.Profile.Width, AnsiConsole.Profile.Height));
                 }
-                ctx.UpdateTarget(Render(live, total, title));
+                ctx.UpdateTarget(Render(live, total, title, AnsiConsole.Profile.Width, AnsiConsole.Profile.Height));
             });
     }
 
@@ -61,27 +61,46 @@ public static class RunDisplay
         return largest is { } l ? line + $"  largest child {Fmt.Size(l.RssKb)} (pid {l.Pid}, {l.Requests} requests)" : line;
     }
 
-    private static IRenderable Render(LiveView live, double total, string title)
+    /// <summary>The live table needs this much terminal; smaller, the view is the progress line alone.</summary>
+    public const int MinWidth = 80, MinHeight = 20;
+
+    /// <summary>
+    /// One frame: the title and progress bar, the pool's total RSS and its peak, a table of the
+    /// processes with bars on one scale over the run (the most any process reached so far, so a
+    /// growing child's bar grows), and the last log lines; on a terminal smaller than
+    /// <see cref="MinWidth"/> × <see cref="MinHeight"/>, the progress line alone.
+    /// </summary>
+    public static IRenderable Render(LiveView live, double total, string title, int width, int height)
     {
         var s = live.Stats;
         double f = Math.Clamp(T(s) / total, 0, 1);
-        int width = 40, done = (int)Math.Round(f * width);
-        var bar = new Markup($"[bold]{Markup.Escape(title)}[/]\n[green]{new string('█', done)}[/][grey]{new string('░', width - done)}[/] " +
-            string.Create(Inv, $"{Math.Min(T(s), total):0.0}/{total:0.0} s   requests {s.Requests} (ok {s.RequestsOk}, failed {s.RequestsFailed}, dropped {s.Dropped})   spawned {s.ChildrenSpawned}, recycled {s.Recycles}"));
+        string pool = $"pool RSS {Fmt.Size(s.PoolRssKb)} (peak {Fmt.Size(live.PeakPoolRssKb)})";
+        if (width < MinWidth || height < MinHeight)
+        {
+            string text = string.Create(Inv, $"{Math.Min(T(s), total):0}/{total:0} s  {s.Requests} req  {pool}");
+            int w = Math.Clamp(width - text.Length - 2, 0, 40), d = (int)Math.Round(f * w);
+            return new Markup((w > 0 ? $"[green]{new string('█', d)}[/][grey]{new string('░', w - d)}[/] " : "") + Markup.Escape(text));
+        }
+        int width40 = 40, done = (int)Math.Round(f * width40);
+        var bar = new Markup($"[bold]{Markup.Escape(title)}[/]\n[green]{new string('█', done)}[/][grey]{new string('░', width40 - done)}[/] " +
+            string.Create(Inv, $"{Math.Min(T(s), total):0.0}/{total:0.0} s   requests {s.Requests} (ok {s.RequestsOk}, failed {s.RequestsFailed}, dropped {s.Dropped})   spawned {s.ChildrenSpawned}, recycled {s.Recycles}") +
+            "\n" + Markup.Escape(pool));
 
         var table = new Table().Border(TableBorder.Simple)
             .AddColumn("PID").AddColumn("ROLE").AddColumn("STAT").AddColumn(new TableColumn("REQS").RightAligned())
             .AddColumn(new TableColumn("RSS").RightAligned()).AddColumn("");
         var processes = s.LastTickSamples.OrderBy(p => p.Role).ThenBy(p => p.Pid).ToList();
-        long max = Math.Max(1, processes.Count == 0 ? 1 : processes.Max(p => p.RssKb));
-        foreach (var p in processes.Take(24))
+        long max = Math.Max(1, live.PeakProcessRssKb);
+        // as many rows as the terminal holds under the header, the bar and the log
+        int rows = Math.Clamp(height - 14, 3, 24);
+        foreach (var p in processes.Take(rows))
         {
             int n = (int)Math.Round(20.0 * p.RssKb / max);
-            table.AddRow(p.Pid.ToString(Inv), p.Role == ProcessRole.Master ? "master" : "child", p.State.ToString(),
+            table.AddRow(p.Pid.ToString(Inv), p.Role == ProcessRole.Master ? "master" : "child", Markup.Escape(p.State.ToString()),
                 p.Role == ProcessRole.Master ? "" : p.Requests.ToString(Inv), Fmt.Size(p.RssKb),
-                $"[{(p.Role == ProcessRole.Master ? "blue" : "yellow")}]{new string('■', n)}[/]");
+                $"[{(p.Role == ProcessRole.Master ? "blue" : "yellow")}]{new string('■', n)}[/][grey]{new string('·', 20 - n)}[/]");
         }
-        if (processes.Count > 24) table.AddRow("…", $"{processes.Count - 24} more", "", "", "", "");
+        if (processes.Count > rows) table.AddRow("…", $"{processes.Count - rows} more", "", "", "", "");
         var log = new Markup(string.Join('\n', live.RecentLog.Select(l => "[grey]" + Markup.Escape(l.Length > 150 ? l[..150] + "…" : l) + "[/]")));
         return new Rows(bar, table, log);
     }

@@ -14,6 +14,12 @@ public static class EngineNames
     };
 }
 
+/// <summary>
+/// What a run keeps of its requests: every request (requests.csv), or per-second and per-PID
+/// aggregates only (requests-by-second.csv, requests-by-pid.csv), for runs too big to keep each.
+/// </summary>
+public enum RecordsMode { All, Summary }
+
 /// <summary>What the load is sent to: the pool's FastCGI socket, or a real nginx in front.</summary>
 public enum FrontKind { FastCgi, Nginx }
 
@@ -45,6 +51,8 @@ public sealed record Scenario
     public PhpSettings Php { get; init; } = new();
     public MemoryModel Memory { get; init; } = new();
     public GuardSettings Guard { get; init; } = new();
+    /// <summary>What the run keeps of its requests; null when the scenario does not say (every request, but a sweep may choose aggregates for large cells).</summary>
+    public RecordsMode? RequestRecords { get; init; }
 
     /// <summary>The run's length: Duration if set, else the load plan's own length.</summary>
     public TimeSpan RunLength => Duration ?? Load.TotalDuration;

@@ -35,9 +35,10 @@ public sealed class PrivateTemp : IDisposable
         catch (IOException) { return null; }
     }
 
-    /// <summary>Removes earlier runs' folders whose lab process no longer exists.</summary>
-    private static void RemoveAbandoned(string prefix)
+    /// <summary>Removes earlier runs' folders whose lab process no longer exists (a SIGKILLed lab); returns the folders removed.</summary>
+    public static IReadOnlyList<string> RemoveAbandoned(string prefix = "leaklab-")
     {
+        var removed = new List<string>();
         try
         {
             foreach (var dir in Directory.EnumerateDirectories(System.IO.Path.GetTempPath(), prefix + "*"))
@@ -47,11 +48,12 @@ public sealed class PrivateTemp : IDisposable
                 var parts = System.IO.File.ReadAllText(owner).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 if (parts.Length < 2 || !int.TryParse(parts[0], out int pid)) continue;
                 if (StartTicks(pid) == parts[1]) continue; // still running
-                try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                try { Directory.Delete(dir, recursive: true); removed.Add(dir); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+        return removed;
     }
 
     public void Dispose()

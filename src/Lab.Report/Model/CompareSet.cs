@@ -72,8 +72,8 @@ internal sealed class CompareSet
                 return t.Length == 0 ? l : t;
             }).ToList();
         }
-        int colours = Plotting.PlotKit.Palette.Length;
-        Runs = models.Select((m, i) => new ComparedRun(m, Plotting.PlotKit.Palette[i % colours], Plotting.PlotKit.PaletteHex[i % colours], labels[i], shorts[i], settings[i])).ToList();
+        var hex = Plotting.PlotKit.DistinctHex(models.Count); // every run its own colour, however many
+        Runs = models.Select((m, i) => new ComparedRun(m, Color.FromHex(hex[i]), hex[i], labels[i], shorts[i], settings[i])).ToList();
     }
 
     /// <summary>

@@ -144,14 +144,7 @@ internal static class Findings
     };
 
     /// <summary>The mean leak the requests asked for (requests.csv's leak_kb), 0 if none.</summary>
-    private static double MeanLeakAsked(RunModel m)
-    {
-        var r = m.Folder.Requests;
-        if (r.Count == 0) return 0;
-        double sum = 0;
-        for (int i = 0; i < r.Count; i++) sum += r.LeakKb[i];
-        return sum / r.Count;
-    }
+    private static double MeanLeakAsked(RunModel m) => m.Folder.RequestOverview.MeanLeakKb;
 
     /// <summary>The largest child at the last tick before t, at the first tick after it, and the most after it (KiB).</summary>
     private static (double? Before, double? After, double? Later) AroundMark(RunModel m, double t)

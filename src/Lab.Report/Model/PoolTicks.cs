@@ -25,7 +25,8 @@ internal sealed class PoolTicks
 
     public int Count => T.Length;
 
-    public static PoolTicks Build(SampleTable s, double[] tickT, int[] tickOfRow, RequestTable requests)
+    /// <param name="servedByTick">Requests answered by a child up to each tick, counted from the run's requests (<see cref="ServedCounter"/>); null: count from the samples.</param>
+    public static PoolTicks Build(SampleTable s, double[] tickT, int[] tickOfRow, double[]? servedByTick)
     {
         int n = tickT.Length;
         var pool = new long[n];
@@ -43,19 +44,8 @@ internal sealed class PoolTicks
         }
 
         var served = new double[n];
-        var ends = ServedEndTimes(requests);
-        bool fromRequests = ends.Length > 0;
-        if (fromRequests)
-        {
-            // Both sorted: one merge pass. A small tolerance: a request ending at the tick's
-            // instant (the files keep 6 and 3 decimals) counts at that tick.
-            int j = 0;
-            for (int k = 0; k < n; k++)
-            {
-                while (j < ends.Length && ends[j] <= tickT[k] + 1e-6) j++;
-                served[k] = j;
-            }
-        }
+        bool fromRequests = servedByTick is not null;
+        if (servedByTick is not null) served = servedByTick;
         else
         {
             var last = new Dictionary<int, long>();
@@ -75,16 +65,44 @@ internal sealed class PoolTicks
         return new PoolTicks { T = tickT, PoolRssKb = pool, LargestChildKb = largest, Children = children, Served = served, ServedFromRequests = fromRequests };
     }
 
-    /// <summary>End times of the requests a child answered (a PID, a finite end), sorted.</summary>
-    private static double[] ServedEndTimes(RequestTable r)
+    /// <summary>
+    /// Counts the requests answered by a child (a PID, a finite end) up to each tick, from the
+    /// run's requests streamed once (a request ending at the tick's instant — the files keep 6 and
+    /// 3 decimals — counts at that tick), or, for records = "summary", from the seconds' served
+    /// counts, each at the end of its second.
+    /// </summary>
+    internal sealed class ServedCounter(double[] tickT)
     {
-        int count = 0;
-        for (int i = 0; i < r.Count; i++) if (r.Pid[i] != 0 && double.IsFinite(r.TEnd[i])) count++;
-        var ends = new double[count];
-        int j = 0;
-        for (int i = 0; i < r.Count; i++) if (r.Pid[i] != 0 && double.IsFinite(r.TEnd[i])) ends[j++] = r.TEnd[i];
-        Array.Sort(ends);
-        return ends;
+        private readonly double[] _at = new double[tickT.Length + 1]; // _at[k]: ended after tick k-1, by tick k
+        private long _any;
+
+        private int TickOf(double end)
+        {
+            int i = Array.BinarySearch(tickT, end - 1e-6);
+            return i >= 0 ? i : ~i;
+        }
+
+        public void Add(in RequestRecord r)
+        {
+            if (r.Pid == 0 || !double.IsFinite(r.TEnd)) return;
+            _at[TickOf(r.TEnd)]++;
+            _any++;
+        }
+
+        public void Add(BySecondTable seconds)
+        {
+            foreach (var r in seconds.Rows) { _at[TickOf(r.T + 1)] += r.Served; _any += r.Served; }
+        }
+
+        /// <summary>Served up to each tick; null when no request was answered by a child (count from the samples then).</summary>
+        public double[]? Finish()
+        {
+            if (_any == 0) return null;
+            var served = new double[tickT.Length];
+            double total = 0;
+            for (int k = 0; k < served.Length; k++) served[k] = total += _at[k];
+            return served;
+        }
     }
 
     /// <summary>Requests served by the last tick at or before t (0 before the first tick).</summary>

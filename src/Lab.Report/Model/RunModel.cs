@@ -66,7 +66,6 @@ internal sealed class RunModel
     /// <summary>The memory guard's budget for the run's total RSS, when the scenario sets one.</summary>
     public long? GuardMaxRssBytes => Scenario?.Guard.MaxRssBytes;
 
-    private LatencySeries? _latency;
 
     private RunModel(RunFolder folder)
     {
@@ -88,11 +87,25 @@ internal sealed class RunModel
         ChildLives = Lives.Where(l => l.Role == ProcessRole.Child).ToList();
         var firsts = ChildLives.Select(l => (double)s.RssKb[l.Rows[0]]).Order().ToArray();
         ChildBaselineKb = firsts.Length == 0 ? 0 : firsts[firsts.Length / 2];
-        Ticks = PoolTicks.Build(s, tickT.ToArray(), TickOfRow, folder.Requests);
-
+        var ticks = tickT.ToArray();
         double end = Math.Max(Math.Max(Summary.DurationS, Summary.LoadDurationS), tickT.Count > 0 ? tickT[^1] : 0);
         foreach (var e in folder.Events) end = Math.Max(end, e.T);
         EndT = end;
+        // One pass over the requests (streamed: a big run's are never all in memory) gives the
+        // requests served by each tick and the latency series.
+        var served = new PoolTicks.ServedCounter(ticks);
+        if (folder.BySecond is { } seconds)
+        {
+            served.Add(seconds);
+            Latency = LatencySeries.Build(seconds, EndT, SampleInterval);
+        }
+        else
+        {
+            var latency = new LatencySeries.Collector(folder.RequestOverview.Count, folder.RequestOverview.LastT, EndT, SampleInterval);
+            folder.ForEachRequest(r => { served.Add(r); latency.Add(r); });
+            Latency = latency.Build();
+        }
+        Ticks = PoolTicks.Build(s, ticks, TickOfRow, served.Finish());
         Marks = folder.Events
             .Where(e => e.Event is EventNames.Restart or EventNames.Reload or EventNames.Guard)
             .Select(e => new RunMark(e.T, e.Event == EventNames.Guard ? "memory guard" : e.Event))
@@ -101,8 +114,8 @@ internal sealed class RunModel
 
     public static RunModel Build(RunFolder folder) => new(folder);
 
-    /// <summary>Latency and throughput over time, bucketed (computed on first use).</summary>
-    public LatencySeries Latency => _latency ??= LatencySeries.Build(Folder.Requests, EndT, SampleInterval);
+    /// <summary>Latency and throughput over time, bucketed.</summary>
+    public LatencySeries Latency { get; }
 
     /// <summary>"pm static, max_children 1, max_requests 5": the pool's key settings.</summary>
     public string KeySettings

@@ -26,7 +26,7 @@ internal static class HtmlRenderer
         figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e3e3e3; }
         figcaption { color: #444; font-size: 0.93rem; margin-top: 6px; }
         table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.93rem; }
-        th, td { border: 1px solid #ddd; padding: 4px 10px; text-align: left; vertical-align: top; }
+        th, td { border: 1px solid #ddd; padding: 4px 10px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
         th { background: #f2f2f2; }
         tbody tr:nth-child(even) td { background: #fafafa; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }

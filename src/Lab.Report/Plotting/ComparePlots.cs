@@ -15,6 +15,9 @@ internal static class ComparePlots
     /// </summary>
     public static float WidthOf(int runIndex, int runs) => runs <= 1 ? 2f : 1.4f + 1.6f * (runs - 1 - runIndex) / (runs - 1);
 
+    /// <summary>A run in a legend: its full label for a few runs, its short one (what sets it apart) in a column of many.</summary>
+    private static string LegendLabel(CompareSet set, ComparedRun run) => set.Runs.Count > PlotKit.ShortLabelsPast ? run.Short : run.Label;
+
     public static RenderedPlot PoolRss(CompareSet set, XAxis xAxis)
     {
         var plt = PlotKit.New(set.Title, $"The pool's total RSS (master + children), {(xAxis == XAxis.Time ? "over time" : "over requests served by the pool")}");
@@ -50,7 +53,7 @@ internal static class ComparePlots
             var d = new Decimator(0, xMax, RunPlots.Columns);
             for (int i = 0; i < k.Count; i++) d.Add(xAxis == XAxis.Time ? time.Of(k.T[i]) : k.Served[i], unit.Of(y[i]));
             var (xs, ys) = d.Finish();
-            if (xs.Length > 0) PlotKit.Line(plt, xs, ys, run.Color, WidthOf(ri, set.Runs.Count), run.Label);
+            if (xs.Length > 0) PlotKit.Line(plt, xs, ys, run.Color, WidthOf(ri, set.Runs.Count), LegendLabel(set, run));
             foreach (var mark in run.Model.Marks)
             {
                 double mx = xAxis == XAxis.Time ? time.Of(mark.T) : run.Model.ServedAt(mark.T);
@@ -69,7 +72,7 @@ internal static class ComparePlots
         plt.YLabel($"RSS ({unit.Name})");
         plt.Axes.SetLimitsX(0, xMax);
         plt.Axes.SetLimitsY(0, yTop);
-        PlotKit.LegendBelow(plt);
+        PlotKit.LegendBelow(plt); // it wraps into as many rows as the runs need
         return PlotKit.Render(plt, name);
     }
 
@@ -89,7 +92,7 @@ internal static class ComparePlots
             any = true;
             var xs = l.LatencyT.Select(time.Of).ToArray();
             float w = WidthOf(ri, set.Runs.Count);
-            PlotKit.Line(plt, xs, l.P99Ms.Select(lu.Of).ToArray(), run.Color, w, run.Label);
+            PlotKit.Line(plt, xs, l.P99Ms.Select(lu.Of).ToArray(), run.Color, w, LegendLabel(set, run));
             PlotKit.Line(plt, xs, l.P50Ms.Select(lu.Of).ToArray(), run.Color, w * 0.75f, null, LinePattern.Dashed);
         }
         if (!any) PlotKit.Note(plt, "no request was answered", Alignment.MiddleCenter);
@@ -97,7 +100,7 @@ internal static class ComparePlots
         plt.YLabel($"latency ({lu.Name})");
         plt.Axes.SetLimitsX(0, PlotKit.Span(time.Of(tMax)));
         plt.Axes.SetLimitsY(0, PlotKit.Span(lu.Of(maxLat)) * 1.2);
-        PlotKit.LegendBelow(plt);
+        PlotKit.LegendBelow(plt); // it wraps into as many rows as the runs need
         return PlotKit.Render(plt, ReportFiles.Latency);
     }
 }

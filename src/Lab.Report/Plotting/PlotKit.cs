@@ -33,6 +33,28 @@ public static class PlotKit
 
     public static readonly Color[] Palette = PaletteHex.Select(Color.FromHex).ToArray();
 
+    /// <summary>The light halves of Tableau 20, each distinct from the others and from <see cref="PaletteHex"/>.</summary>
+    private static readonly string[] LightHex =
+        ["#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"];
+
+    /// <summary>
+    /// n colours that are all different (for compared runs): Tableau 10 up to 10, Tableau 20 up
+    /// to 20, past that hues spread by the golden angle at two lightnesses.
+    /// </summary>
+    public static string[] DistinctHex(int n)
+    {
+        if (n <= PaletteHex.Length) return PaletteHex[..n];
+        if (n <= PaletteHex.Length + LightHex.Length) return [.. PaletteHex, .. LightHex[..(n - PaletteHex.Length)]];
+        return Enumerable.Range(0, n).Select(i =>
+        {
+            var c = Color.FromHSL((float)(i * 0.381966 % 1.0), 0.65f, i % 2 == 0 ? 0.42f : 0.62f);
+            return $"#{c.R:x2}{c.G:x2}{c.B:x2}";
+        }).ToArray();
+    }
+
+    /// <summary>Past this many compared runs, the legend (which wraps into rows below the plot) names each by what sets it apart.</summary>
+    public const int ShortLabelsPast = 5;
+
     public static readonly Color Ink = Color.FromHex("#222222");
     public static readonly Color LimitRed = Color.FromHex("#c0392b");
     public static readonly Color MarkGrey = Color.FromHex("#555555");

@@ -29,6 +29,7 @@ internal static class RunPlots
 
     public static RenderedPlot RssPerPid(RunModel m, XAxis xAxis)
     {
+        if (ManyChildrenPlots.Apply(m)) return ManyChildrenPlots.RssDistribution(m, xAxis);
         var s = m.Folder.Samples;
         var x = new XMap(m, xAxis);
         int children = m.ChildLives.Count;

@@ -8,25 +8,56 @@ namespace Lab.Results.Formats;
 /// One results file being written: UTF-8 without BOM, '\n' line ends, invariant numbers, its own
 /// byte buffer (no string per field: numbers are formatted straight into the buffer). The file
 /// is shared for reading, so a progress display or a test can read it while the run goes on.
+/// A write the file system refuses (a full disk, a read-only or vanished folder) is reported
+/// once to the failure handler; from then on the output drops what it is given, so the run can
+/// end cleanly and say why.
 /// </summary>
 internal sealed class Utf8Output : IDisposable
 {
     private static readonly long[] Pow10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    private readonly FileStream _file;
+    private readonly Stream _file;
     private readonly byte[] _buf;
+    private readonly Action<string, Exception>? _onFailure;
     private int _pos;
     private bool _closed;
 
-    public Utf8Output(string path, int bufferSize)
+    public Utf8Output(string path, int bufferSize, Action<string, Exception>? onFailure = null)
+        : this(path, OpenNew(path), bufferSize, onFailure) { }
+
+    /// <summary>Writes into a stream made by the caller (a compressing one); <paramref name="path"/> names it in failures.</summary>
+    public Utf8Output(string path, Stream stream, int bufferSize, Action<string, Exception>? onFailure = null)
     {
-        // bufferSize 0: our own buffer is the only one, so Flush() really hands the bytes to the OS.
-        _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        Path = path;
+        _file = stream;
         _buf = new byte[Math.Max(bufferSize, 4096)];
+        _onFailure = onFailure;
     }
 
-    public string Path => _file.Name;
+    /// <summary>bufferSize 0: our own buffer is the only one, so Flush() really hands the bytes to the OS.</summary>
+    public static FileStream OpenNew(string path) =>
+        new(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+
+    public string Path { get; }
+
+    /// <summary>Whether a write failed (the output drops everything since).</summary>
+    public bool Failed { get; private set; }
+
+    private void Fail(Exception e)
+    {
+        _pos = 0;
+        if (Failed) return;
+        Failed = true;
+        _onFailure?.Invoke(Path, e);
+    }
+
+    private void WriteThrough(ReadOnlySpan<byte> bytes)
+    {
+        if (Failed) return;
+        try { _file.Write(bytes); }
+        catch (Exception e) when (IoProblem.IsIo(e)) { Fail(e); }
+    }
 
     /// <summary>At least n free bytes at the end of the buffer (n must be small: one field).</summary>
     private Span<byte> Room(int n)
@@ -38,7 +69,7 @@ internal sealed class Utf8Output : IDisposable
     private void Drain()
     {
         if (_pos == 0) return;
-        _file.Write(_buf, 0, _pos);
+        WriteThrough(_buf.AsSpan(0, _pos));
         _pos = 0;
     }
 
@@ -57,7 +88,7 @@ internal sealed class Utf8Output : IDisposable
         if (bytes.Length > _buf.Length - _pos)
         {
             Drain();
-            if (bytes.Length > _buf.Length) { _file.Write(bytes); return; }
+            if (bytes.Length > _buf.Length) { WriteThrough(bytes); return; }
         }
         bytes.CopyTo(_buf.AsSpan(_pos));
         _pos += bytes.Length;
@@ -71,7 +102,7 @@ internal sealed class Utf8Output : IDisposable
         if (max > _buf.Length - _pos)
         {
             Drain();
-            if (max > _buf.Length) { _file.Write(Utf8.GetBytes(s.ToArray())); return; }
+            if (max > _buf.Length) { WriteThrough(Utf8.GetBytes(s.ToArray())); return; }
         }
         _pos += Utf8.GetBytes(s, _buf.AsSpan(_pos));
     }
@@ -133,14 +164,21 @@ internal sealed class Utf8Output : IDisposable
     {
         if (_closed) return;
         Drain();
-        _file.Flush(flushToDisk: false);
+        if (Failed) return;
+        try
+        {
+            if (_file is FileStream fs) fs.Flush(flushToDisk: false);
+            else _file.Flush();
+        }
+        catch (Exception e) when (IoProblem.IsIo(e)) { Fail(e); }
     }
 
     public void Dispose()
     {
         if (_closed) return;
-        Drain();
-        _file.Dispose();
         _closed = true;
+        Drain();
+        try { _file.Dispose(); }
+        catch (Exception e) when (IoProblem.IsIo(e)) { Fail(e); }
     }
 }

@@ -15,15 +15,21 @@ internal delegate void LineHandler(ReadOnlySpan<byte> line, int lineNumber);
 internal static class LineScanner
 {
     /// <returns>True if a torn (unterminated) last line was skipped.</returns>
+    /// <remarks>A gzipped file (.gz) is read through gunzip; one cut short (a killed run) ends where its data ends, as a torn line.</remarks>
     public static bool ForEachLine(string path, LineHandler handler)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        using var file = Formats.ResultsFiles.OpenRead(path);
         byte[] buf = new byte[1 << 20];
         int filled = 0, lineNo = 0;
         while (true)
         {
             if (filled == buf.Length) Array.Resize(ref buf, buf.Length * 2); // a line longer than the buffer
-            int n = file.Read(buf, filled, buf.Length - filled);
+            int n;
+            try { n = file.Read(buf, filled, buf.Length - filled); }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException && path.EndsWith(Formats.ResultsFiles.Gz, StringComparison.Ordinal))
+            {
+                return true; // a gzip stream cut short: what came before is read, the rest is torn
+            }
             if (n == 0) return filled > 0;
             filled += n;
             int start = 0;

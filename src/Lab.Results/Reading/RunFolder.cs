@@ -24,7 +24,25 @@ public sealed class RunFolder
     public string ScenarioToml { get; private set; } = "";
     public SampleTable Samples { get; private set; } = SampleTable.Empty;
     public IReadOnlyList<PoolEvent> Events { get; private set; } = [];
-    public RequestTable Requests { get; private set; } = RequestTable.Empty;
+
+    /// <summary>
+    /// requests.csv (or requests.csv.gz) in memory, read on first use: a large run's requests are
+    /// better streamed (<see cref="ForEachRequest"/>). Empty for a run without the file and for
+    /// records = "summary" (see <see cref="BySecond"/>).
+    /// </summary>
+    public RequestTable Requests => _requests ??= _requestsPath is null ? RequestTable.Empty : ReadRequests(_requestsPath, keep: true);
+
+    /// <summary>What one pass over requests.csv found while checking it at Open (count, leak asked, last time).</summary>
+    public RequestOverview RequestOverview { get; private set; } = RequestOverview.Empty;
+
+    /// <summary>Whether the folder has a request per row (requests.csv or .gz); false for records = "summary".</summary>
+    public bool HasRequestRows => _requestsPath is not null;
+
+    /// <summary>records = "summary": requests-by-second.csv; null when the run kept every request.</summary>
+    public BySecondTable? BySecond { get; private set; }
+
+    private RequestTable? _requests;
+    private string? _requestsPath;
     public IReadOnlyList<string> FpmLog { get; private set; } = [];
     /// <summary>Who each process was: user and command from ps.log, role from samples, start from the spawn/start event (else the first sample).</summary>
     public IReadOnlyList<ProcessInfo> Processes { get; private set; } = [];
@@ -42,7 +60,7 @@ public sealed class RunFolder
                 ? "is a file, not a results folder"
                 : "no such results folder");
         string manifestPath = Path.Combine(full, ResultsFiles.Manifest);
-        string samplesPath = Path.Combine(full, ResultsFiles.Samples);
+        string samplesPath = ResultsFiles.Find(full, ResultsFiles.Samples) ?? Path.Combine(full, ResultsFiles.Samples);
         var missing = new[] { manifestPath, samplesPath }.Where(p => !File.Exists(p)).Select(Path.GetFileName).ToList();
         if (missing.Count > 0)
             throw new ResultsFormatException(full, null,
@@ -59,9 +77,23 @@ public sealed class RunFolder
 
         f.Samples = f.ReadSamples(samplesPath);
         f.Events = f.IfExists(ResultsFiles.Events, f.ReadEvents, []);
-        f.Requests = f.IfExists(ResultsFiles.Requests, f.ReadRequests, RequestTable.Empty);
+        f._requestsPath = ResultsFiles.Find(full, ResultsFiles.Requests);
+        if (f._requestsPath is { } requests)
+        {
+            // One pass checks every row (a bad row is found now, before anything is made) and
+            // takes the overview; a small file is kept in memory from the same pass.
+            bool keep = new FileInfo(requests).Length * (requests.EndsWith(ResultsFiles.Gz, StringComparison.Ordinal) ? 5 : 1) < KeepRequestsBelowBytes;
+            var table = f.ReadRequests(requests, keep);
+            if (keep) f._requests = table;
+        }
+        else if (ResultsFiles.Find(full, ResultsFiles.RequestsBySecond) is { } bySecond)
+        {
+            f.BySecond = f.ReadBySecond(bySecond);
+            f.RequestOverview = f.BySecond.Overview with { LeakKbSum = ResultsFiles.Find(full, ResultsFiles.RequestsByPid) is { } byPid ? f.LeakOfPids(byPid) : 0 };
+        }
+        else f._notes.Add($"{ResultsFiles.Requests} is missing");
         f.FpmLog = f.IfExists<IReadOnlyList<string>>(ResultsFiles.FpmLog, p => f.ReadTextLines(p), []);
-        f.Processes = f.RecoverProcesses(f.IfExists(ResultsFiles.PsLog, f.ReadPsLog, []));
+        f.Processes = f.RecoverProcesses(ResultsFiles.Find(full, ResultsFiles.PsLog) is { } ps ? f.ReadPsLog(ps) : f.Missing<List<PsSeen>>(ResultsFiles.PsLog, []));
         return f;
     }
 
@@ -84,8 +116,7 @@ public sealed class RunFolder
         }
         if (s.Count > 0) b.EndTick(s.T[^1]);
         foreach (var e in Events) b.Event(e);
-        var r = Requests;
-        for (int i = 0; i < r.Count; i++) b.Request(r[i]);
+        ForEachRequest(r => b.Request(r));
         return b.Build(new RunOutcome(Manifest.Status, Manifest.Reason));
     }
 
@@ -98,6 +129,26 @@ public sealed class RunFolder
 
     public string PathOf(string fileName) => Path.Combine(Directory, fileName);
 
+    /// <summary>requests.csv files below this (plain bytes) are kept in memory when read at Open.</summary>
+    private const long KeepRequestsBelowBytes = 64L << 20;
+
+    private T Missing<T>(string name, T empty)
+    {
+        _notes.Add($"{name} is missing");
+        return empty;
+    }
+
+    /// <summary>Every request of requests.csv (or .gz), streamed from the file in order: memory does not grow with the run.</summary>
+    public void ForEachRequest(Action<RequestRecord> each)
+    {
+        if (_requests is { } kept)
+        {
+            for (int i = 0; i < kept.Count; i++) each(kept[i]);
+            return;
+        }
+        if (_requestsPath is { } path) ScanRequests(path, each);
+    }
+
     private T IfExists<T>(string name, Func<string, T> read, T empty)
     {
         string path = PathOf(name);
@@ -108,7 +159,8 @@ public sealed class RunFolder
 
     private void NoteTorn(string path, bool torn)
     {
-        if (torn) _notes.Add($"{Path.GetFileName(path)}: the last line was cut (a killed run) and is ignored");
+        string note = $"{Path.GetFileName(path)}: the last line was cut (a killed run) and is ignored";
+        if (torn && !_notes.Contains(note)) _notes.Add(note);
     }
 
     private static ResultsFormatException Bad(string path, int line, string problem) => new(path, line, problem);
@@ -187,9 +239,13 @@ public sealed class RunFolder
             pss.ToArray(), uss.ToArray(), swap.ToArray());
     }
 
-    private RequestTable ReadRequests(string path)
+    /// <summary>
+    /// One pass over requests.csv: every row checked, the overview taken, and (keep) the rows
+    /// kept in columns; without keep the table returned is empty.
+    /// </summary>
+    private RequestTable ReadRequests(string path, bool keep)
     {
-        int capacity = (int)Math.Min(int.MaxValue / 2, new FileInfo(path).Length / 60 + 16);
+        int capacity = keep ? (int)Math.Min(int.MaxValue / 2, new FileInfo(path).Length / 60 + 16) : 16;
         var id = new Column<long>(capacity);
         var ti = new Column<double>(capacity);
         var ts = new Column<double>(capacity);
@@ -201,6 +257,24 @@ public sealed class RunFolder
         var trans = new Column<long>(capacity);
         var rss = new Column<long>(capacity);
         var kind = new Column<string?>(capacity);
+        var overview = new RequestOverview.Builder();
+        ScanRequests(path, r =>
+        {
+            overview.Add(r);
+            if (!keep) return;
+            id.Add(r.Id); ti.Add(r.TIntended); ts.Add(r.TStart); te.Add(r.TEnd); pid.Add(r.Pid); status.Add(r.Status); lat.Add(r.LatencyMs);
+            leak.Add(r.LeakKb); trans.Add(r.TransientKb); rss.Add(r.RssKb); kind.Add(r.Kind);
+        });
+        RequestOverview = overview.Build();
+        return keep
+            ? new RequestTable(id.ToArray(), ti.ToArray(), ts.ToArray(), te.ToArray(), pid.ToArray(), status.ToArray(),
+                lat.ToArray(), leak.ToArray(), trans.ToArray(), rss.ToArray(), kind.ToArray())
+            : RequestTable.Empty;
+    }
+
+    /// <summary>Parses requests.csv row by row (a bad row: ResultsFormatException naming file and line).</summary>
+    private void ScanRequests(string path, Action<RequestRecord> each)
+    {
         var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
         int fields = 0;
         bool torn = LineScanner.ForEachLine(path, (line, no) =>
@@ -233,12 +307,48 @@ public sealed class RunFolder
                 }
             }
             if (!c.AtEnd) throw Bad(path, no, $"more than {fields} fields");
-            id.Add(iv); ti.Add(tiv); ts.Add(tsv); te.Add(tev); pid.Add(pv); status.Add(sv); lat.Add(lv); leak.Add(lk); trans.Add(tk);
-            rss.Add(rk); kind.Add(kd);
+            each(new RequestRecord(iv, tiv, tsv, tev, pv, sv, lv, lk, tk, rk, kd));
         });
         NoteTorn(path, torn);
-        return new RequestTable(id.ToArray(), ti.ToArray(), ts.ToArray(), te.ToArray(), pid.ToArray(), status.ToArray(),
-            lat.ToArray(), leak.ToArray(), trans.ToArray(), rss.ToArray(), kind.ToArray());
+    }
+
+    /// <summary>The leak the requests asked for, from requests-by-pid.csv (its leak_kb column summed).</summary>
+    private double LeakOfPids(string path)
+    {
+        double sum = 0;
+        bool torn = LineScanner.ForEachLine(path, (line, no) =>
+        {
+            if (no == 1) { CheckHeader(path, line, ResultsFiles.RequestsByPidHeader); return; }
+            var c = new FieldCursor(line);
+            ReadOnlySpan<byte> f = default;
+            for (int k = 0; k < 7; k++) if (!c.Next(out f)) throw Bad(path, no, "missing leak_kb");
+            if (!Numbers.TryLong(f, out long leak)) throw Bad(path, no, $"leak_kb \"{Text(f)}\" is not an integer");
+            sum += leak;
+        });
+        NoteTorn(path, torn);
+        return sum;
+    }
+
+    /// <summary>requests-by-second.csv (records = "summary").</summary>
+    private BySecondTable ReadBySecond(string path)
+    {
+        var rows = new List<BySecondRow>();
+        bool torn = LineScanner.ForEachLine(path, (line, no) =>
+        {
+            if (no == 1) { CheckHeader(path, line, ResultsFiles.RequestsBySecondHeader); return; }
+            var c = new FieldCursor(line);
+            var v = new double[10];
+            string[] names = ResultsFiles.RequestsBySecondHeader.Split(',');
+            for (int k = 0; k < 10; k++)
+            {
+                if (!c.Next(out var f)) throw Bad(path, no, $"missing {names[k]}");
+                if (!OptionalDouble(f, out v[k]) || (k < 6 && f.IsEmpty)) throw Bad(path, no, $"{names[k]} \"{Text(f)}\" is not a number");
+            }
+            if (!c.AtEnd) throw Bad(path, no, "more than 10 fields");
+            rows.Add(new BySecondRow(v[0], (long)v[1], (long)v[2], (long)v[3], (long)v[4], (long)v[5], v[6], v[7], v[8], v[9]));
+        });
+        NoteTorn(path, torn);
+        return new BySecondTable(rows);
     }
 
     private static bool OptionalDouble(ReadOnlySpan<byte> f, out double v)

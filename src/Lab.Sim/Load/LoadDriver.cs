@@ -158,9 +158,13 @@ internal sealed class LoadDriver : ISimHandler
         s.ClientDone = s.ServerDone = false;
         _sent++;
         _inFlight++;
-        _timeouts.Add(_sim.Now + _timeoutUs, slot, s.Gen);
+        int gen = s.Gen;
         if (CapReached) _stopWhenIdle = true; // iterations: an alternative stop condition
         _fpm.Connect(slot);
+        // A request answered at once (refused: the listen queue is full) needs no time-out; only
+        // the others wait in the queue of deadlines, so it holds about the requests in flight
+        // even under a flood (deadlines stay in send order: the same time-out for every request).
+        if (!IsAnswered(slot, gen)) _timeouts.Add(_sim.Now + _timeoutUs, slot, gen);
         CheckIdle();
     }
 
