@@ -21,6 +21,8 @@ Usage:
   ./run.sh list                                     the scenarios, with their titles
   ./run.sh clean [--results]                        remove killed runs' temporary folders; list stale results (--results: remove them)
   ./run.sh import FILE [--interval 1s] [--out DIR]  a pasted `ps aux | grep php` log → results folder and report
+  ./run.sh record [--pid MASTER_PID] [--pool NAME] [duration=10m] [interval=1s] [pss_interval=1s] [--status PATH] [--out DIR]
+                                                    attach to a running php-fpm (started without the lab) and record it: nothing is changed
   ./run.sh test [filter]                            the whole test suite (or the tests matching a dotnet-test filter)
   ./run.sh bench [filter]                           the BenchmarkDotNet benchmarks, e.g. '*Sim*' (no filter: list them)
   ./run.sh --help                                   this text; ./run.sh COMMAND --help: one command's options
@@ -30,6 +32,9 @@ Overrides change any setting of the scenario for this run:
   pool.max_requests=5       the dotted form
   engine=sim|dotnet|php-fpm front=fastcgi|nginx  seed=7  duration=30s  memory_limit=256M  leak=8M
   load.phases.2.rate=10     a load phase (1-based), actions.1.at=20s an action
+  pool.from=/etc/php/8.2/fpm/pool.d/www.conf      your pool file as [pool] (keys you set win)
+  php.root=../app/public script=/index.php query=page=2   your own code on engine php-fpm
+  request.kinds.2.leak=50M  a request kind (1-based); php.ini.opcache.enable=1 a php.ini directive
   records=summary           keep per-second and per-PID aggregates instead of every request (huge runs)
   Every key, its default and its unit: scenarios/README.md.
   A run that would write more than 2 GB says how much and needs --yes (or records=summary).
@@ -47,6 +52,8 @@ Examples:
   ./run.sh article-max-requests engine=php-fpm front=nginx   the article's own stack: nginx + php-fpm
   ./run.sh compare results/A results/B           two runs side by side
   ./run.sh article-growth max_requests=50 seed=3 --out /tmp/growth50
+  ./run.sh rare-heavy-request engine=sim         1 % of the requests leak 50M: which kind leaks
+  ./run.sh record --pid 1234 duration=5m         your running pool, recorded
 
 Exit codes: 0 complete; 1 failed (a file or folder could not be written: a full disk, a
 read-only results/); 2 bad input (nothing written); 3 incomplete (stopped by the memory guard,

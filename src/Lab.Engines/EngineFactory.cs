@@ -29,8 +29,7 @@ public static class EngineFactory
             {
                 // engine = php-fpm: the distribution's php-fpm (and nginx for front = nginx), installed first if need be
                 var stack = RealStack.For(scenario, progress);
-                RealStack.CheckScript(scenario);
-                return new RealEngine(temp => new PhpFpmPoolHost(temp, stack.PhpFpm!, scenario.Request.Script), stack.FrontFactory(scenario));
+                return new RealEngine(temp => new PhpFpmPoolHost(temp, stack.PhpFpm!, scenario.Php, stack.Extensions), stack.FrontFactory(scenario));
             }
         }
     }

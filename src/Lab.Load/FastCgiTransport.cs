@@ -8,7 +8,8 @@ namespace Lab.Load;
 
 /// <summary>
 /// FastCGI straight to the pool's socket, one connection per request, as nginx talks to php-fpm
-/// by default. The request is "GET {scriptName}?{query}" with nginx's fastcgi_params. A connect
+/// by default. The request is "GET {script}?{query}" with nginx's fastcgi_params: the request's own
+/// script under the document root (or one fixed script for every request). A connect
 /// that is refused (nothing listening, listen queue full) is 503; a connection lost before
 /// END_REQUEST (the child died) is 502; FCGI_OVERLOADED is 503; otherwise the CGI Status header
 /// (200 when absent; PHP's memory_limit fatal error sends 500).
@@ -16,10 +17,20 @@ namespace Lab.Load;
 public sealed class FastCgiTransport : IRequestTransport
 {
     private readonly EndPoint _pool;
-    private readonly string _scriptFilename;
-    private readonly string _scriptName;
+    private readonly string? _documentRoot;
+    private readonly string? _scriptFilename;
+    private readonly string? _scriptName;
 
+    /// <summary>Each request asks for its own script (RequestSpec.Script) under the document root.</summary>
     /// <param name="pool">The pool's listen address: a UnixDomainSocketEndPoint or an IPEndPoint.</param>
+    /// <param name="documentRoot">The scripts' folder on the pool's side, e.g. /tmp/leaklab-x/php.</param>
+    public FastCgiTransport(EndPoint pool, string documentRoot)
+    {
+        _pool = pool;
+        _documentRoot = documentRoot.TrimEnd('/');
+    }
+
+    /// <summary>Every request asks for one script, with its own query string.</summary>
     /// <param name="scriptFilename">SCRIPT_FILENAME on the pool's side, e.g. /work/main/lab/php/leak.php.</param>
     /// <param name="scriptName">SCRIPT_NAME, the URI's path, e.g. /leak.php.</param>
     public FastCgiTransport(EndPoint pool, string scriptFilename, string scriptName)
@@ -31,7 +42,9 @@ public sealed class FastCgiTransport : IRequestTransport
 
     public async Task<TransportResult> SendAsync(RequestSpec request, CancellationToken cancel)
     {
-        var parameters = FastCgiRequests.Get(_scriptFilename, _scriptName + "?" + request.Query);
+        var parameters = _documentRoot is not null
+            ? FastCgiRequests.Get(_documentRoot + (request.Script.StartsWith('/') ? "" : "/") + request.Script, request.Uri)
+            : FastCgiRequests.Get(_scriptFilename!, _scriptName + "?" + request.Query);
         FastCgiClient client;
         try
         {

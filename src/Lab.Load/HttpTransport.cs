@@ -29,6 +29,7 @@ public sealed class HttpTransport : IRequestTransport
 {
     private readonly EndPoint _server;
     private readonly bool _unix;
+    private readonly string? _path;
     private readonly byte[] _sockaddr;
     private readonly byte[] _head;
     private readonly byte[] _tail;
@@ -50,20 +51,28 @@ public sealed class HttpTransport : IRequestTransport
 
     private const ulong WakeToken = ulong.MaxValue;
 
+    /// <summary>Each request goes to its own URI (RequestSpec.Uri: its script and query).</summary>
     /// <param name="server">The front's address: 127.0.0.1:8080, or a Unix socket (a run's nginx front).</param>
-    /// <param name="path">The location, e.g. "/leak.php"; the request's query string is appended after a '?'.</param>
     /// <param name="connections">Keep-alive connections, i.e. requests on the wire at once (≥ 1).</param>
-    public HttpTransport(EndPoint server, string path, int connections)
+    public HttpTransport(EndPoint server, int connections) : this(server, null, connections)
+    {
+    }
+
+    /// <param name="server">The front's address: 127.0.0.1:8080, or a Unix socket (a run's nginx front).</param>
+    /// <param name="path">One location for every request, e.g. "/leak.php"; the request's query string is appended after a '?'. Null: the request's own script.</param>
+    /// <param name="connections">Keep-alive connections, i.e. requests on the wire at once (≥ 1).</param>
+    public HttpTransport(EndPoint server, string? path, int connections)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(connections, 0xFFFF);
-        if (!path.StartsWith('/')) throw new ArgumentException("the path must start with '/'", nameof(path));
+        if (path is not null && !path.StartsWith('/')) throw new ArgumentException("the path must start with '/'", nameof(path));
         _server = server;
         _unix = server is UnixDomainSocketEndPoint;
+        _path = path;
         var address = server.Serialize(); // the native sockaddr layout
         _sockaddr = new byte[address.Size];
         for (int i = 0; i < address.Size; i++) _sockaddr[i] = address[i];
-        _head = Encoding.ASCII.GetBytes("GET " + path + "?");
+        _head = Encoding.ASCII.GetBytes("GET ");
         _tail = Encoding.ASCII.GetBytes(" HTTP/1.1\r\nHost: " + (_unix ? "localhost" : server.ToString()) + "\r\nUser-Agent: leak-lab\r\n\r\n");
         _slots = new Connection?[connections];
         _epoll = Epoll.Create();
@@ -81,7 +90,7 @@ public sealed class HttpTransport : IRequestTransport
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (cancel.IsCancellationRequested) return Task.FromCanceled<TransportResult>(cancel);
-        var exchange = new Exchange(this, request.Query, cancel);
+        var exchange = new Exchange(this, _path is null ? request.Uri : _path + "?" + request.Query, cancel);
         if (cancel.CanBeCanceled)
             exchange.Registration = cancel.UnsafeRegister(static state => ((Exchange)state!).Owner.PostCancel((Exchange)state), exchange);
         if (Environment.CurrentManagedThreadId == _loopThreadId) Start(exchange); // a continuation on the loop: no hop
@@ -228,10 +237,10 @@ public sealed class HttpTransport : IRequestTransport
     private void WriteRequest(Connection c)
     {
         var ex = c.Current!;
-        int length = _head.Length + ex.Query.Length + _tail.Length;
+        int length = _head.Length + ex.Target.Length + _tail.Length;
         if (c.Send.Length < length) c.Send = new byte[Math.Max(length, c.Send.Length * 2)];
         _head.CopyTo(c.Send, 0);
-        int q = Encoding.ASCII.GetBytes(ex.Query, 0, ex.Query.Length, c.Send, _head.Length);
+        int q = Encoding.ASCII.GetBytes(ex.Target, 0, ex.Target.Length, c.Send, _head.Length);
         _tail.CopyTo(c.Send, _head.Length + q);
         c.SendOffset = 0;
         c.SendLength = length;
@@ -352,11 +361,12 @@ public sealed class HttpTransport : IRequestTransport
     };
 
     /// <summary>One request: its task, completed by the loop.</summary>
-    private sealed class Exchange(HttpTransport owner, string query, CancellationToken token)
+    /// <param name="target">The request target: path and query ("/leak.php?id=1&amp;...").</param>
+    private sealed class Exchange(HttpTransport owner, string target, CancellationToken token)
         : TaskCompletionSource<TransportResult>(TaskCreationOptions.None)
     {
         public readonly HttpTransport Owner = owner;
-        public readonly string Query = query;
+        public readonly string Target = target;
         public readonly CancellationToken Token = token;
         public CancellationTokenRegistration Registration;
         public Connection? Conn;

@@ -289,7 +289,7 @@ public sealed class LoadDriver
             Uncorrected.RecordValue(Micros(end - start));
         }
         _observer.OnRequest(new RequestRecord(spec.Id, intended, start, end, result.Pid, result.Status,
-            (end - intended) * 1000.0, spec.LeakKb, spec.TransientKb));
+            (end - intended) * 1000.0, spec.LeakKb, spec.TransientKb, Kind: spec.Kind));
         return end;
     }
 
@@ -297,7 +297,7 @@ public sealed class LoadDriver
     {
         Stats.OnDropped();
         _observer.OnRequest(new RequestRecord(spec.Id, intended, now, now, 0, RequestStatus.Dropped,
-            (now - intended) * 1000.0, spec.LeakKb, spec.TransientKb));
+            (now - intended) * 1000.0, spec.LeakKb, spec.TransientKb, Kind: spec.Kind));
     }
 
     private static long Micros(double seconds)

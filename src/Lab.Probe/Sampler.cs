@@ -18,6 +18,7 @@ public sealed class Sampler : IDisposable
     private readonly double _interval;
     private readonly Func<IReadOnlyList<int>> _roots;
     private readonly Action<double, IReadOnlyList<ProcSample>> _onTick;
+    private readonly Action<double>? _beforeTick;
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly TreeSampler _tree = new();
     private Thread? _thread;
@@ -28,9 +29,11 @@ public sealed class Sampler : IDisposable
 
     /// <param name="roots">The master pid(s), asked at every tick (0..n; pids ≤ 0 are ignored).</param>
     /// <param name="onTick">Called with the tick's run time and its samples (a fresh list per tick: roots first, then descendants breadth-first).</param>
+    /// <param name="beforeTick">Called on the sampler's thread with the tick's run time just before /proc is read (e.g. to read a status page at the same moment).</param>
     public Sampler(RunClock clock, TimeSpan interval, Func<IReadOnlyList<int>> roots,
-        Action<double, IReadOnlyList<ProcSample>> onTick)
+        Action<double, IReadOnlyList<ProcSample>> onTick, Action<double>? beforeTick = null)
     {
+        _beforeTick = beforeTick;
         if (interval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(interval), "the sample interval must be positive");
         _clock = clock;
         _interval = interval.TotalSeconds;
@@ -124,6 +127,7 @@ public sealed class Sampler : IDisposable
 
     private void TakeTick(double t)
     {
+        _beforeTick?.Invoke(t);
         var samples = SampleOnce();
         Interlocked.Increment(ref _taken);
         _onTick(t, samples);

@@ -73,6 +73,8 @@ public static class RunReport
         blocks.Add(KeyFigures(m.Summary));
         var all = SummaryTable(m.Summary);
         blocks.Add(new Details($"Every figure of summary.json ({all.Rows.Count} keys; sizes in KiB as ps prints them, latency in ms)", [all]));
+        blocks.AddRange(Sections.GrowthByKind.Blocks(m));
+        blocks.AddRange(Sections.RecordedFrom.Blocks(m));
 
         blocks.Add(new Heading(2, "Settings", "settings"));
         if (m.Scenario is { } sc)

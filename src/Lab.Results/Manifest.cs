@@ -86,6 +86,13 @@ public sealed record Manifest(
     public string Format { get; init; } = ResultsFiles.FormatTag;
 
     /// <summary>
+    /// Where the data came from when no engine ran it (./run.sh record: the php-fpm master's PID,
+    /// its configuration file, the pool, its status page and log); null for a run. Written as
+    /// "source" only when set, so a run's manifest.json is unchanged.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Source { get; init; }
+
+    /// <summary>
     /// A manifest for a run starting now on this machine: machine facts, the lab's and .NET's
     /// versions (plus any given), status incomplete.
     /// </summary>
@@ -151,6 +158,7 @@ public sealed record Manifest(
         if (EndUtc is { } end) w.WriteString("end_utc", Json.FormatUtc(end)); else w.WriteNull("end_utc");
         w.WriteString("status", StatusName(Status));
         if (Reason is null) w.WriteNull("reason"); else w.WriteString("reason", Reason);
+        if (Source is not null) Json.WriteStringMap(w, "source", Source);
         w.WriteEndObject();
     });
 
@@ -178,6 +186,10 @@ public sealed record Manifest(
             Json.Utc(root, "start_utc", file),
             Json.UtcOrNull(root, "end_utc", file),
             status,
-            Json.StrOrNull(root, "reason", file)) { Format = format };
+            Json.StrOrNull(root, "reason", file))
+        {
+            Format = format,
+            Source = root.TryGetProperty("source", out _) ? Json.StringMap(root, "source", file) : null,
+        };
     }
 }

@@ -11,9 +11,9 @@ internal static class Errors
     public static ScenarioException At(Origin origin, string message) =>
         new($"{origin}: {Sentence(message)}", origin.IsCommandLine ? null : origin.Source, origin.Line);
 
-    /// <summary>A bad value: "where: path = value: problem."</summary>
+    /// <summary>A bad value: "where: path = value: problem." (a pool file's value: "where: directive = value (path): problem.").</summary>
     public static ScenarioException Value(DocValue value, string path, string problem) =>
-        At(value.Origin, $"{path} = {value.Display}: {problem}");
+        At(value.Origin, value.Directive is { } d ? $"{d} = {value.Display} ({path}): {problem}" : $"{path} = {value.Display}: {problem}");
 
     /// <summary>Ends with a period (unless it ends with "?" already).</summary>
     public static string Sentence(string s)
@@ -26,7 +26,7 @@ internal static class Errors
     public static string TableName(string path) => path switch
     {
         "" => "the top level",
-        "pool" or "request" or "load" or "recycle" or "memory" or "guard" => $"[{path}]",
+        "pool" or "request" or "load" or "recycle" or "php" or "memory" or "guard" => $"[{path}]",
         _ => path,
     };
 

@@ -13,7 +13,7 @@ namespace Lab.Scenarios;
 /// </summary>
 internal static partial class KeyResolver
 {
-    private static readonly string[] DistributionSubKeys = ["dist", "min", "max", "mean", "stddev"];
+    private static readonly string[] DistributionSubKeys = ["dist", "min", "max", "mean", "stddev", "values", "weights"];
 
     [GeneratedRegex(@"^load\.phases\.(\d+)\.([^.]+)$")]
     private static partial Regex PhaseKey();
@@ -23,6 +23,9 @@ internal static partial class KeyResolver
 
     [GeneratedRegex(@"^actions\.(\d+)\.set\.([^.]+)$")]
     private static partial Regex SetKey();
+
+    [GeneratedRegex(@"^request\.kinds\.(\d+)\.([^.]+)$")]
+    private static partial Regex KindKey();
 
     /// <param name="doc">The scenario the override applies to (its phases and actions), or null.</param>
     /// <param name="raw">The whole override as typed (for messages), or null.</param>
@@ -36,6 +39,10 @@ internal static partial class KeyResolver
 
         var phases = Sections(doc, "load", "phases", "phase");
         var actions = Sections(doc, null, "actions", "action");
+        var kinds = Sections(doc, "request", "kinds", null);
+
+        // php.ini.<directive>: any php.ini name (checked with the scenario)
+        if (k.StartsWith("php.ini.", StringComparison.Ordinal) && k.Length > "php.ini.".Length) return k;
 
         if (SetKey().Match(k) is { Success: true } set)
         {
@@ -52,6 +59,7 @@ internal static partial class KeyResolver
                  {
                      (PhaseKey(), phases, ScenarioSchema.Phases, "load phase"),
                      (ActionKey(), actions, ScenarioSchema.Actions, "action"),
+                     (KindKey(), kinds, ScenarioSchema.Kinds, "request kind"),
                  })
         {
             if (regex.Match(k) is not { Success: true } m) continue;
@@ -66,14 +74,16 @@ internal static partial class KeyResolver
                 throw Fail($"{prefix}.{n} is {Errors.A(kind)} {noun}, and {leaf} does not apply to it; its keys: {Errors.List(keys.Where(x => x.AppliesTo(kind)).Select(x => x.Leaf))}");
             return $"{prefix}.{n}.{leaf}";
         }
-        if (k.StartsWith("load.phases.", StringComparison.Ordinal) || k.StartsWith("actions.", StringComparison.Ordinal))
-            throw Fail($"phases and actions are numbered from 1: write load.phases.1.rate=..., actions.1.at=..., actions.1.set.max_requests=...");
-        if (k is "load.phases" or "actions")
-            throw Fail($"{k} is a list of tables: set one key of one of them, e.g. {(k == "actions" ? "actions.1.at=20s" : "load.phases.1.rate=5")}");
-        if (k is "pool" or "request" or "load" or "recycle" or "memory" or "guard")
+        bool numbered = k.StartsWith("load.phases.", StringComparison.Ordinal) || k.StartsWith("actions.", StringComparison.Ordinal)
+                        || k.StartsWith("request.kinds.", StringComparison.Ordinal);
+        if (numbered && !Candidates(phases, actions, kinds).Contains(k))
+            throw Fail($"phases, actions and request kinds are numbered from 1: write load.phases.1.rate=..., actions.1.at=..., actions.1.set.max_requests=..., request.kinds.1.leak=...");
+        if (k is "load.phases" or "actions" or "request.kinds")
+            throw Fail($"{k} is a list of tables: set one key of one of them, e.g. {(k == "actions" ? "actions.1.at=20s" : k == "request.kinds" ? "request.kinds.1.leak=50M" : "load.phases.1.rate=5")}");
+        if (k is "pool" or "request" or "load" or "recycle" or "php" or "memory" or "guard")
             throw Fail($"[{k}] is a table: set one of its keys, e.g. {ScenarioSchema.KeysOf(k).First().Path}=...");
 
-        var candidates = Candidates(phases, actions);
+        var candidates = Candidates(phases, actions, kinds);
         var exact = candidates.Where(c => c == k).ToList();
         var matches = exact.Count > 0 ? exact : candidates.Where(c => c.EndsWith("." + k, StringComparison.Ordinal)).ToList();
         if (matches.Count == 1) return matches[0];
@@ -83,7 +93,7 @@ internal static partial class KeyResolver
 
         // Nothing matched: a phase or action key without its number, or an unknown key.
         string last = k[(k.LastIndexOf('.') + 1)..];
-        foreach (var (table, sections, noun, plural) in new[] { (ScenarioSchema.Phases, phases, "load phase", "load.phases"), (ScenarioSchema.Actions, actions, "action", "actions") })
+        foreach (var (table, sections, noun, plural) in new[] { (ScenarioSchema.Phases, phases, "load phase", "load.phases"), (ScenarioSchema.Actions, actions, "action", "actions"), (ScenarioSchema.Kinds, kinds, "request kind", "request.kinds") })
         {
             if (k.Contains('.') || !ScenarioSchema.KeysOf(table).Any(x => x.Leaf == last)) continue;
             if (sections is null)
@@ -108,7 +118,7 @@ internal static partial class KeyResolver
         }
         string keysOf = ScenarioSchema.Tables.Contains(tableOfHint) && tableOfHint != ""
             ? $"keys of {Errors.TableName(tableOfHint)}: {Errors.List(ScenarioSchema.KeysOf(tableOfHint).Select(x => x.Leaf))}"
-            : $"top-level keys: {Errors.List(ScenarioSchema.KeysOf("").Select(x => x.Leaf))}; tables: [pool], [request], [load], [[load.phases]], [[actions]], [memory], [guard] (all keys: scenarios/README.md)";
+            : $"top-level keys: {Errors.List(ScenarioSchema.KeysOf("").Select(x => x.Leaf))}; tables: [pool], [request], [[request.kinds]], [load], [[load.phases]], [[actions]], [php], [memory], [guard] (all keys: scenarios/README.md)";
         throw Fail($"unknown key \"{key.Trim()}\"{hint}; {keysOf}");
     }
 
@@ -139,6 +149,7 @@ internal static partial class KeyResolver
     {
         var parts = path.Split('.');
         if (parts.Length >= 3 && parts[0] == "load" && parts[1] == "phases") parts[2] = "N";
+        else if (parts.Length >= 3 && parts[0] == "request" && parts[1] == "kinds") parts[2] = "N";
         else if (parts.Length >= 2 && parts[0] == "actions") parts[1] = "N";
         return string.Join('.', parts);
     }
@@ -154,12 +165,16 @@ internal static partial class KeyResolver
         return n;
     }
 
-    /// <summary>The kinds of the phases or actions of the document (null kind: missing or unknown); null without a document.</summary>
-    private static IReadOnlyList<string?>? Sections(DocTable? doc, string? parent, string key, string kindKey)
+    /// <summary>
+    /// The kinds of the phases or actions of the document (null kind: missing or unknown; every
+    /// entry null for request kinds, which have no kind of their own); null without a document.
+    /// </summary>
+    private static IReadOnlyList<string?>? Sections(DocTable? doc, string? parent, string key, string? kindKey)
     {
         if (doc is null) return null;
         var table = parent is null ? doc : doc[parent] as DocTable;
         if (table?[key] is not DocArray array) return [];
+        if (kindKey is null) return array.Items.Select(_ => (string?)null).ToList();
         var kinds = ScenarioSchema.Keys.First(x => x.Leaf == kindKey && x.Choices.Count > 0).Choices;
         return array.Items.Select(item =>
             item is DocTable t && t[kindKey] is DocScalar { Value: string s }
@@ -167,24 +182,28 @@ internal static partial class KeyResolver
                 : null).ToList();
     }
 
-    /// <summary>Every path an override may name, phases and actions numbered as in the document.</summary>
-    private static List<string> Candidates(IReadOnlyList<string?>? phases, IReadOnlyList<string?>? actions)
+    /// <summary>Every path an override may name, phases, actions and request kinds numbered as in the document.</summary>
+    private static List<string> Candidates(IReadOnlyList<string?>? phases, IReadOnlyList<string?>? actions, IReadOnlyList<string?>? kinds)
     {
         var list = new List<string>();
         foreach (var key in ScenarioSchema.Keys)
         {
-            if (key.Table is ScenarioSchema.Phases or ScenarioSchema.Actions) continue;
+            if (key.Table is ScenarioSchema.Phases or ScenarioSchema.Actions or ScenarioSchema.Kinds) continue;
             list.Add(key.Path);
             if (key.Type is SettingType.SizeDistribution or SettingType.DurationDistribution)
                 list.AddRange(DistributionSubKeys.Select(s => $"{key.Path}.{s}"));
         }
-        foreach (var (sections, table, prefix) in new[] { (phases, ScenarioSchema.Phases, "load.phases"), (actions, ScenarioSchema.Actions, "actions") })
+        foreach (var (sections, table, prefix) in new[] { (phases, ScenarioSchema.Phases, "load.phases"), (actions, ScenarioSchema.Actions, "actions"), (kinds, ScenarioSchema.Kinds, "request.kinds") })
         {
             if (sections is null) continue;
             for (int i = 0; i < sections.Count; i++)
                 foreach (var key in ScenarioSchema.KeysOf(table))
-                    if (key.Type != SettingType.PoolTable && (sections[i] is null || key.AppliesTo(sections[i]!)))
-                        list.Add($"{prefix}.{i + 1}.{key.Leaf}");
+                {
+                    if (key.Type == SettingType.PoolTable || (sections[i] is not null && !key.AppliesTo(sections[i]!))) continue;
+                    list.Add($"{prefix}.{i + 1}.{key.Leaf}");
+                    if (key.Type is SettingType.SizeDistribution or SettingType.DurationDistribution)
+                        list.AddRange(DistributionSubKeys.Select(s => $"{prefix}.{i + 1}.{key.Leaf}.{s}"));
+                }
         }
         return list;
     }

@@ -32,12 +32,25 @@ internal static class Overrides
     private static void Set(DocTable root, string path, string text, string raw)
     {
         ScenarioException Fail(string message) => Errors.At(Origin.CommandLine, $"{raw}: {message}");
+        if (path.StartsWith("php.ini.", StringComparison.Ordinal))
+        {
+            // one php.ini directive: php.ini.opcache.enable=1 (the name keeps its dots)
+            var php = Child(root, "php", Fail);
+            var ini = php["ini"] switch
+            {
+                DocTable t => t,
+                null => CreateInline(php, "ini"),
+                _ => throw Fail("php.ini is not a table in the scenario file"),
+            };
+            ini.Set(path["php.ini.".Length..], new DocScalar { Origin = Origin.CommandLine, Value = text, Raw = true });
+            return;
+        }
         var schemaKey = ScenarioSchema.Find(KeyResolver.Template(path));
         var parts = path.Split('.');
 
         // A distribution sub-key (request.leak.max): the schema knows request.leak.
         string? subKey = null;
-        if (schemaKey is null && ScenarioSchema.Find(string.Join('.', parts[..^1])) is { Type: SettingType.SizeDistribution or SettingType.DurationDistribution } dist)
+        if (schemaKey is null && ScenarioSchema.Find(KeyResolver.Template(string.Join('.', parts[..^1]))) is { Type: SettingType.SizeDistribution or SettingType.DurationDistribution } dist)
         {
             subKey = parts[^1];
             parts = parts[..^1];
@@ -47,7 +60,8 @@ internal static class Overrides
         bool inSet = schemaKey is null && parts.Length == 4 && parts[0] == "actions" && parts[2] == "set";
 
         DocValue value;
-        bool tableValued = subKey is null && !inSet && schemaKey?.Type is SettingType.SizeDistribution or SettingType.DurationDistribution or SettingType.PoolTable;
+        bool tableValued = subKey is null && !inSet && schemaKey?.Type is SettingType.SizeDistribution or SettingType.DurationDistribution
+            or SettingType.PoolTable or SettingType.IniTable;
         if (tableValued && text.StartsWith('{'))
         {
             value = TomlDocReader.ReadInlineValue(text)
@@ -56,6 +70,10 @@ internal static class Overrides
         else if (schemaKey?.Type == SettingType.PoolTable && subKey is null && !inSet)
         {
             throw Fail($"{path} is a table: set its keys one by one ({path}.max_requests=5) or write it whole ({path}={{max_requests=5}})");
+        }
+        else if (schemaKey?.Type == SettingType.IniTable)
+        {
+            throw Fail("php.ini is a table: set one directive (php.ini.opcache.enable=1) or write it whole (php.ini={\"opcache.enable\"=1})");
         }
         else
         {
@@ -68,6 +86,11 @@ internal static class Overrides
         if (parts[0] == "load" && parts.Length == 4 && parts[1] == "phases")
         {
             table = Section(root, "load", "phases", parts[2]);
+            last = parts[3];
+        }
+        else if (parts[0] == "request" && parts.Length == 4 && parts[1] == "kinds")
+        {
+            table = Section(root, "request", "kinds", parts[2]);
             last = parts[3];
         }
         else if (parts[0] == "actions")
@@ -137,10 +160,27 @@ internal static class Overrides
                ?? throw Errors.At(array.Origin, $"{(parent is null ? "" : parent + ".")}{key}.{n} is not a table");
     }
 
-    private static DocTable CreateSet(DocTable action)
+    private static DocTable CreateSet(DocTable action) => CreateInline(action, "set");
+
+    private static DocTable CreateInline(DocTable parent, string key)
     {
-        var set = new DocTable { Origin = Origin.CommandLine, Inline = true };
-        action.Set("set", set);
-        return set;
+        var table = new DocTable { Origin = Origin.CommandLine, Inline = true };
+        parent.Set(key, table);
+        return table;
+    }
+
+    /// <summary>A top-level table ([php]), created when the file has none.</summary>
+    private static DocTable Child(DocTable root, string key, Func<string, ScenarioException> fail) => root[key] switch
+    {
+        DocTable t => t,
+        null => CreateTable(root, key),
+        _ => throw fail($"{key} is not a table in the scenario file"),
+    };
+
+    private static DocTable CreateTable(DocTable parent, string key)
+    {
+        var table = new DocTable { Origin = Origin.CommandLine };
+        parent.Set(key, table);
+        return table;
     }
 }

@@ -1,8 +1,10 @@
 using System.Globalization;
+using Lab.Core.Paths;
 using Lab.Core.Records;
 using Lab.Core.ProcessManager;
 using Lab.Core.Scenarios;
 using Lab.Scenarios.Document;
+using Lab.Scenarios.PoolFiles;
 
 namespace Lab.Scenarios;
 
@@ -12,9 +14,14 @@ namespace Lab.Scenarios;
 /// <see cref="ScenarioException"/>. Defaults are applied and made explicit (start_servers,
 /// duration), so the scenario written back by <see cref="ScenarioWriter"/> parses to itself.
 /// </summary>
-internal sealed class ScenarioBuilder(DocTable root, string name)
+/// <param name="checkFiles">Check that php.root and the scripts the php-fpm engine would run exist (a scenario about to run; not one read back from a results folder).</param>
+/// <param name="notice">Receives what the user should know but is no error (pool.from's directives left out).</param>
+internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFiles = false, Action<string>? notice = null)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The scripts requests ask for, with the value that named them (null: the default), for the file checks.</summary>
+    private readonly List<(string Script, DocValue? Value, string Path)> _scripts = [];
 
     public Scenario Build()
     {
@@ -51,10 +58,14 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
 
         var poolTable = Table(root, "pool", "pool");
         if (poolTable is not null) CheckPoolNames(poolTable, "pool");
-        var pool = BuildPool(poolTable, null, "pool");
+        var pool = poolTable?["from"] is { } from
+            ? BuildPoolFrom(poolTable, from)
+            : BuildPool(poolTable, null, "pool");
 
         var request = BuildRequest(Table(root, "request", "request"));
         var load = BuildLoad(Table(root, "load", "load"));
+        var php = BuildPhp(Table(root, "php", "php"));
+        if (checkFiles) CheckFiles(php, engine);
 
         TimeSpan duration;
         if (root["duration"] is { } durationValue)
@@ -89,6 +100,7 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
             Load = load,
             Actions = actions,
             Recycle = recycle,
+            Php = php,
             Memory = BuildMemory(Table(root, "memory", "memory")),
             Guard = BuildGuard(Table(root, "guard", "guard")),
             RequestRecords = records,
@@ -106,6 +118,46 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
             throw Errors.At(value.Origin, $"{path}: pm.{key}: in [pool], php-fpm's \"pm.\" prefix is left out: write {key} = {value.Display} (and pm = \"static\" | \"dynamic\" | \"ondemand\" for pm itself)");
         }
         CheckNames(table, "pool", path);
+        if (path != "pool" && table["from"] is { } from)
+            throw Errors.At(from.Origin, $"{path}.from: a reload's set changes [pool] keys one by one; pool.from belongs in [pool]");
+    }
+
+    /// <summary>
+    /// [pool] with pool.from: the pool file's directives written in where [pool] does not set the
+    /// key itself, then the pool built as usual. Every wrong value of the pool file is reported,
+    /// each at its line, in one message.
+    /// </summary>
+    private PoolSettings BuildPoolFrom(DocTable poolTable, DocValue from)
+    {
+        string file = Values.FilePath(from, "pool.from");
+        if (Directory.Exists(file)) throw Errors.Value(from, "pool.from", "is a folder; give a php-fpm pool file, e.g. /etc/php/8.2/fpm/pool.d/www.conf");
+        if (!File.Exists(file)) throw Errors.Value(from, "pool.from", $"no such file ({file})");
+        var applied = PoolFile.Apply(poolTable, from, file, notice).ToList();
+        var problems = new List<ScenarioException>();
+        while (true)
+        {
+            try
+            {
+                var pool = BuildPool(poolTable, null, "pool");
+                if (problems.Count == 0) return pool;
+                break;
+            }
+            catch (ScenarioException e) when (applied.FirstOrDefault(a => a.Entry.File == e.File && a.Entry.Line == e.Line) is { } bad)
+            {
+                // a value of the pool file: note it, take it out, and look for the next one
+                problems.Add(e);
+                poolTable.Remove(bad.Key);
+                applied.Remove(bad);
+            }
+            catch (ScenarioException e) when (problems.Count > 0)
+            {
+                problems.Add(e);
+                break;
+            }
+        }
+        if (problems.Count == 1) throw problems[0];
+        string lines = string.Join("\n", problems.Select(p => "  " + p.Message));
+        throw new ScenarioException($"pool.from {file}: {problems.Count} of its directives are wrong:\n{lines}", problems[0].File, problems[0].Line);
     }
 
     /// <summary>The pool from [pool], overlaid by a reload's set when there is one; validated as a whole, as php-fpm does.</summary>
@@ -201,23 +253,192 @@ internal sealed class ScenarioBuilder(DocTable root, string name)
 
     // ---- [request] ----------------------------------------------------------------------
 
-    private static RequestProfile BuildRequest(DocTable? table)
+    private RequestProfile BuildRequest(DocTable? table)
     {
         var defaults = new RequestProfile();
-        if (table is null) return defaults;
-        CheckNames(table, "request", "request");
-        return new RequestProfile
+        if (table is null)
         {
-            Script = Opt(table, "script", "request", (v, p) =>
-            {
-                string s = Values.Text(v, p).Trim();
-                return s.StartsWith('/') && s.Length > 1 && !s.Any(char.IsWhiteSpace) ? s : throw Errors.Value(v, p, "must be a path starting with '/', e.g. \"/leak.php\"");
-            }) ?? defaults.Script,
+            _scripts.Add((defaults.Script, null, "request.script"));
+            return defaults;
+        }
+        CheckNames(table, "request", "request");
+        var profile = new RequestProfile
+        {
+            Script = Opt(table, "script", "request", Script) ?? defaults.Script,
+            Query = Opt(table, "query", "request", Query) ?? defaults.Query,
             LeakKb = Opt(table, "leak", "request", (v, p) => Values.Distribution(v, p, size: true)) ?? defaults.LeakKb,
             TransientKb = Opt(table, "transient", "request", (v, p) => Values.Distribution(v, p, size: true)) ?? defaults.TransientKb,
             WorkMs = Opt(table, "work", "request", (v, p) => Values.Distribution(v, p, size: false)) ?? defaults.WorkMs,
             WaitMs = Opt(table, "wait", "request", (v, p) => Values.Distribution(v, p, size: false)) ?? defaults.WaitMs,
         };
+        var kinds = BuildKinds(table, profile);
+        if (kinds.Count == 0) _scripts.Add((profile.Script, table["script"], "request.script"));
+        return profile with { Kinds = kinds };
+    }
+
+    /// <summary>
+    /// [[request.kinds]]: each kind takes [request]'s values for what it does not set; its name
+    /// must be unique; a weight or a share, not both; the shares add up to at most 100 % (exactly,
+    /// when every kind has one).
+    /// </summary>
+    private List<RequestKind> BuildKinds(DocTable request, RequestProfile profile)
+    {
+        var kinds = new List<RequestKind>();
+        var origins = new List<DocTable>();
+        foreach (var (t, i) in Sections(request, "kinds", "request.kinds"))
+        {
+            string path = $"request.kinds.{i}";
+            CheckNames(t, ScenarioSchema.Kinds, path);
+            if (t["name"] is not { } nameValue)
+                throw Errors.At(t.Origin, $"{path} has no name: add name = \"...\" (e.g. name = \"export\"), the kind's name in requests.csv and the reports");
+            string kindName = Values.Text(nameValue, $"{path}.name").Trim();
+            if (kindName.Length == 0 || !kindName.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+                throw Errors.Value(nameValue, $"{path}.name", "must be a name of letters, digits, '_', '-' or '.' (it is a column value of requests.csv)");
+            if (kinds.FindIndex(k => k.Name == kindName) is int same and >= 0)
+                throw Errors.Value(nameValue, $"{path}.name", $"request.kinds.{same + 1} has that name already; each kind needs its own");
+            if (t["weight"] is { } w && t["share"] is { } sh)
+                throw Errors.At(Locate(t.Origin, w, sh), $"{path}: give a weight or a share, not both");
+            const string weightExpected = "must be a number larger than 0 (relative to the other kinds' weights)";
+            double weight = Opt(t, "weight", path, (v, p) => (double?)(Values.Number(v, p, weightExpected) is double x && x > 0 ? x : throw Errors.Value(v, p, weightExpected))) ?? 1;
+            double? share = Opt(t, "share", path, (v, p) => (double?)Values.Share(v, p));
+            var kind = new RequestKind
+            {
+                Name = kindName,
+                Weight = share is null ? weight : 1,
+                Share = share,
+                Script = Opt(t, "script", path, Script) ?? profile.Script,
+                Query = Opt(t, "query", path, Query) ?? profile.Query,
+                LeakKb = Opt(t, "leak", path, (v, p) => Values.Distribution(v, p, size: true)) ?? profile.LeakKb,
+                TransientKb = Opt(t, "transient", path, (v, p) => Values.Distribution(v, p, size: true)) ?? profile.TransientKb,
+                WorkMs = Opt(t, "work", path, (v, p) => Values.Distribution(v, p, size: false)) ?? profile.WorkMs,
+                WaitMs = Opt(t, "wait", path, (v, p) => Values.Distribution(v, p, size: false)) ?? profile.WaitMs,
+            };
+            kinds.Add(kind);
+            origins.Add(t);
+            _scripts.Add((kind.Script, t["script"] ?? request["script"], t["script"] is null ? "request.script" : $"{path}.script"));
+        }
+        if (kinds.Count == 0) return kinds;
+
+        double shares = 0;
+        for (int i = 0; i < kinds.Count; i++)
+        {
+            if (kinds[i].Share is not double s) continue;
+            shares += s;
+            if (shares > 1 + 1e-9)
+                throw Errors.Value(origins[i]["share"]!, $"request.kinds.{i + 1}.share",
+                    $"the shares add up to {Pct(shares)} with this one: together they must stay within 100%");
+        }
+        bool allShares = kinds.All(k => k.Share is not null);
+        if (allShares && Math.Abs(shares - 1) > 1e-9)
+            throw Errors.At(origins[0].Origin,
+                $"request.kinds: every kind has a share and they add up to {Pct(shares)}; make them add up to 100%, or give one kind a weight instead (it takes the rest)");
+        if (!allShares && shares >= 1 - 1e-9)
+        {
+            int i = kinds.FindIndex(k => k.Share is null);
+            throw Errors.At(origins[i].Origin,
+                $"request.kinds.{i + 1} ({kinds[i].Name}) would get no request: the shares of the other kinds already add up to 100%");
+        }
+        return kinds;
+    }
+
+    private static string Pct(double fraction) => ScenarioUnits.FormatNumber(Math.Round(fraction * 100, 6)) + "%";
+
+    private static string Script(DocValue v, string p)
+    {
+        string s = Values.Text(v, p).Trim();
+        return s.StartsWith('/') && s.Length > 1 && s.All(c => c > ' ' && c < 127 && c is not '?' and not '#') && !s.Split('/').Contains("..")
+            ? s : throw Errors.Value(v, p, "must be a path starting with '/', e.g. \"/leak.php\" (no spaces, '?', '#' or '..')");
+    }
+
+    private static string Query(DocValue v, string p)
+    {
+        string s = Values.Text(v, p).Trim();
+        return s.All(c => c > ' ' && c < 127 && c is not '#') && !s.StartsWith('?')
+            ? s : throw Errors.Value(v, p, "must be a query string without the '?' and without spaces or '#', e.g. \"format=csv&rows=5000\" (percent-encode other characters)");
+    }
+
+    // ---- [php] --------------------------------------------------------------------------
+
+    private DocValue? _phpRoot;
+
+    private PhpSettings BuildPhp(DocTable? table)
+    {
+        if (table is null) return new PhpSettings();
+        CheckNames(table, "php", "php");
+        _phpRoot = table["root"];
+        string? rootPath = _phpRoot is null ? null : Values.FilePath(_phpRoot, "php.root");
+        var ini = new List<KeyValuePair<string, string>>();
+        if (table["ini"] is { } iniValue)
+        {
+            if (iniValue is not DocTable iniTable)
+                throw Errors.Value(iniValue, "php.ini", "must be an inline table of php.ini directives, e.g. { \"opcache.enable\" = 1, \"opcache.memory_consumption\" = \"256M\" }");
+            FlattenIni(iniTable, "", ini);
+        }
+        var extensions = Opt(table, "extensions", "php", (v, p) =>
+        {
+            const string expected = "must be a list of the distribution's PHP packages or modules, e.g. [\"php8.2-redis\", \"opcache\"]";
+            var list = Values.TextList(v, p, expected);
+            return list.All(e => e.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-' or '_' or '+'))
+                ? list : throw Errors.Value(v, p, expected + " (lower-case letters, digits, '.', '-', '_', '+')");
+        }) ?? [];
+        return new PhpSettings { Root = rootPath, Ini = ini, Extensions = extensions };
+    }
+
+    /// <summary>php.ini directives: { "opcache.enable" = 1 } or { opcache = { enable = 1 } } (TOML's dotted keys) alike.</summary>
+    private static void FlattenIni(DocTable table, string prefix, List<KeyValuePair<string, string>> into)
+    {
+        foreach (var (key, value) in table.Entries)
+        {
+            string name = prefix + key;
+            string path = $"php.ini.{name}";
+            if (value is DocTable sub) { FlattenIni(sub, name + ".", into); continue; }
+            if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.'))
+                throw Errors.At(value.Origin, $"{path}: \"{name}\" is not a php.ini directive name (letters, digits, '_' and '.')");
+            if (name == "memory_limit")
+                throw Errors.At(value.Origin, $"{path}: memory_limit is the pool's: set pool.memory_limit (the lab writes it into php.ini and the simulator models it)");
+            if (name is "extension" or "zend_extension")
+                throw Errors.At(value.Origin, $"{path}: load extensions with php.extensions = [\"...\"] (the distribution's package or module names)");
+            string text = value switch
+            {
+                DocScalar { Value: string s, IsDate: false } => s,
+                DocScalar { Value: long l } => l.ToString(Inv),
+                DocScalar { Value: double d } => d.ToString("R", Inv),
+                DocScalar { Value: bool b } => b ? "1" : "0",
+                _ => throw Errors.Value(value, path, "must be a string, a number or true/false"),
+            };
+            if (text.Any(c => c is '\n' or '\r' or '\0'))
+                throw Errors.Value(value, path, "must be one line");
+            into.RemoveAll(kv => kv.Key == name);
+            into.Add(new(name, text));
+        }
+    }
+
+    /// <summary>
+    /// Before a run: php.root exists, and every script a request asks for is in the docroot the
+    /// php-fpm engine serves (php.root, else the lab's lab/php). The simulator and the dotnet
+    /// engine run any script name, so their scenarios are only checked when php.root is given.
+    /// </summary>
+    private void CheckFiles(PhpSettings php, EngineKind engine)
+    {
+        if (php.Root is not null)
+        {
+            if (File.Exists(php.Root)) throw Errors.Value(_phpRoot!, "php.root", "is a file; give the folder holding your scripts (the document root)");
+            if (!Directory.Exists(php.Root)) throw Errors.Value(_phpRoot!, "php.root", $"no such folder ({php.Root})");
+        }
+        else if (engine != EngineKind.PhpFpm) return;
+        string docRoot = php.Root ?? Path.Combine(LabPaths.LabDir, "php");
+        string rootText = php.Root ?? $"the lab's scripts ({docRoot})";
+        foreach (var (script, value, path) in _scripts.DistinctBy(s => s.Script))
+        {
+            if (File.Exists(docRoot + script)) continue;
+            var there = Directory.Exists(docRoot)
+                ? Directory.EnumerateFiles(docRoot, "*.php", SearchOption.AllDirectories).Select(f => "/" + Path.GetRelativePath(docRoot, f)).Order(StringComparer.Ordinal).Take(12).ToList()
+                : [];
+            string list = there.Count == 0 ? "it holds no .php file" : $"its .php files: {Errors.List(there)}";
+            string problem = $"there is no {script} in {rootText}; {list}";
+            if (value is not null) throw Errors.Value(value, path, problem);
+            throw Errors.At(_phpRoot?.Origin ?? root.Origin, $"{path} = \"{script}\" (the default): {problem}; set request.script");
+        }
     }
 
     // ---- [load] and [[load.phases]] -----------------------------------------------------

@@ -16,7 +16,9 @@ public static partial class ScenarioLoader
 {
     /// <param name="nameOrPath">A name in <paramref name="scenariosDir"/> (with or without .toml) or a path to a .toml file.</param>
     /// <param name="overrides">Raw command-line overrides, key=value.</param>
-    public static Scenario Load(string nameOrPath, IReadOnlyList<string> overrides, string scenariosDir)
+    /// <param name="notice">Receives notices that are no error (pool.from's directives the lab leaves out).</param>
+    /// <remarks>A scenario about to run: php.root and the scripts the php-fpm engine would serve must exist.</remarks>
+    public static Scenario Load(string nameOrPath, IReadOnlyList<string> overrides, string scenariosDir, Action<string>? notice = null)
     {
         var (path, name) = Locate(nameOrPath, scenariosDir);
         string text;
@@ -28,17 +30,19 @@ public static partial class ScenarioLoader
         {
             throw new ScenarioException($"{Display(path)}: cannot read the scenario: {e.Message}", Display(path));
         }
-        return Parse(text, Display(path), name, overrides);
+        return Parse(text, Display(path), name, overrides, checkFiles: true, notice);
     }
 
     /// <param name="text">TOML source.</param>
-    /// <param name="sourceName">Shown in errors (a path).</param>
+    /// <param name="sourceName">Shown in errors (a path); relative paths in the file (php.root, pool.from) are relative to its folder.</param>
     /// <param name="name">The scenario's name (Scenario.Name).</param>
-    public static Scenario Parse(string text, string sourceName, string name, IReadOnlyList<string> overrides)
+    /// <param name="checkFiles">Check that php.root and the scripts exist (a scenario about to run).</param>
+    public static Scenario Parse(string text, string sourceName, string name, IReadOnlyList<string> overrides,
+        bool checkFiles = false, Action<string>? notice = null)
     {
         var doc = TomlDocReader.Read(text, sourceName);
         Overrides.Apply(doc, overrides);
-        return new ScenarioBuilder(doc, name).Build();
+        return new ScenarioBuilder(doc, name, checkFiles, notice).Build();
     }
 
     /// <summary>Every *.toml of the folder, sorted by name; a broken file lists with its error as title.</summary>

@@ -29,6 +29,14 @@ public enum SettingType
     Signal,
     /// <summary>An inline table of [pool] keys (a reload's new settings).</summary>
     PoolTable,
+    /// <summary>A path to a file or folder (a string); relative to the scenario file's folder, or to the current folder on the command line.</summary>
+    Path,
+    /// <summary>A share of all requests: a percentage ("1%", "0.5%").</summary>
+    Share,
+    /// <summary>An inline table of php.ini directives ({ "opcache.enable" = 1 }).</summary>
+    IniTable,
+    /// <summary>A list of strings (["php8.2-redis", "apcu"]; on the command line also a,b).</summary>
+    TextList,
 }
 
 /// <summary>
@@ -65,6 +73,7 @@ public static class ScenarioSchema
 {
     public const string Phases = "load.phases.N";
     public const string Actions = "actions.N";
+    public const string Kinds = "request.kinds.N";
 
     public static readonly IReadOnlyList<string> Engines = ["sim", "dotnet", "php-fpm"];
     public static readonly IReadOnlyList<string> Fronts = ["fastcgi", "nginx"];
@@ -77,19 +86,20 @@ public static class ScenarioSchema
     /// <summary>The signals a stop action may send the master: php-fpm's graceful stop, or terminate.</summary>
     public static readonly IReadOnlyList<string> StopSignals = ["QUIT", "TERM", "INT"];
     public static readonly IReadOnlyList<string> ChildTargets = ["oldest", "newest", "busy", "idle", "largest"];
-    public static readonly IReadOnlyList<string> DistributionKinds = ["uniform", "normal", "exponential"];
+    public static readonly IReadOnlyList<string> DistributionKinds = ["uniform", "normal", "exponential", "lognormal", "choice"];
 
     /// <summary>The sub-keys of a distribution table, by its dist.</summary>
     public static IReadOnlyList<string> DistributionKeys(string dist) => dist switch
     {
         "uniform" => ["dist", "min", "max"],
-        "normal" => ["dist", "mean", "stddev"],
+        "normal" or "lognormal" => ["dist", "mean", "stddev"],
         "exponential" => ["dist", "mean"],
-        _ => ["dist", "min", "max", "mean", "stddev"],
+        "choice" => ["dist", "values", "weights"],
+        _ => ["dist", "min", "max", "mean", "stddev", "values", "weights"],
     };
 
     /// <summary>The tables of a scenario file, as dotted paths ("" is the top level).</summary>
-    public static readonly IReadOnlyList<string> Tables = ["", "pool", "request", "load", Phases, Actions, "recycle", "memory", "guard"];
+    public static readonly IReadOnlyList<string> Tables = ["", "pool", "request", Kinds, "load", Phases, Actions, "recycle", "php", "memory", "guard"];
 
     public static IReadOnlyList<SettingKey> Keys { get; } = BuildKeys();
 
@@ -100,8 +110,9 @@ public static class ScenarioSchema
     internal static IReadOnlyList<string> NamesIn(string table)
     {
         var names = KeysOf(table).Select(k => k.Leaf).ToList();
-        if (table == "") names.AddRange(["pool", "request", "load", "actions", "recycle", "memory", "guard"]);
+        if (table == "") names.AddRange(["pool", "request", "load", "actions", "recycle", "php", "memory", "guard"]);
         if (table == "load") names.Add("phases");
+        if (table == "request") names.Add("kinds");
         return names;
     }
 
@@ -150,12 +161,24 @@ public static class ScenarioSchema
             new("pool.emergency_restart_threshold", SettingType.Integer, "0", "emergency_restart_threshold ([global] in php-fpm): this many children dying on SIGSEGV or SIGBUS within emergency_restart_interval make the master reload; 0 = off."),
             new("pool.emergency_restart_interval", SettingType.Timeout, "0", "emergency_restart_interval ([global] in php-fpm): the window of emergency_restart_threshold; 0 = off."),
             new("pool.memory_limit", SettingType.MemoryLimit, ScenarioUnits.FormatMemoryLimit(pool.MemoryLimitBytes), "php's memory_limit: bounds one request's PHP allocations, never the process; -1 = unlimited."),
+            new("pool.from", SettingType.Path, "no file", "A php-fpm pool file (www.conf, or a php-fpm.conf and its includes): each directive the lab knows becomes its [pool] key; keys set in the scenario or on the command line win."),
 
             new("request.script", SettingType.Text, request.Script, "The script requested (SCRIPT_NAME, the status page's request URI)."),
+            new("request.query", SettingType.Text, "\"\"", "The request's own query string (without '?'); the lab's scripts also get its leak_kb, transient_kb, work_ms, wait_ms."),
             new("request.leak", SettingType.SizeDistribution, Dist(request.LeakKb, true), "Memory each request leaks for good (a C-level leak, not counted by memory_limit)."),
             new("request.transient", SettingType.SizeDistribution, Dist(request.TransientKb, true), "Memory each request allocates as PHP values and frees at its end (counted by memory_limit)."),
             new("request.work", SettingType.DurationDistribution, Dist(request.WorkMs, false), "CPU time each request burns."),
             new("request.wait", SettingType.DurationDistribution, Dist(request.WaitMs, false), "Time each request sleeps: busy child, no CPU (like a database call)."),
+
+            new($"{Kinds}.name", SettingType.Text, "(required)", "The kind's name in requests.csv and the reports (letters, digits, '_', '-', '.')."),
+            new($"{Kinds}.weight", SettingType.Number, "1", "Relative weight among the kinds without a share."),
+            new($"{Kinds}.share", SettingType.Share, "none (weight 1)", "A fixed share of all requests, e.g. \"1%\"; the kinds with weights split the rest."),
+            new($"{Kinds}.script", SettingType.Text, "request.script", "The script this kind requests."),
+            new($"{Kinds}.query", SettingType.Text, "request.query", "This kind's own query string."),
+            new($"{Kinds}.leak", SettingType.SizeDistribution, "request.leak", "Memory this kind leaks per request."),
+            new($"{Kinds}.transient", SettingType.SizeDistribution, "request.transient", "Transient memory of this kind."),
+            new($"{Kinds}.work", SettingType.DurationDistribution, "request.work", "CPU time of this kind."),
+            new($"{Kinds}.wait", SettingType.DurationDistribution, "request.wait", "Wait of this kind."),
 
             new("load.arrivals", SettingType.Choice, "even", "Open model: requests evenly spaced (wrk2, k6) or a Poisson process.") { Choices = ArrivalProcesses },
             new("load.iterations", SettingType.Integer, "no cap", "Stop after this many requests."),
@@ -185,6 +208,10 @@ public static class ScenarioSchema
             new("recycle.pool_budget", SettingType.Size, "0 (off)", "NOT php-fpm (puma_worker_killer's ram): every check_interval, when the pool's total RSS (master + children) passes this, the master ends the largest child gracefully (SIGQUIT)."),
             new("recycle.check_interval", SettingType.Duration, ScenarioUnits.FormatDuration(recycle.CheckInterval), "NOT php-fpm: how often the master checks kill_rss and pool_budget (uWSGI's mem-collector-freq: 3s)."),
             new("recycle.min_lifetime", SettingType.Duration, "0s", "NOT php-fpm (uWSGI's min-worker-lifetime): a child younger than this is not recycled by max_requests, max_rss or max_uss."),
+
+            new("php.root", SettingType.Path, "lab/php", "engine php-fpm: the document root of your own scripts, copied into the run's private folder (request.script is a path in it)."),
+            new("php.ini", SettingType.IniTable, "{}", "engine php-fpm: php.ini directives, e.g. { \"opcache.enable\" = 1, \"opcache.memory_consumption\" = \"256M\" }."),
+            new("php.extensions", SettingType.TextList, "[]", "engine php-fpm: PHP extensions by the distribution's package or module name, e.g. [\"php8.2-redis\", \"opcache\"]; installed with apt-get when missing (as root)."),
 
             new("memory.child_baseline", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.ChildBaselineKb), "Simulator: RSS of a fresh child."),
             new("memory.child_vsz", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.ChildVszKb), "Simulator: VSZ of a fresh child."),

@@ -47,10 +47,24 @@ public static class ScenarioWriter
         var r = scenario.Request;
         w.Append("\n[request]\n");
         Line("script", Q(r.Script));
+        Line("query", Q(r.Query));
         Line("leak", Dist(r.LeakKb, size: true));
         Line("transient", Dist(r.TransientKb, size: true));
         Line("work", Dist(r.WorkMs, size: false));
         Line("wait", Dist(r.WaitMs, size: false));
+        foreach (var k in r.Kinds)
+        {
+            w.Append("\n[[request.kinds]]\n");
+            Line("name", Q(k.Name));
+            if (k.Share is double share) Line("share", Q(ScenarioUnits.FormatNumber(share * 100) + "%"));
+            else Line("weight", ScenarioUnits.FormatNumber(k.Weight));
+            Line("script", Q(k.Script));
+            Line("query", Q(k.Query));
+            Line("leak", Dist(k.LeakKb, size: true));
+            Line("transient", Dist(k.TransientKb, size: true));
+            Line("work", Dist(k.WorkMs, size: false));
+            Line("wait", Dist(k.WaitMs, size: false));
+        }
 
         var load = scenario.Load;
         w.Append("\n[load]\n");
@@ -104,6 +118,13 @@ public static class ScenarioWriter
                     break;
             }
         }
+
+        var php = scenario.Php;
+        w.Append("\n[php]\n");
+        if (php.Root is { } phpRoot) Line("root", Q(phpRoot));
+        else w.Append("# root: not set, the lab's own scripts (lab/php)\n");
+        Line("ini", "{ " + string.Join(", ", php.Ini.Select(kv => $"{Q(kv.Key)} = {Q(kv.Value)}")) + (php.Ini.Count > 0 ? " }" : "}"));
+        Line("extensions", "[" + string.Join(", ", php.Extensions.Select(Q)) + "]");
 
         var rc = scenario.Recycle;
         if (rc.Any || rc.CheckInterval != new RecycleSettings().CheckInterval)
@@ -173,6 +194,8 @@ public static class ScenarioWriter
             DistributionKind.Uniform => $"{{ dist = \"uniform\", min = {F(d.A)}, max = {F(d.B)} }}",
             DistributionKind.Normal => $"{{ dist = \"normal\", mean = {F(d.A)}, stddev = {F(d.B)} }}",
             DistributionKind.Exponential => $"{{ dist = \"exponential\", mean = {F(d.A)} }}",
+            DistributionKind.LogNormal => $"{{ dist = \"lognormal\", mean = {F(d.A)}, stddev = {F(d.B)} }}",
+            DistributionKind.Choice => $"{{ dist = \"choice\", values = [{string.Join(", ", d.Values.Select(F))}], weights = [{string.Join(", ", d.Weights.Select(ScenarioUnits.FormatNumber))}] }}",
             _ => F(d.A),
         };
     }

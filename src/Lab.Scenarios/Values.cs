@@ -139,7 +139,8 @@ internal static class Values
 
     /// <summary>
     /// A request quantity: a constant ("4M", "50ms") or a distribution table
-    /// { dist = "uniform", min, max } | { dist = "normal", mean, stddev } | { dist = "exponential", mean }.
+    /// { dist = "uniform", min, max } | { dist = "normal", mean, stddev } | { dist = "exponential", mean }
+    /// | { dist = "lognormal", mean, stddev } | { dist = "choice", values = [...], weights = [...] }.
     /// </summary>
     public static Distribution Distribution(DocValue v, string path, bool size)
     {
@@ -162,12 +163,9 @@ internal static class Values
             string hint = all.Contains(key) ? "" : Suggest.DidYouMean(key, keys);
             throw Errors.At(value.Origin, $"{path}.{key}: {key} is not a key of {Errors.A(dist)} distribution{hint}; its keys: {Errors.List(keys)}");
         }
-        double Param(string key)
-        {
-            if (table[key] is not { } p)
-                throw Errors.Value(v, path, $"{Errors.A(dist)} distribution needs {string.Join(" and ", keys.Skip(1))}; {key} is missing");
-            return read(p, $"{path}.{key}");
-        }
+        DocValue Given(string key) => table[key]
+            ?? throw Errors.Value(v, path, $"{Errors.A(dist)} distribution needs {string.Join(" and ", keys.Skip(1))}; {key} is missing");
+        double Param(string key) => read(Given(key), $"{path}.{key}");
         switch (dist)
         {
             case "uniform":
@@ -178,9 +176,87 @@ internal static class Values
             }
             case "normal":
                 return Core.Scenarios.Distribution.Normal(Param("mean"), Param("stddev"));
+            case "lognormal":
+            {
+                double mean = Param("mean"), stddev = Param("stddev");
+                if (mean <= 0) throw Errors.Value(table["mean"]!, $"{path}.mean", "must be larger than 0 (a log-normal quantity is positive)");
+                return Core.Scenarios.Distribution.LogNormal(mean, stddev);
+            }
+            case "choice":
+            {
+                var valuesDoc = Given("values");
+                var values = Items(valuesDoc, $"{path}.values").Select(item => read(item, $"{path}.values")).ToList();
+                if (values.Count == 0) throw Errors.Value(valuesDoc, $"{path}.values", $"must list at least one value, e.g. [{example}]");
+                List<double> weights;
+                if (table["weights"] is { } weightsDoc)
+                {
+                    const string expected = "must be numbers larger than 0, one per value";
+                    weights = Items(weightsDoc, $"{path}.weights").Select(item => Number(item, $"{path}.weights", expected) is double w && w > 0
+                        ? w : throw Errors.Value(weightsDoc, $"{path}.weights", expected)).ToList();
+                    if (weights.Count != values.Count)
+                        throw Errors.Value(weightsDoc, $"{path}.weights", $"has {weights.Count} weights for {values.Count} values: give one weight per value");
+                }
+                else weights = values.Select(_ => 1.0).ToList(); // equally likely
+                return Core.Scenarios.Distribution.Choice(values, weights);
+            }
             default:
                 return Core.Scenarios.Distribution.Exponential(Param("mean"));
         }
+    }
+
+    /// <summary>
+    /// The items of a list: a TOML array, or on the command line a raw "[a, b]" (TOML) or "a,b".
+    /// </summary>
+    public static IReadOnlyList<DocValue> Items(DocValue v, string path)
+    {
+        switch (v)
+        {
+            case DocArray a:
+                return a.Items;
+            case DocScalar { Raw: true, Value: string raw }:
+            {
+                string text = raw.Trim();
+                if (text.StartsWith('['))
+                    return TomlDocReader.ReadInlineValue(text) is DocArray parsed
+                        ? parsed.Items
+                        : throw Errors.Value(v, path, "is not a valid TOML array, e.g. [\"0K\", \"3M\"]");
+                return text.Length == 0 ? [] : text.Split(',').Select(part => (DocValue)new DocScalar { Origin = v.Origin, Value = part.Trim(), Raw = true }).ToList();
+            }
+            default:
+                throw Errors.Value(v, path, "must be a list in brackets, e.g. [\"0K\", \"3M\"]");
+        }
+    }
+
+    /// <summary>A list of non-empty strings.</summary>
+    public static IReadOnlyList<string> TextList(DocValue v, string path, string expected) =>
+        Items(v, path).Select(item => item is DocScalar { Value: string s, IsDate: false } && s.Trim().Length > 0
+            ? s.Trim() : throw Errors.Value(v, path, expected)).ToList();
+
+    /// <summary>A share of all requests: "1%" (0 &lt; share ≤ 100 %), as a fraction.</summary>
+    public static double Share(DocValue v, string path)
+    {
+        const string expected = "must be a percentage of all requests, more than 0% and at most 100%, in quotes (e.g. \"1%\" or \"0.5%\")";
+        if (v is not DocScalar { Value: string s, IsDate: false }) throw Errors.Value(v, path, expected);
+        string t = s.Trim();
+        if (!t.EndsWith('%') || !double.TryParse(t[..^1].Trim(), NumberStyles.Float, Inv, out double pct) || !double.IsFinite(pct) || pct <= 0 || pct > 100)
+            throw Errors.Value(v, path, expected);
+        return pct / 100.0;
+    }
+
+    /// <summary>
+    /// A path, made absolute: relative to the folder of the file it was written in, or to the
+    /// current folder when it came from the command line; a leading ~/ is the home folder.
+    /// </summary>
+    public static string FilePath(DocValue v, string path)
+    {
+        string text = Text(v, path).Trim();
+        if (text.Length == 0) throw Errors.Value(v, path, "must be a path (in quotes)");
+        if (text == "~" || text.StartsWith("~/", StringComparison.Ordinal))
+            text = System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), text.Length > 2 ? text[2..] : "");
+        string baseDir = v.Origin.IsCommandLine
+            ? Directory.GetCurrentDirectory()
+            : System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(v.Origin.Source)) ?? Directory.GetCurrentDirectory();
+        return System.IO.Path.GetFullPath(text, baseDir);
     }
 
     private static string Show(double v, bool size) => size ? ScenarioUnits.FormatSizeKb(v) : ScenarioUnits.FormatDurationMs(v);

@@ -159,3 +159,51 @@ public class ConfigTests
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int chown(string path, int owner, int group);
 }
+
+public class PhpIniAndExtensionsTests
+{
+    [Fact]
+    public void The_runs_php_ini_gets_the_extensions_lines_then_the_scenarios_directives_last()
+    {
+        var pool = new Lab.Core.Scenarios.PoolSettings();
+        var ext = new Lab.PhpFpm.PhpExtensionIni("opcache", "/usr/share/php8.2-opcache/opcache/opcache.ini", 10, ["zend_extension=opcache.so", "opcache.jit=off"]);
+        string ini = PhpFpmFiles.RenderPhpIni(pool, new PhpIniAdditions([ext], [new("opcache.enable", "1"), new("error_log", "/tmp/a b.log")]));
+        int ffi = ini.IndexOf("extension = ffi", StringComparison.Ordinal);
+        int zend = ini.IndexOf("zend_extension=opcache.so", StringComparison.Ordinal);
+        int enable = ini.IndexOf("opcache.enable = 1", StringComparison.Ordinal);
+        Assert.True(ffi >= 0 && ffi < zend && zend < enable, ini);
+        Assert.True(ini.IndexOf("opcache.enable = 0", StringComparison.Ordinal) < enable, "the scenario's directive comes after the lab's default, so it wins");
+        Assert.Contains("error_log = \"/tmp/a b.log\"", ini);
+    }
+
+    [Fact]
+    public void Extensions_are_found_by_package_or_module_name_in_the_distributions_ini_files()
+    {
+        string share = Directory.CreateTempSubdirectory("leaklab-share-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(share, "php8.2-common", "common"));
+            Directory.CreateDirectory(Path.Combine(share, "php8.2-redis", "redis"));
+            File.WriteAllText(Path.Combine(share, "php8.2-common", "common", "ctype.ini"), "; configuration for php common module\n; priority=20\nextension=ctype.so\n");
+            File.WriteAllText(Path.Combine(share, "php8.2-common", "common", "ffi.ini"), "; priority=20\nextension=ffi.so\n");
+            File.WriteAllText(Path.Combine(share, "php8.2-redis", "redis", "redis.ini"), "; priority=25\nextension=redis.so\n");
+            File.WriteAllText(Path.Combine(share, "php8.2-redis", "redis", "igbinary.ini"), "; priority=10\nextension=igbinary.so\n");
+            var installed = new Lab.Linux.Packages.PackageSetup(new NoCommands(), root: false, aptGet: null, aptCache: null);
+            var (modules, problem) = Lab.PhpFpm.PhpExtensions.Resolve(["php8.2-redis", "ctype", "ffi"], "8.2.29", _ => { }, installed, share);
+            Assert.Null(problem);
+            // Debian's priority order; ffi left out, the lab's php.ini loads it already
+            Assert.Equal(["igbinary", "ctype", "redis"], modules.Select(m => m.Name));
+            Assert.Equal(["extension=igbinary.so"], modules[0].Lines);
+            var (_, missing) = Lab.PhpFpm.PhpExtensions.Resolve(["apcu"], "8.2.29", _ => { }, installed, share);
+            Assert.Contains("php.extensions needs the PHP extension apcu, which is not installed", missing);
+            Assert.Contains("sudo apt-get install -y php8.2-apcu", missing);
+        }
+        finally { Directory.Delete(share, recursive: true); }
+    }
+
+    private sealed class NoCommands : Lab.Linux.Packages.ICommandRunner
+    {
+        public Lab.Linux.Packages.CommandResult Run(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null) =>
+            throw new InvalidOperationException("no command may run here");
+    }
+}

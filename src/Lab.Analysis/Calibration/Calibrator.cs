@@ -54,7 +54,7 @@ public static class Calibrator
         {
             throw new CalibrationException($"the run's scenario.toml cannot be read back: {e.Message}");
         }
-        var children = ChildHistory.Of(real);
+        var children = ChildHistory.Of(real, original.Request.LeakKb.Mean);
         if (children.Count == 0) throw new CalibrationException($"{real.Directory}: samples.csv has no child: nothing to fit");
         var s = real.Samples;
         var master = Enumerable.Range(0, s.Count).Where(i => s.Role[i] == ProcessRole.Master).Select(i => (s.RssKb[i], s.VszKb[i])).ToList();

@@ -29,8 +29,11 @@ public sealed record ChildHistory(int Pid, IReadOnlyList<ServedRequest> Requests
     /// <summary>
     /// Every child of a run, in the order they were first seen. A request counts for the child
     /// that answered it with 200 or 500 (memory_limit), as the engines count served requests.
+    /// A child that requests.csv knows nothing of but whose samples count requests (a recording
+    /// of a pool the lab did not drive: ./run.sh record) gets that many requests, each asking
+    /// <paramref name="assumedLeakKb"/> (the scenario's leak), ending when its count first showed them.
     /// </summary>
-    public static IReadOnlyList<ChildHistory> Of(RunFolder run)
+    public static IReadOnlyList<ChildHistory> Of(RunFolder run, double assumedLeakKb = 0)
     {
         var requests = new Dictionary<int, List<ServedRequest>>();
         var inFlight = new Dictionary<int, InFlight>();
@@ -65,6 +68,15 @@ public sealed record ChildHistory(int Pid, IReadOnlyList<ServedRequest> Requests
             list.Add(new ChildSample(s.T[i], s.Requests[i], s.RssKb[i], s.VszKb[i], busy));
         }
         foreach (int pid in requests.Keys.Where(p => !samples.ContainsKey(p)).OrderBy(p => requests[p][0].TEnd)) order.Add(pid);
+        foreach (var (pid, list) in samples)
+        {
+            if (requests.ContainsKey(pid) || list.Count == 0 || list[^1].Served <= 0) continue;
+            var counted = new List<ServedRequest>();
+            foreach (var sample in list)
+                while (counted.Count < sample.Served)
+                    counted.Add(new ServedRequest(-(counted.Count + 1), (long)Math.Round(assumedLeakKb), 0, sample.T));
+            requests[pid] = counted;
+        }
 
         return order.Select(pid => new ChildHistory(pid,
             requests.TryGetValue(pid, out var q) ? q : [],

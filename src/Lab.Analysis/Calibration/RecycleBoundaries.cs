@@ -52,17 +52,18 @@ public static class RecycleBoundaries
 
     /// <summary>
     /// For a run without recycling: the largest child's RSS at the first sample tick after the
-    /// pool had served 10%, 20%, ... 100% of its requests.
+    /// pool had served 10%, 20%, ... 100% of its requests. A recording (no requests.csv rows)
+    /// counts them from the samples' requests column instead.
     /// </summary>
     public static IReadOnlyList<Boundary> Checkpoints(RunFolder run, int count = 10)
     {
         var r = run.Requests;
         var ends = Enumerable.Range(0, r.Count).Where(i => r.Status[i] is RequestStatus.Ok or RequestStatus.MemoryLimit)
             .Select(i => r.TEnd[i]).OrderBy(t => t).ToList();
-        var list = new List<Boundary>();
-        if (ends.Count == 0) return list;
         var s = run.Samples;
         var ticks = Enumerable.Range(0, s.Count).Where(i => s.Role[i] == ProcessRole.Child).GroupBy(i => s.T[i]).OrderBy(g => g.Key).ToList();
+        if (ends.Count == 0) return CheckpointsFromSamples(s, ticks, count);
+        var list = new List<Boundary>();
         for (int k = 1; k <= count; k++)
         {
             long served = (long)Math.Ceiling(ends.Count * k / (double)count);
@@ -70,6 +71,27 @@ public static class RecycleBoundaries
             var tick = ticks.FirstOrDefault(g => g.Key >= t);
             if (tick is null) break;
             int top = tick.MaxBy(i => s.RssKb[i]);
+            list.Add(new Boundary(k, s.Pid[top], served, s.T[top], s.RssKb[top]));
+        }
+        return list;
+    }
+
+    /// <summary>The checkpoints by the requests the samples count: served by the pool since the first tick (each child's count then, a child born since from 0).</summary>
+    private static IReadOnlyList<Boundary> CheckpointsFromSamples(Lab.Results.Reading.SampleTable s, IReadOnlyList<IGrouping<double, int>> ticks, int count)
+    {
+        var list = new List<Boundary>();
+        if (ticks.Count == 0) return list;
+        var first = new Dictionary<int, long>();
+        foreach (int i in ticks[0]) first[s.Pid[i]] = s.Requests[i];
+        var servedAt = ticks.Select(g => g.Sum(i => Math.Max(0, s.Requests[i] - first.GetValueOrDefault(s.Pid[i])))).ToList();
+        long total = servedAt.Max();
+        if (total <= 0) return list;
+        for (int k = 1; k <= count; k++)
+        {
+            long served = (long)Math.Ceiling(total * k / (double)count);
+            int at = servedAt.FindIndex(n => n >= served);
+            if (at < 0) break;
+            int top = ticks[at].MaxBy(i => s.RssKb[i]);
             list.Add(new Boundary(k, s.Pid[top], served, s.T[top], s.RssKb[top]));
         }
         return list;

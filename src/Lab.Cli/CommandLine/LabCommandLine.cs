@@ -19,7 +19,7 @@ public static class LabCommandLine
 {
     /// <summary>The commands a user types (test and bench are run by ./run.sh itself).</summary>
     public static readonly IReadOnlyList<string> CommandNames =
-        ["list", "compare", "report", "import", "sweep", "advise", "calibrate", "conform", "lessons", "clean", "test", "bench"];
+        ["list", "compare", "report", "import", "record", "sweep", "advise", "calibrate", "conform", "lessons", "clean", "test", "bench"];
 
     private static readonly ParserConfiguration Config = new() { ResponseFileTokenReplacer = null };
 
@@ -36,6 +36,9 @@ public static class LabCommandLine
         public readonly Option<bool> Yes = new("--yes") { Description = "run even when the run would write several GB" };
         public readonly Option<bool> Results = new("--results") { Description = "also remove the stale results folders listed" };
         public readonly Option<string> Engines = new("--engines") { Description = "the engines compared with php-fpm 8.2 (php-fpm, the reference, among them)", HelpName = "php-fpm,dotnet,sim" };
+        public readonly Option<string> Pid = new("--pid") { Description = "the php-fpm master to record (needed when several run)", HelpName = "MASTER_PID" };
+        public readonly Option<string> Pool = new("--pool") { Description = "the pool to record (needed when the master runs several)", HelpName = "NAME" };
+        public readonly Option<string> Status = new("--status") { Description = "the pool's status page path, when its configuration has none (or it cannot be read)", HelpName = "PATH" };
         public readonly Argument<string[]> Words = new("words") { Arity = ArgumentArity.ZeroOrMore, Description = "the command's folders, files and key=value settings" };
     }
 
@@ -118,6 +121,10 @@ public static class LabCommandLine
             (r, w) => ReportCommand.Bind(w, X(r, o), r.GetValue(o.Plain)), a => Task.FromResult(ReportCommand.Run(a)), o.X);
         Add("import", "a pasted `ps aux | grep php` log → results folder and report", ImportCommand.Usage,
             (r, w) => ImportCommand.Bind(w, r.GetResult(o.Interval) is null ? null : r.GetValue(o.Interval) ?? "", Out(r, o, ImportCommand.Usage)), a => Task.FromResult(ImportCommand.Run(a)), o.Interval, o.Out);
+        Add("record", "attach to a running php-fpm (started without the lab) and record it: nothing is started or changed", RecordCommand.Usage,
+            (r, w) => RecordCommand.Bind(w, Value(r, o.Pid, "--pid", "the master's PID, e.g. --pid 1234"), Value(r, o.Pool, "--pool", "the pool's name, e.g. --pool www"),
+                Value(r, o.Status, "--status", "the status page's path, e.g. --status /status"), Out(r, o, RecordCommand.Usage), r.GetValue(o.Plain)),
+            RecordCommand.RunAsync, o.Pid, o.Pool, o.Status, o.Out);
         Add("sweep", "the scenario once per combination of values: sweep.csv, plots, compare, report", SweepCommand.Usage,
             (r, w) => SweepCommand.Bind(w, Out(r, o, SweepCommand.Usage), r.GetResult(o.Jobs) is null ? null : r.GetValue(o.Jobs) ?? "", r.GetValue(o.Plain), r.GetValue(o.Yes)), SweepCommand.RunAsync, o.Out, o.Jobs, o.Yes);
         Add("advise", "fit a run's leak; pm.max_requests (and max_children) for the RAM, verified on the sim", AdviseCommand.Usage,
@@ -187,6 +194,14 @@ public static class LabCommandLine
         return dir;
     }
 
+    /// <summary>An option's value (null when not given); given without one, bad input.</summary>
+    private static string? Value(ParseResult r, Option<string> option, string name, string example)
+    {
+        if (r.GetResult(option) is null) return null;
+        string? v = r.GetValue(option);
+        return string.IsNullOrEmpty(v) || v.StartsWith("--", StringComparison.Ordinal) ? throw new LabUsageException($"{name} needs a value: {example}.") : v;
+    }
+
     private static Lab.Report.XAxis X(ParseResult r, Options o) =>
         r.GetResult(o.X) is null ? Lab.Report.XAxis.Time : ReportCommand.ParseX(r.GetValue(o.X));
 
@@ -205,6 +220,9 @@ public static class LabCommandLine
                 "--jobs" => "--jobs needs a number of cells to run at once, 1 or more (e.g. --jobs 2).",
                 "--interval" => "--interval needs a duration, e.g. --interval 1s or --interval 250ms.",
                 "--engines" => "--engines needs a list, e.g. --engines php-fpm,dotnet,sim." + usage,
+                "--pid" => "--pid needs the master's PID, e.g. --pid 1234." + usage,
+                "--pool" => "--pool needs the pool's name, e.g. --pool www." + usage,
+                "--status" => "--status needs the status page's path, e.g. --status /status." + usage,
                 _ => $"{opt.Name}: {e.Message}{usage}",
             };
         }

@@ -19,7 +19,7 @@ public static class RunCommand
     {
         PrivateTemp.RemoveAbandoned(); // what a SIGKILLed run left in the temporary folder
         // Everything that can be wrong with the input is found before anything is written.
-        Scenario scenario = ScenarioLoader.Load(a.Scenario, a.Overrides, LabPaths.Scenarios);
+        Scenario scenario = ScenarioLoader.Load(a.Scenario, a.Overrides, LabPaths.Scenarios, notice => Console.Error.WriteLine("notice: " + notice));
         CheckSize(scenario, a.Yes);
         string dir = ResultsDirs.Choose(a.Out, scenario.Name, DateTime.UtcNow);
         IEngine engine = EngineFactory.Create(scenario, line => Console.Error.WriteLine(line));

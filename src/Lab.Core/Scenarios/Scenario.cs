@@ -47,6 +47,8 @@ public sealed record Scenario
     public required RequestProfile Request { get; init; }
     public required LoadPlan Load { get; init; }
     public IReadOnlyList<ScenarioAction> Actions { get; init; } = [];
+    /// <summary>[php]: the php-fpm engine's docroot, php.ini directives and extensions.</summary>
+    public PhpSettings Php { get; init; } = new();
     public MemoryModel Memory { get; init; } = new();
     /// <summary>[recycle]: recycling rules php-fpm does not have (sim and dotnet engines only).</summary>
     public RecycleSettings Recycle { get; init; } = new();
@@ -56,5 +58,12 @@ public sealed record Scenario
 
     /// <summary>The run's length: Duration if set, else the load plan's own length.</summary>
     public TimeSpan RunLength => Duration ?? Load.TotalDuration;
+
+    /// <summary>
+    /// Whether requests carry the lab's parameters (leak_kb, transient_kb, work_ms, ...): always
+    /// but for the php-fpm engine running the user's own docroot (php.root), whose scripts do
+    /// what they do.
+    /// </summary>
+    public bool SendsLabParameters => Engine != EngineKind.PhpFpm || Php.Root is null;
 }
 

@@ -55,7 +55,7 @@ public sealed class DotnetPoolHost : IPoolHost
 
     public EndPoint Listen => new UnixDomainSocketEndPoint(_socket);
     public string FastCgiPass => "unix:" + _socket;
-    public string ScriptFilename => "/lab/php/leak.php";
+    public string DocumentRoot => "/lab/php";
     public int MasterPid => _master is { HasExited: false } m ? m.Pid : 0;
     public event Action<string>? LogLine;
     public int MapPid(int loggedPid) => loggedPid;

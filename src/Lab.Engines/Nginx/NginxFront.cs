@@ -47,12 +47,11 @@ public sealed class NginxFront : IFront
 
     public Task StartAsync(CancellationToken cancel) => Task.Run(() =>
     {
-        string root = Path.GetDirectoryName(_pool.ScriptFilename) ?? "/";
         // the front's socket, in a folder only the lab's user (root, or the lab's own) may enter:
         // other local users cannot reach the pool through nginx
         string front = Directory.CreateDirectory(_temp.PathOf("front")).FullName;
         File.SetUnixFileMode(front, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var settings = new NginxSettings(_temp.PathOf("nginx"), Port: 0, _pool.FastCgiPass, root,
+        var settings = new NginxSettings(_temp.PathOf("nginx"), Port: 0, _pool.FastCgiPass, _pool.DocumentRoot,
             WorkerUser.For(_pool.FastCgiPass, UnprivilegedUser.ForThisLab()),
             WorkerConnections: NginxSettings.ConnectionsFor(_connections), UnixSocket: Path.Combine(front, "http.sock"));
         _server = NginxServer.Start(_nginx, settings, File.ReadAllText(NginxConfig.TemplatePath));
@@ -61,7 +60,7 @@ public sealed class NginxFront : IFront
     public IRequestTransport CreateTransport(Scenario scenario)
     {
         var server = _server ?? throw new InvalidOperationException("nginx is not started");
-        return new HttpTransport(server.EndPoint, scenario.Request.Script, _connections);
+        return new HttpTransport(server.EndPoint, _connections);
     }
 
     public ValueTask DisposeAsync()

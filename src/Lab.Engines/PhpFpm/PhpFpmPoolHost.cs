@@ -9,9 +9,10 @@ using Lab.Linux.Processes;
 namespace Lab.Engines.PhpFpm;
 
 /// <summary>
-/// engine = "php-fpm": the distribution's php-fpm (Debian's php8.2-fpm) running lab/php/leak.php,
-/// configured by the same php-fpm INI text as the dotnet engine plus an isolated php.ini, all in
-/// the run's private temporary folder. Children run as www-data when the lab is root. The master
+/// engine = "php-fpm": the distribution's php-fpm (Debian's php8.2-fpm) running lab/php/leak.php
+/// (or the scenario's own docroot, php.root), configured by the same php-fpm INI text as the
+/// dotnet engine plus an isolated php.ini (with [php] extensions and ini), all in the run's
+/// private temporary folder. Children run as www-data when the lab is root. The master
 /// runs in a PID namespace of its own (no orphans, whatever happens to the lab); its log lines
 /// reach the run with host pids, and the namespace pid a child reports (X-Lab-Pid) is mapped
 /// through the namespace of the master that forked it (a restart starts a new namespace, whose
@@ -21,18 +22,22 @@ public sealed class PhpFpmPoolHost : IPoolHost
 {
     private readonly PhpFpmInstall _fpm;
     private readonly PhpFpmFiles _files;
-    private readonly string _scriptName;
+    private readonly PhpSettings _php;
+    private readonly PhpIniAdditions _additions;
     private readonly UnprivilegedUser? _user;
     private readonly object _gate = new();
     private PhpFpmMaster? _master;
     private readonly List<PhpFpmMaster> _retired = new(); // earlier masters (restarts): their late lines and pids still map
 
-    /// <param name="scriptName">The scenario's request.script ("/leak.php"), a script of lab/php/.</param>
-    public PhpFpmPoolHost(PrivateTemp temp, PhpFpmInstall fpm, string scriptName, UnprivilegedUser? user = null)
+    /// <param name="php">The scenario's [php]: the docroot copied into the run (lab/php/ when none), its ini directives.</param>
+    /// <param name="extensions">The [php] extensions' ini files, resolved (and installed) beforehand.</param>
+    public PhpFpmPoolHost(PrivateTemp temp, PhpFpmInstall fpm, PhpSettings php, IReadOnlyList<PhpExtensionIni> extensions, UnprivilegedUser? user = null)
     {
         _fpm = fpm;
         _files = new PhpFpmFiles(temp.Path);
-        _scriptName = scriptName;
+        _php = php;
+        // your own scripts do not say which child served them: the lab's prepend does (X-Lab-Pid)
+        _additions = new PhpIniAdditions(extensions, php.Ini, php.Root is null ? null : _files.Prepend);
         _user = user ?? UnprivilegedUser.ForThisLab();
         Versions = new Dictionary<string, string> { ["php-fpm"] = fpm.Version };
     }
@@ -43,7 +48,7 @@ public sealed class PhpFpmPoolHost : IPoolHost
     public IReadOnlyDictionary<string, string> Versions { get; }
     public EndPoint Listen => new UnixDomainSocketEndPoint(_files.Socket);
     public string FastCgiPass => "unix:" + _files.Socket;
-    public string ScriptFilename => _files.ScriptFilename(_scriptName);
+    public string DocumentRoot => _files.Scripts;
     public int MasterPid { get { lock (_gate) return _master?.Pid ?? 0; } }
     public event Action<string>? LogLine;
 
@@ -52,9 +57,8 @@ public sealed class PhpFpmPoolHost : IPoolHost
     public Task StartAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
     {
         _pool = pool;
-        _files.Write(pool, _user, ScriptsSource);
-        if (!File.Exists(ScriptFilename))
-            throw new FileNotFoundException($"request.script = {_scriptName}: there is no such script in lab/php/ ({ScriptsSource})");
+        if (_additions.AutoPrepend is not null) _files.WritePrepend();
+        _files.Write(pool, _user, _php.Root ?? ScriptsSource, _additions);
         Launch(cancel);
     }, cancel);
 
@@ -75,7 +79,7 @@ public sealed class PhpFpmPoolHost : IPoolHost
             lock (_gate) _retired.Add(old);
         }
         _pool = pool;
-        _files.WriteConfig(pool, _user);
+        _files.WriteConfig(pool, _user, _additions);
         Launch(cancel);
     }, cancel);
 
@@ -83,7 +87,7 @@ public sealed class PhpFpmPoolHost : IPoolHost
     public Task ReloadAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
     {
         _pool = pool;
-        _files.WriteConfig(pool, _user);
+        _files.WriteConfig(pool, _user, _additions);
         PhpFpmMaster? master;
         lock (_gate) master = _master;
         master?.Reload(TimeSpan.FromSeconds(30));

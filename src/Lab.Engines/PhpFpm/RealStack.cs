@@ -14,10 +14,20 @@ namespace Lab.Engines.PhpFpm;
 /// Debian/Ubuntu, with a progress line. When it cannot be had, an
 /// <see cref="EngineUnavailableException"/> carries the exact command to run (exit code 2).
 /// </summary>
+/// <param name="Extensions">The [php] extensions' ini files (engine php-fpm), installed when missing.</param>
 public sealed record RealStack(PhpFpmInstall? PhpFpm, NginxInstall? Nginx)
 {
-    public static RealStack For(Scenario scenario, Action<string> progress, PackageSetup? setup = null) =>
-        Ensure(scenario.Engine == EngineKind.PhpFpm, scenario.Front == FrontKind.Nginx, progress, setup);
+    public IReadOnlyList<PhpExtensionIni> Extensions { get; init; } = [];
+
+    public static RealStack For(Scenario scenario, Action<string> progress, PackageSetup? setup = null)
+    {
+        bool phpFpm = scenario.Engine == EngineKind.PhpFpm;
+        var stack = Ensure(phpFpm, scenario.Front == FrontKind.Nginx, progress, setup);
+        if (!phpFpm || scenario.Php.Extensions.Count == 0) return stack;
+        var (modules, problem) = PhpExtensions.Resolve(scenario.Php.Extensions, stack.PhpFpm!.Version, progress, setup);
+        if (problem is not null) throw new EngineUnavailableException(problem);
+        return stack with { Extensions = modules };
+    }
 
     public static RealStack Ensure(bool phpFpm, bool nginx, Action<string> progress, PackageSetup? setup = null)
     {
@@ -50,14 +60,4 @@ public sealed record RealStack(PhpFpmInstall? PhpFpm, NginxInstall? Nginx)
     /// <summary>The front factory RealEngine takes (null for front = fastcgi).</summary>
     public Func<PrivateTemp, IPoolHost, IFront>? FrontFactory(Scenario scenario) =>
         Nginx is { } n ? (temp, host) => new NginxFront(temp, host, n, scenario) : null;
-
-    /// <summary>Checks a php-fpm scenario's script exists in lab/php/ (exit 2 before anything is written).</summary>
-    public static void CheckScript(Scenario scenario)
-    {
-        string name = scenario.Request.Script.TrimStart('/');
-        if (!File.Exists(Path.Combine(PhpFpmPoolHost.ScriptsSource, name)))
-            throw new EngineUnavailableException(
-                $"request.script = \"{scenario.Request.Script}\": engine php-fpm runs the scripts of lab/php/ ({PhpFpmPoolHost.ScriptsSource}), which has no {name}; " +
-                $"there: {string.Join(", ", Directory.Exists(PhpFpmPoolHost.ScriptsSource) ? Directory.GetFiles(PhpFpmPoolHost.ScriptsSource, "*.php").Select(f => "/" + Path.GetFileName(f)) : [])}");
-    }
 }

@@ -16,8 +16,8 @@ public interface IPoolHost : IAsyncDisposable
     EndPoint Listen { get; }
     /// <summary>The pool's socket path as nginx's fastcgi_pass wants it ("unix:/path").</summary>
     string FastCgiPass { get; }
-    /// <summary>SCRIPT_FILENAME of the leak script for this pool.</summary>
-    string ScriptFilename { get; }
+    /// <summary>The pool's document root: SCRIPT_FILENAME of a request is this and its script ("/leak.php").</summary>
+    string DocumentRoot { get; }
     /// <summary>The master's pid (as /proc sees it), 0 while none runs.</summary>
     int MasterPid { get; }
     /// <summary>Each line of the master's error log, as it arrives (on a background thread).</summary>

@@ -15,10 +15,12 @@ public sealed class LogTail : IDisposable
     private long _offset;
     private readonly StringBuilder _partial = new();
 
-    public LogTail(string path, Action<string> onLine)
+    /// <param name="fromEnd">Start at the file's current end (follow a log that has a past, as tail -F -n 0 does), not at its start.</param>
+    public LogTail(string path, Action<string> onLine, bool fromEnd = false)
     {
         _path = path;
         _onLine = onLine;
+        if (fromEnd && File.Exists(path)) _offset = new FileInfo(path).Length;
         _thread = new Thread(Loop) { IsBackground = true, Name = "log tail " + Path.GetFileName(path) };
         _thread.Start();
     }

@@ -73,10 +73,10 @@ public sealed class RealEngine : IEngine
 
             double loadStart = _clock.Now;
             var schedule = new LoadSchedule(scenario.Load, scenario.Seed, scenario.Duration?.TotalSeconds);
-            var stream = new RequestStream(scenario.Request, scenario.Seed);
+            var stream = new RequestStream(scenario.Request, scenario.Seed, scenario.SendsLabParameters);
             await using var transport = front is not null
                 ? front.CreateTransport(scenario)
-                : new FastCgiTransport(host.Listen, host.ScriptFilename, scenario.Request.Script);
+                : new FastCgiTransport(host.Listen, host.DocumentRoot);
             var driver = new LoadDriver(scenario.Load, schedule, stream, _clock, transport, state, loadStart);
             var actions = Task.WhenAll(scenario.Actions.Select(a => RunAction(a, host, state, loadStart, stop.Token)));
             var driving = driver.RunAsync(stop.Token);

@@ -14,16 +14,27 @@ public static class StatusScrape
     /// <summary>The status page's pool counters, or null if it did not answer 200.</summary>
     public static async Task<IReadOnlyDictionary<string, long>?> FetchAsync(EndPoint pool, string statusPath, CancellationToken cancel)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        timeout.CancelAfter(TimeSpan.FromSeconds(5));
-        await using var client = await FastCgiClient.ConnectAsync(pool, timeout.Token);
-        var response = await client.SendAsync(FastCgiRequests.Get(statusPath, statusPath + "?json"), ReadOnlyMemory<byte>.Empty, timeout.Token);
-        if (response.Status != 200) return null;
-        using var doc = JsonDocument.Parse(response.Body);
+        using var doc = await FetchJsonAsync(pool, statusPath, "json", TimeSpan.FromSeconds(5), cancel);
+        if (doc is null) return null;
         var result = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var prop in doc.RootElement.EnumerateObject())
             if (prop.Value.ValueKind == JsonValueKind.Number && prop.Value.TryGetInt64(out long v))
                 result[prop.Name] = v;
         return result;
+    }
+
+    /// <summary>
+    /// GET statusPath?query over FastCGI, the answer parsed as JSON; null if it did not answer 200.
+    /// Throws when the pool cannot be reached or does not answer within the timeout.
+    /// </summary>
+    /// <param name="query">e.g. "json" or "json&amp;full".</param>
+    public static async Task<JsonDocument?> FetchJsonAsync(EndPoint pool, string statusPath, string query, TimeSpan timeout, CancellationToken cancel)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        cts.CancelAfter(timeout);
+        await using var client = await FastCgiClient.ConnectAsync(pool, cts.Token);
+        var response = await client.SendAsync(FastCgiRequests.Get(statusPath, statusPath + "?" + query), ReadOnlyMemory<byte>.Empty, cts.Token);
+        if (response.Status != 200) return null;
+        return JsonDocument.Parse(response.Body);
     }
 }

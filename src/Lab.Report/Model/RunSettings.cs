@@ -9,6 +9,7 @@ internal sealed record Setting(string Key, string Value, bool Main = true)
 {
     /// <summary>The override's short name: "max_requests" for "pool.max_requests", "phases.1" for "load.phases.1".</summary>
     public string Leaf => Key.StartsWith("load.phases.", StringComparison.Ordinal) || Key.StartsWith("actions.", StringComparison.Ordinal)
+                          || Key.StartsWith("request.kinds.", StringComparison.Ordinal)
         ? Key[(Key.IndexOf('.') + 1)..]
         : Key[(Key.LastIndexOf('.') + 1)..];
 }
@@ -44,10 +45,16 @@ internal static class RunSettings
 
         var r = s.Request;
         list.Add(new("request.script", r.Script));
+        if (r.Query.Length > 0) list.Add(new("request.query", r.Query));
         list.Add(new("request.leak", Dist(r.LeakKb, size: true)));
         list.Add(new("request.transient", Dist(r.TransientKb, size: true)));
         list.Add(new("request.work", Dist(r.WorkMs, size: false)));
         list.Add(new("request.wait", Dist(r.WaitMs, size: false)));
+        var shares = RequestKind.Probabilities(r.Kinds);
+        for (int i = 0; i < r.Kinds.Count; i++) list.Add(new($"request.kinds.{i + 1}", Kind(r.Kinds[i], shares[i])));
+        if (s.Php.Root is { } root) list.Add(new("php.root", root));
+        if (s.Php.Ini.Count > 0) list.Add(new("php.ini", string.Join(", ", s.Php.Ini.Select(kv => $"{kv.Key} = {kv.Value}"))));
+        if (s.Php.Extensions.Count > 0) list.Add(new("php.extensions", string.Join(", ", s.Php.Extensions)));
 
         var load = s.Load;
         list.Add(new("load.arrivals", load.Arrivals == ArrivalProcess.Poisson ? "poisson" : "even"));
@@ -109,8 +116,18 @@ internal static class RunSettings
             DistributionKind.Uniform => $"uniform {F(d.A)} .. {F(d.B)}",
             DistributionKind.Normal => $"normal, mean {F(d.A)}, stddev {F(d.B)}",
             DistributionKind.Exponential => $"exponential, mean {F(d.A)}",
+            DistributionKind.LogNormal => $"lognormal, mean {F(d.A)}, stddev {F(d.B)}",
+            DistributionKind.Choice => "choice of " + string.Join(", ", d.Values.Select((v, i) => $"{F(v)} (weight {ScenarioUnits.FormatNumber(d.Weights[i])})")),
             _ => F(d.A),
         };
+    }
+
+    /// <summary>"export, 1% of requests: /export.php, leak 50M, transient 0K, work 10ms, wait 0ms".</summary>
+    private static string Kind(RequestKind k, double share)
+    {
+        string query = k.Query.Length > 0 ? "?" + k.Query : "";
+        return $"{k.Name}, {ScenarioUnits.FormatNumber(Math.Round(share * 100, 3))}% of requests: {k.Script}{query}, leak {Dist(k.LeakKb, true)}, " +
+               $"transient {Dist(k.TransientKb, true)}, work {Dist(k.WorkMs, false)}, wait {Dist(k.WaitMs, false)}";
     }
 
     private static string Phase(LoadPhase p)

@@ -22,6 +22,9 @@ internal abstract class DocValue
 {
     public required Origin Origin { get; init; }
 
+    /// <summary>The php-fpm directive the value was read from (pool.from: "pm.max_children"), null otherwise.</summary>
+    public string? Directive { get; init; }
+
     /// <summary>The value as the user wrote it (TOML syntax for file values, raw text for overrides).</summary>
     public abstract string Display { get; }
 }
@@ -68,6 +71,8 @@ internal sealed class DocTable : DocValue
         if (i >= 0) _entries[i] = new(key, value);
         else _entries.Add(new(key, value));
     }
+
+    public void Remove(string key) => _entries.RemoveAll(e => e.Key == key);
 
     public void Rename(string key, string newKey)
     {

@@ -137,7 +137,7 @@ internal sealed class LoadDriver : ISimHandler
     {
         double intended = Simulation.ToSeconds(s.Intended);
         var r = new RequestRecord(s.Spec.Id, intended, intended, Simulation.ToSeconds(end), status == RequestStatus.Refused ? 0 : s.Pid,
-            status, (end - s.Intended) / 1000.0, s.Spec.LeakKb, s.Spec.TransientKb);
+            status, (end - s.Intended) / 1000.0, s.Spec.LeakKb, s.Spec.TransientKb, Kind: s.Spec.Kind);
         _sink.Request(in r);
     }
 
@@ -177,7 +177,7 @@ internal sealed class LoadDriver : ISimHandler
         {
             var spec = _stream.For(id);
             double t = Simulation.ToSeconds(_sim.Now);
-            _sink.Request(new RequestRecord(id, t, t, t, 0, RequestStatus.Dropped, 0, spec.LeakKb, spec.TransientKb));
+            _sink.Request(new RequestRecord(id, t, t, t, 0, RequestStatus.Dropped, 0, spec.LeakKb, spec.TransientKb, Kind: spec.Kind));
             return;
         }
         Send(id, user: -1);

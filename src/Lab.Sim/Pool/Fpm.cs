@@ -38,7 +38,7 @@ internal sealed partial class Fpm : ISimHandler
     private readonly FpmLogLevel _logLevel;
     private readonly ISimObserver? _observer;
     private readonly DateTime _epochUtc;
-    private readonly string _scriptFile;
+    private readonly string _docRoot;
     private readonly long _spawnUs;
     private readonly FpmLogFollower _follower;
     private readonly Recycling _recycling;
@@ -76,7 +76,7 @@ internal sealed partial class Fpm : ISimHandler
         _control = new ProcessControl(_pool);
         _scoreboard = new Scoreboard(0);
         _queue = new ListenQueue(ListenBacklog.UnixCapacity(_pool.ListenBacklog));
-        _scriptFile = "/lab/php" + (scenario.Request.Script.StartsWith('/') ? "" : "/") + scenario.Request.Script;
+        _docRoot = (scenario.Php.Root ?? "/lab/php").TrimEnd('/');
         _spawnUs = Math.Max(0, Simulation.FromTimeSpan(_mem.SpawnTime));
         _follower = new FpmLogFollower(e => _sink.Event(e), _pool);
         _refused = ListenBacklog.RefusedStatus(scenario.Front);

@@ -65,7 +65,7 @@ internal sealed partial class Fpm
             c.WaitUs = 0;
             c.TransientKb = 0;
             long tried = MemoryLimit.TriedBytes(spec.TransientKb);
-            Emit(FpmLogLevel.Warning, FpmLogFact.ChildStderrMemoryLimit(_pool.Name, c.Pid, limit, tried, _scriptFile, 1));
+            Emit(FpmLogLevel.Warning, FpmLogFact.ChildStderrMemoryLimit(_pool.Name, c.Pid, limit, tried, ScriptFile(spec), 1));
             _sim.Schedule(0, c, Child.EventRequestDone, 0, c.Token);
             return;
         }
@@ -126,7 +126,7 @@ internal sealed partial class Fpm
             {
                 case TimeoutVerdict.Slow:
                     c.SlowLogged = true;
-                    Emit(FpmLogLevel.Warning, FpmLogFact.ExecutingTooSlow(_pool.Name, c.Pid, _scriptFile, "GET", RequestUri(c), elapsed));
+                    Emit(FpmLogLevel.Warning, FpmLogFact.ExecutingTooSlow(_pool.Name, c.Pid, ScriptFile(Load.Spec(c.Slot)), "GET", RequestUri(c), elapsed));
                     Emit(FpmLogLevel.Notice, FpmLogFact.ChildStoppedForTracing(c.Pid));
                     _scoreboard.SlowRequests++;
                     Emit(FpmLogLevel.Notice, FpmLogFact.AboutToTrace(c.Pid));
@@ -134,7 +134,7 @@ internal sealed partial class Fpm
                     break;
                 case TimeoutVerdict.Terminate:
                     // php-fpm signals, then logs; it buries the child on a later loop pass, after this line
-                    Emit(FpmLogLevel.Warning, FpmLogFact.ExecutionTimedOut(_pool.Name, c.Pid, _scriptFile, "GET", RequestUri(c), elapsed));
+                    Emit(FpmLogLevel.Warning, FpmLogFact.ExecutionTimedOut(_pool.Name, c.Pid, ScriptFile(Load.Spec(c.Slot)), "GET", RequestUri(c), elapsed));
                     SendSignal(c, SIGTERM);
                     break;
             }
@@ -142,5 +142,8 @@ internal sealed partial class Fpm
     }
 
     /// <summary>The request line php-fpm shows: the script's URI and its query string.</summary>
-    private string RequestUri(Child c) => _scenario.Request.Script + "?" + Load.Spec(c.Slot).Query;
+    private string RequestUri(Child c) => Load.Spec(c.Slot).Uri;
+
+    /// <summary>SCRIPT_FILENAME of a request: the docroot (php.root, else the lab's scripts) and its script.</summary>
+    private string ScriptFile(in RequestSpec spec) => _docRoot + (spec.Script.StartsWith('/') ? "" : "/") + spec.Script;
 }
