@@ -605,6 +605,7 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             RetainMaxKb = Kb("retain_max", d.RetainMaxKb),
             RetainShrink = Fraction("retain_shrink", d.RetainShrink),
             SpawnTime = Opt(table, "spawn_time", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.SpawnTime,
+            ColdStart = Opt(table, "cold_start", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.ColdStart,
             HostMemKb = Kb("host_mem", d.HostMemKb, positive: true),
         };
     }

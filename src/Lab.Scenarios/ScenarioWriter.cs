@@ -152,6 +152,7 @@ public static class ScenarioWriter
         Line("retain_max", Q(ScenarioUnits.FormatSizeKb(m.RetainMaxKb)));
         Line("retain_shrink", ScenarioUnits.FormatNumber(m.RetainShrink));
         Line("spawn_time", Q(ScenarioUnits.FormatDuration(m.SpawnTime)));
+        Line("cold_start", Q(ScenarioUnits.FormatDuration(m.ColdStart)));
         Line("host_mem", Q(ScenarioUnits.FormatSizeKb(m.HostMemKb)));
 
         var g = scenario.Guard;

@@ -13,7 +13,12 @@ namespace Lab.Analysis.Calibration;
 
 /// <summary>A real run's fit: the scenario as it ran, the same on the sim with the fitted model, and the fits.</summary>
 /// <param name="LoadStartS">When the real run's load began (the pool's start-up): the calibrated scenario begins with a pause that long.</param>
-public sealed record CalibrationFit(Scenario Original, Scenario Calibrated, MemoryFitResult Memory, WorkFitResult Work, double LoadStartS);
+public sealed record CalibrationFit(Scenario Original, Scenario Calibrated, MemoryFitResult Memory, WorkFitResult Work, double LoadStartS)
+{
+    /// <summary>The cost of a new child (ColdStartFit).</summary>
+    public Estimate ColdStartMs { get; init; } = new(double.NaN, double.NaN, "not fitted");
+    public IReadOnlyList<string> ColdStartNotes { get; init; } = [];
+}
 
 /// <summary>What `./run.sh calibrate` produced.</summary>
 /// <param name="ScenarioPath">OUT/calibrated.toml: the real run's scenario on engine sim, [memory] and work fitted.</param>
@@ -61,6 +66,7 @@ public static class Calibrator
 
         var memory = MemoryFit.Fit(children, master, original.Seed, original.Pool.MemoryLimitBytes, original.Memory);
         var work = WorkFit.Fit(real, original);
+        var (coldStart, coldMs, coldNotes) = ColdStartFit.Fit(real, original);
         long hostMem = real.Manifest.Machine.MemTotalKb > 0 ? real.Manifest.Machine.MemTotalKb : original.Memory.HostMemKb;
         // The real load starts once the pool is up (its start-up, tens of ms after t = 0); the
         // sim's at t = 0. A pause of that length first puts the sim's requests at the same
@@ -72,12 +78,12 @@ public static class Calibrator
         var calibrated = original with
         {
             Engine = EngineKind.Sim,
-            Memory = memory.Apply(original.Memory) with { HostMemKb = hostMem },
+            Memory = memory.Apply(original.Memory) with { HostMemKb = hostMem, ColdStart = coldStart },
             Request = original.Request with { WorkMs = work.Work },
             Load = load,
             Duration = original.Duration is { } d && loadStart >= 0.001 ? d + TimeSpan.FromMilliseconds(Math.Round(loadStart * 1000)) : original.Duration,
         };
-        return new CalibrationFit(original, calibrated, memory, work, loadStart);
+        return new CalibrationFit(original, calibrated, memory, work, loadStart) { ColdStartMs = coldMs, ColdStartNotes = coldNotes };
     }
 
     /// <summary>
@@ -200,6 +206,7 @@ public static class CalibrationText
             ("master_vsz", Kb(m.MasterVsz.Value), Pm(Kb(m.MasterVsz.Uncertainty)), m.MasterVsz.How),
             ("work", $"{Num(fit.Original.Request.WorkMs.Mean)} ms → {Num(fit.Calibrated.Request.WorkMs.Mean)} ms (mean)",
                 Pm(Num(fit.Work.OverheadMs.Uncertainty) + " ms"), $"+ {Num(fit.Work.OverheadMs.Value)} ms overhead: " + fit.Work.OverheadMs.How),
+            ("cold_start", $"{Num(fit.ColdStartMs.Value)} ms", Pm(Num(fit.ColdStartMs.Uncertainty) + " ms"), fit.ColdStartMs.How),
             ("load start", $"{Num(fit.LoadStartS * 1000, "0")} ms", "", "the real load began once the pool was up; the calibrated scenario starts with a pause that long"),
         ];
     }
@@ -214,7 +221,7 @@ public static class CalibrationText
         var rows = Parameters(fit);
         int w1 = rows.Max(r => r.Name.Length), w2 = rows.Max(r => r.Value.Length), w3 = rows.Max(r => r.Uncertainty.Length);
         foreach (var r in rows) sb.Append("  ").Append(r.Name.PadRight(w1)).Append("  ").Append(r.Value.PadLeft(w2)).Append(' ').Append(r.Uncertainty.PadRight(w3)).Append('\n');
-        foreach (var n in fit.Memory.Notes.Concat(fit.Work.Notes)) sb.Append("  note: ").Append(n).Append('\n');
+        foreach (var n in fit.Memory.Notes.Concat(fit.Work.Notes).Concat(fit.ColdStartNotes)) sb.Append("  note: ").Append(n).Append('\n');
         sb.Append('\n').Append(BoundaryTable(o, markdown: false));
         sb.Append($"\n  calibrated scenario: {o.ScenarioPath}\n  fitted [memory]:     {o.MemoryPath}\n  calibrated sim run:  {o.SimDir}\n");
         return sb.ToString();
@@ -254,7 +261,7 @@ public static class CalibrationText
         sb.Append($"{o.Fit.Memory.States} child states, rms residual {Calibrator.F(o.Fit.Memory.RmsResidualKb, "0")} KiB.\n\n");
         sb.Append("| parameter | fitted | uncertainty | how |\n|---|---:|---:|---|\n");
         foreach (var r in Parameters(o.Fit)) sb.Append($"| `{r.Name}` | {r.Value} | {r.Uncertainty} | {r.How} |\n");
-        var notes = o.Fit.Memory.Notes.Concat(o.Fit.Work.Notes).ToList();
+        var notes = o.Fit.Memory.Notes.Concat(o.Fit.Work.Notes).Concat(o.Fit.ColdStartNotes).ToList();
         if (notes.Count > 0) { sb.Append('\n'); foreach (var n in notes) sb.Append("- ").Append(n).Append('\n'); }
         sb.Append('\n').Append(BoundaryTable(o, markdown: true));
         sb.Append($"\nFiles: [`calibrated.toml`](calibrated.toml) (run it with `./run.sh {o.ScenarioPath}`), [`memory.toml`](memory.toml), ");
@@ -287,8 +294,9 @@ public static class CalibrationText
                 states = fit.Memory.States,
             },
             work = new { overhead_ms = E(fit.Work.OverheadMs), idle_requests = fit.Work.IdleRequests, mean_ms = fit.Calibrated.Request.WorkMs.Mean },
+            cold_start_ms = E(fit.ColdStartMs),
             load_start_s = fit.LoadStartS,
-            notes = fit.Memory.Notes.Concat(fit.Work.Notes).ToList(),
+            notes = fit.Memory.Notes.Concat(fit.Work.Notes).Concat(fit.ColdStartNotes).ToList(),
             boundaries_are_recycles = o.BoundariesAreRecycles,
             tolerance_percent = Calibrator.TolerancePercent,
             boundaries = o.Boundaries.Select(b => new

@@ -26,6 +26,13 @@ public sealed record MemoryModel
     public double RetainShrink { get; init; } = 0.6;
     /// <summary>Time from fork to a child ready to accept.</summary>
     public TimeSpan SpawnTime { get; init; } = TimeSpan.FromMilliseconds(5);
+    /// <summary>
+    /// The cost of a new child: extra time its first request takes (a fresh process's caches, the
+    /// script compiled or fetched from opcache, connections opened). 0 unless set or fitted by
+    /// `./run.sh calibrate` (on php-fpm 8.2 with the lab's leak.php it measured 0.35 ms: a
+    /// respawned child's first request 1.36 ms, a warm child's 1.01 ms, medians of 61 and 234).
+    /// </summary>
+    public TimeSpan ColdStart { get; init; }
     /// <summary>Host memory used for ps's %MEM column in the simulator (KiB).</summary>
     public long HostMemKb { get; init; } = 16L * 1024 * 1024;
 }

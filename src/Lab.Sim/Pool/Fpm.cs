@@ -40,6 +40,7 @@ internal sealed partial class Fpm : ISimHandler
     private readonly DateTime _epochUtc;
     private readonly string _docRoot;
     private readonly long _spawnUs;
+    private readonly long _coldStartUs;
     private readonly FpmLogFollower _follower;
     private readonly Recycling _recycling;
     /// <summary>A refused connection's status as the scenario's client sees it (ListenBacklog.RefusedStatus).</summary>
@@ -78,6 +79,7 @@ internal sealed partial class Fpm : ISimHandler
         _queue = new ListenQueue(ListenBacklog.UnixCapacity(_pool.ListenBacklog));
         _docRoot = (scenario.Php.Root ?? "/lab/php").TrimEnd('/');
         _spawnUs = Math.Max(0, Simulation.FromTimeSpan(_mem.SpawnTime));
+        _coldStartUs = Math.Max(0, Simulation.FromTimeSpan(_mem.ColdStart));
         _follower = new FpmLogFollower(e => _sink.Event(e), _pool);
         _refused = ListenBacklog.RefusedStatus(scenario.Front);
         _recycling = new Recycling(scenario.Recycle, scenario.Seed);

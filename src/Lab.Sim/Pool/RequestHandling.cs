@@ -72,7 +72,8 @@ internal sealed partial class Fpm
         c.Failed = false;
         c.TransientKb = spec.TransientKb;
         c.Memory.BeginTransient(spec.TransientKb);
-        c.WorkUs = Micros(spec.WorkMs);
+        // a new child's first request also pays its cold start (MemoryModel.ColdStart)
+        c.WorkUs = Micros(spec.WorkMs) + (c.Served == 0 ? _coldStartUs : 0);
         c.WaitUs = Micros(spec.WaitMs);
         _sim.Schedule(c.WorkUs + c.WaitUs, c, Child.EventRequestDone, 0, c.Token);
     }
