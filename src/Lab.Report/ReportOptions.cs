@@ -22,6 +22,8 @@ public static class ReportFiles
     public const string Latency = "latency";
     /// <summary>Runs with many child PIDs: RSS by scoreboard slot (a heatmap).</summary>
     public const string RssBySlot = "rss-by-slot";
+    /// <summary>Runs with recycles: recycles per second under the pool's RSS (the recycle storm).</summary>
+    public const string Recycles = "recycles";
     /// <summary>compare only: the largest child's RSS against requests served by the pool.</summary>
     public const string LargestChild = "largest-child";
     public const string Html = "report.html";

@@ -30,7 +30,11 @@ public static class RunReport
         var latency = RunPlots.Latency(m);
 
         progress?.Report(new ReportProgress(0.85, "writing report.html and report.md"));
-        RenderedPlot[] plots = ManyChildrenPlots.Apply(m) ? [rss, ManyChildrenPlots.SlotHeatmap(m, options.X), pool, latency] : [rss, pool, latency];
+        var plots = new List<RenderedPlot> { rss };
+        if (ManyChildrenPlots.Apply(m)) plots.Add(ManyChildrenPlots.SlotHeatmap(m, options.X));
+        plots.Add(pool);
+        if (StormPlots.Apply(m)) plots.Add(StormPlots.RecyclesUnderPoolRss(m));
+        plots.Add(latency);
         string html = new ReportPage(Build(m, plots, options.X), Nav).WriteTo(run.Directory, plots);
         progress?.Report(new ReportProgress(1, "done"));
         return html;
@@ -59,6 +63,8 @@ public static class RunReport
                     $"One row per scoreboard slot: the PIDs that held it one after the other, {along}, coloured by RSS. A child's growth is a gradient to bright, its recycle a drop to dark: the sawtooth of each slot. Children recycled at the same moment line up as a vertical wave."),
                 ReportFiles.RssPerPid => ("RSS per PID",
                     $"RSS of each process {along}, one line per PID (the master dashed grey). A child's line climbs with the requests it serves; when pm.max_requests recycles it, a new PID starts low again: successive PIDs draw the sawtooth. Markers show how each child ended."),
+                ReportFiles.Recycles => ("Recycles per second under the pool's RSS",
+                    "The recycle storm: how many children were recycled (by pm.max_requests or a [recycle] rule) in each second of the run, as bars at the bottom, under the pool's total RSS. Children recycled together make tall bars where the pool's line drops, and the pool must be sized for the peaks between them."),
                 ReportFiles.PoolRss => ("Pool RSS",
                     $"The pool's total RSS (master and children: what the host pays) and its largest child, {along}. memory_limit, where shown, bounds one request's allocations, never a process."),
                 _ => ("Latency and throughput",
@@ -113,11 +119,16 @@ public static class RunReport
             ("latency (from the intended send)", s.LatencyMs is { } l
                 ? $"p50 {Fmt.Ms(l.P50)} · p90 {Fmt.Ms(l.P90)} · p99 {Fmt.Ms(l.P99)} · max {Fmt.Ms(l.Max)}"
                 : "no request was answered"),
-            ("children", $"{Fmt.Int(s.ChildrenSpawned)} spawned, {Fmt.Int(s.Recycles)} recycled by pm.max_requests"),
+            ("children", $"{Fmt.Int(s.ChildrenSpawned)} spawned, {Fmt.Int(s.Recycles)} recycled (pm.max_requests{(s.ChildExits.Keys.Any(k => k is "max_rss" or "max_uss" or "kill_rss" or "pool_budget") ? " and [recycle] rules" : "")})"),
             ("child exits", s.ChildExits.Count == 0 ? "none" : string.Join(", ", s.ChildExits.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {Fmt.Int(e.Value)}"))),
             ("memory_limit errors", Fmt.Int(s.MemoryLimitErrors)),
             ("largest child (peak RSS)", Fmt.Size(s.PeakChildRssKb)),
             ("pool RSS", $"peak {Fmt.Size(s.PeakPoolRssKb)}, final {Fmt.Size(s.FinalPoolRssKb)}"),
+            ("recycle storm", s.Storm is not { } st ? "not measured (a summary.json written before the storm figures)"
+                : $"most recycles in a second {Fmt.Int(st.MaxRecyclesPerSecond)}, most children starting at once {Fmt.Int(st.MaxStartingAtOnce)}, "
+                  + $"pool RSS peak / mean {(st.PoolRssPeakToMean is { } r ? r.ToString("0.00", Fmt.Inv) : "n/a")}"
+                  + (st.PoolPssPeakToMean is { } pr ? $" (PSS {pr.ToString("0.00", Fmt.Inv)})" : "")
+                  + $", p99 latency near recycles {(st.P99NearRecyclesMs is { } a ? Fmt.Ms(a) : "n/a")} against {(st.P99ElsewhereMs is { } b ? Fmt.Ms(b) : "n/a")} elsewhere"),
             ("leak per request (fitted)", s.LeakKbPerRequest is { } leak
                 ? $"{Fmt.Size(leak)}" + (s.LeakKbPerRequestStderr is { } se ? $" ± {Fmt.Size(se)}" : "") + $" ({Fmt.Int(s.FitPoints)} samples)"
                 : "could not be fitted"),
