@@ -36,6 +36,13 @@ public static class SweepCsv
         ("memory_limit_errors", s => s.MemoryLimitErrors),
         ("leak_kb_per_request", s => s.LeakKbPerRequest),
         ("leak_kb_per_request_stderr", s => s.LeakKbPerRequestStderr),
+        // the recycle storm (summary.json's storm)
+        ("max_recycles_per_s", s => s.Storm?.MaxRecyclesPerSecond),
+        ("max_starting_at_once", s => s.Storm?.MaxStartingAtOnce),
+        ("pool_rss_peak_to_mean", s => s.Storm?.PoolRssPeakToMean),
+        ("pool_pss_peak_to_mean", s => s.Storm?.PoolPssPeakToMean),
+        ("p99_near_recycles_ms", s => s.Storm?.P99NearRecyclesMs),
+        ("p99_elsewhere_ms", s => s.Storm?.P99ElsewhereMs),
     ];
 
     public static string Header(SweepPlan plan) =>

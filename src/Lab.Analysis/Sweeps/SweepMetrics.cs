@@ -11,7 +11,7 @@ public sealed record SweepMetric(string Column, string PlotName, string Title, M
 /// <summary>The metrics a sweep tabulates and plots against its swept key.</summary>
 public static class SweepMetrics
 {
-    /// <summary>Children recycled by pm.max_requests per 1,000 requests sent: the price of recycling (a fork, a cold child).</summary>
+    /// <summary>Children recycled (pm.max_requests or a [recycle] rule) per 1,000 requests sent: the price of recycling (a fork, a cold child).</summary>
     public static double? RespawnsPer1k(Summary s) => s.RequestsTotal > 0 ? s.Recycles * 1000.0 / s.RequestsTotal : null;
 
     /// <summary>Failed and dropped requests as a share of all requests, in %.</summary>
@@ -31,5 +31,9 @@ public static class SweepMetrics
             "over the load's length", s => s.ThroughputRps),
         new("failed_percent", "sweep-failed", "Failed or dropped requests (%)", MetricKind.Number, "%",
             "memory_limit errors, children dying mid-request, refusals, timeouts and drops", FailedPercent),
+        new("max_recycles_per_s", "sweep-recycle-storm", "Most recycles in any second (the recycle storm)", MetricKind.Number, "recycles",
+            "children recycled together: a burst of forks and cold children", s => s.Storm?.MaxRecyclesPerSecond),
+        new("pool_rss_peak_to_mean", "sweep-peak-to-mean", "Pool RSS: peak / mean", MetricKind.Number, "ratio",
+            "how far the pool's memory swings above its mean: the RAM a synchronised sawtooth wastes", s => s.Storm?.PoolRssPeakToMean),
     ];
 }
