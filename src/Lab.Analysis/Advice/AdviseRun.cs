@@ -11,7 +11,11 @@ using Lab.Scenarios;
 namespace Lab.Analysis.Advice;
 
 /// <summary>A finished advise: the advice, its verifications on the sim, the report's path, and the lines to print.</summary>
-public sealed record AdviseOutcome(Advice Advice, IReadOnlyList<VerificationResult> Verifications, string ReportPath, IReadOnlyList<string> Lines);
+public sealed record AdviseOutcome(Advice Advice, IReadOnlyList<VerificationResult> Verifications, string ReportPath, IReadOnlyList<string> Lines)
+{
+    /// <summary>The recycling policies compared on the sim under the run's load (null when the run's scenario cannot be read or nothing fits).</summary>
+    public PolicyComparison? Policies { get; init; }
+}
 
 /// <summary>
 /// `advise`, once its input is checked: fit the run, advise, verify each advised setting on the
@@ -69,15 +73,25 @@ public static class AdviseRun
                 r.Status == RunStatus.Complete ? null : $"the run is {Manifest.StatusName(r.Status)}: {r.Reason}"));
         }
 
+        PolicyComparison? policies = null;
+        if (scenario is not null && (advice.Primary ?? advice.ForRam) is { } chosen)
+            policies = await PolicyComparisons.RunAsync(scenario, fit, chosen, request.LimitKb, outDir, runner, progress, cancel);
+
         progress?.Report("plotting the trade-off");
         string title = scenario?.Title ?? run.Manifest.Scenario;
         var plot = AdvicePlot.Of(advice, title, verified);
         plot.WriteTo(outDir);
         File.WriteAllText(Path.Combine(outDir, JsonFile), Json(advice, verified, run.Directory));
-        var lines = Lines(advice, verified, run, rps);
+        var lines = Lines(advice, verified, run, rps).ToList();
+        if (policies is not null)
+        {
+            lines.AddRange(PolicyComparisons.Table(policies));
+            lines.AddRange(policies.Conclusions.Select(c => "  " + c));
+        }
         progress?.Report("writing report.html and report.md");
-        string html = BuildPage(advice, verified, run, title, plot, lines, commandLine, outDir, rps).WriteTo(outDir);
-        return new AdviseOutcome(advice, verified, html, lines);
+        var page = BuildPage(advice, verified, run, title, plot, lines, commandLine, outDir, rps, policies);
+        string html = page.WriteTo(outDir);
+        return new AdviseOutcome(advice, verified, html, lines) { Policies = policies };
     }
 
     private static int MostChildrenAtOnce(RunFolder run)
@@ -107,7 +121,7 @@ public static class AdviseRun
     }
 
     private static ReportPage BuildPage(Advice a, IReadOnlyList<VerificationResult> verified, RunFolder run, string title, RenderedPlot plot,
-        IReadOnlyList<string> lines, string commandLine, string outDir, double? rps)
+        IReadOnlyList<string> lines, string commandLine, string outDir, double? rps, PolicyComparison? policies)
     {
         var r = a.Request;
         var main = a.Primary ?? a.ForRam;
@@ -147,6 +161,25 @@ public static class AdviseRun
             string rel = Path.GetRelativePath(outDir, v.Dir).Replace('\\', '/');
             if (v.Ran) page.Link($"{rel}/report.html", $"{rel}/report.html", $"— the verification run: peak pool RSS {Fmt.Size(v.PeakPoolRssKb)}, peak child RSS {Fmt.Size(v.PeakChildRssKb)}, {Fmt.Count(v.Recycles, "recycle", "recycles")}.");
             else page.Para(AdviceText.Verdict(v, a), muted: true);
+        }
+
+        if (policies is not null)
+        {
+            page.Heading("Recycling policies side by side");
+            page.Para($"php-fpm's fixed pm.max_requests against the recycling rules of other servers (not php-fpm directives), each run on the simulator with the run's own load, pm = static and max_children = {policies.MaxChildren}: " +
+                      "the same mean request limit for jitter and delta, a child's size at the fixed limit for the memory limit, the advice's limit as the pool budget.");
+            page.Table(["policy", "settings", "peak pool RSS", "respawns / 1,000", "most recycles in a second", "most children starting at once", "pool peak / mean", "failed"],
+                policies.Results.Select(pr => (IReadOnlyList<string>)(pr.Ran
+                    ? [pr.Name, pr.Settings, Fmt.Size(pr.PeakPoolRssKb), Fmt.Num(pr.RespawnsPer1k, "0.##"), Fmt.Int(pr.MaxRecyclesPerSecond), Fmt.Int(pr.MaxStartingAtOnce),
+                        pr.PeakToMean is { } ratio ? Fmt.Num(ratio, "0.00") : "n/a", Fmt.Num(pr.FailedPercent, "0.##") + "%"]
+                    : [pr.Name, pr.Settings, "not run: " + pr.Problem, "", "", "", "", ""])).ToList(),
+                numericColumns: [2, 3, 4, 5, 6, 7]);
+            page.Bullets(policies.Conclusions);
+            foreach (var pr in policies.Results.Where(x => x.Ran))
+            {
+                string rel = Path.GetRelativePath(outDir, pr.Dir).Replace('\\', '/');
+                page.Link($"{rel}/report.html", $"{rel}/report.html", $"— {pr.Name}");
+            }
         }
 
         page.Heading("What ran");
