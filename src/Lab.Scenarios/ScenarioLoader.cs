@@ -38,7 +38,8 @@ public static partial class ScenarioLoader
     {
         var doc = TomlDocReader.Read(text, sourceName);
         Overrides.Apply(doc, overrides);
-        return new ScenarioBuilder(doc, name).Build();
+        var scenario = new ScenarioBuilder(doc, name).Build();
+        return OverriddenTitle.Apply(scenario, text, sourceName, name, overrides);
     }
 
     /// <summary>Every *.toml of the folder, sorted by name; a broken file lists with its error as title.</summary>

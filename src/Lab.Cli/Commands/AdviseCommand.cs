@@ -21,7 +21,7 @@ namespace Lab.Cli.Commands;
 /// </summary>
 public static class AdviseCommand
 {
-    public const string Usage = "./run.sh advise DIR [ram=2G] [max_children=N] [margin=20%] [--out DIR] [--plain]";
+    public const string Usage = "./run.sh advise DIR [ram=2G] [max_children=N] [margin=20%] [--per-block] [--out DIR] [--plain]";
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private static readonly string[] Keys = ["ram", "max_children", "margin"];
@@ -68,7 +68,7 @@ public static class AdviseCommand
     public static AdviseArgs Parse(string[] args)
     {
         string? dir = null, outDir = null;
-        bool plain = false;
+        bool plain = false, perBlock = false;
         double ramKb = AdviceRequest.DefaultRamKb;
         bool ramGiven = false;
         double margin = AdviceRequest.DefaultMargin;
@@ -78,6 +78,7 @@ public static class AdviseCommand
             string arg = args[i];
             if (OutOption.Match(args, ref i, Usage, out var o)) outDir = o;
             else if (arg == "--plain") plain = true;
+            else if (arg == "--per-block") perBlock = true;
             else if (arg.StartsWith('-')) throw new LabUsageException($"unknown option '{arg}' for advise. Usage: {Usage}");
             else if (arg.IndexOf('=') is int eq and > 0 && IsSettingKey(arg[..eq]) && !Directory.Exists(arg))
             {
@@ -108,7 +109,7 @@ public static class AdviseCommand
             else throw new LabUsageException($"advise takes one results folder, got '{dir}' and '{arg}'. Usage: {Usage}");
         }
         if (dir is null) throw new LabUsageException($"advise needs a results folder (a run, or an import of a ps log). Usage: {Usage}");
-        return new AdviseArgs(dir, new AdviceRequest(ramKb, ramGiven, margin, maxChildren), outDir, plain);
+        return new AdviseArgs(dir, new AdviceRequest(ramKb, ramGiven, margin, maxChildren) { PerBlock = perBlock }, outDir, plain);
     }
 
     /// <summary>A setting's key (ram, max_children, ...), not a folder whose name holds '=' (a sweep's cell: results/sweep-x/max_requests=5).</summary>

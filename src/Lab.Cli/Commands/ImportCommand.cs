@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lab.Import;
+using Lab.Import.Following;
 using Lab.Report;
 using Lab.Results;
 using Lab.Scenarios;
@@ -7,7 +8,7 @@ using Lab.Scenarios;
 namespace Lab.Cli.Commands;
 
 /// <summary>
-/// ./run.sh import FILE [--interval 1s] [--out DIR]: a pasted log of repeated `ps aux | grep php`
+/// ./run.sh import FILE [--interval 1s] [--requests-per-block N | --rate R] [--out DIR]: a pasted log of repeated `ps aux | grep php`
 /// (or `ps -o pid,rss,vsz,cmd`) outputs becomes a results folder — samples.csv with the PIDs
 /// followed across blocks, events.csv with the recycles detected, summary.json with the fitted
 /// leak per observation — and its report. Bad input (missing or empty file, no ps output, no
@@ -16,15 +17,15 @@ namespace Lab.Cli.Commands;
 public static class ImportCommand
 {
     /// <summary>The command's arguments, after the word "import".</summary>
-    public sealed record ImportArgs(string File, TimeSpan Interval, bool IntervalGiven, string? Out);
+    public sealed record ImportArgs(string File, TimeSpan Interval, bool IntervalGiven, string? Out, RequestRate? Rate = null);
 
-    public const string Usage = "./run.sh import FILE [--interval 1s] [--out DIR]";
+    public const string Usage = "./run.sh import FILE [--interval 1s] [--requests-per-block N | --rate R] [--out DIR]";
 
     /// <param name="args">The arguments after "import".</param>
     public static int Run(string[] args)
     {
         var a = Parse(args);
-        var options = new ImportOptions { Interval = a.Interval };
+        var options = new ImportOptions { Interval = a.Interval, Rate = a.Rate ?? RequestRate.Unknown };
         ImportedLog imported;
         try
         {
@@ -63,6 +64,7 @@ public static class ImportCommand
         string? file = null, outDir = null;
         TimeSpan interval = TimeSpan.FromSeconds(1);
         bool intervalGiven = false;
+        double? perBlock = null, rate = null;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -76,6 +78,14 @@ public static class ImportCommand
                     value ??= i + 1 < args.Length ? args[++i] : throw new LabUsageException("--interval needs a duration, e.g. --interval 1s or --interval 250ms.");
                     interval = ParseInterval(value);
                     intervalGiven = true;
+                    break;
+                case "--requests-per-block":
+                    value ??= i + 1 < args.Length ? args[++i] : throw new LabUsageException("--requests-per-block needs a number: the requests the pool served between two ps snapshots, e.g. --requests-per-block 1.");
+                    perBlock = PositiveNumber(value, "--requests-per-block", "the requests the pool served between two ps snapshots, e.g. --requests-per-block 1");
+                    break;
+                case "--rate":
+                    value ??= i + 1 < args.Length ? args[++i] : throw new LabUsageException("--rate needs a number: the requests per second the pool served while the log was taken, e.g. --rate 2.");
+                    rate = PositiveNumber(value, "--rate", "the requests per second the pool served while the log was taken, e.g. --rate 2");
                     break;
                 case "--out":
                     value ??= i + 1 < args.Length ? args[++i] : throw new LabUsageException("--out needs a folder: --out DIR.");
@@ -93,7 +103,15 @@ public static class ImportCommand
         }
         if (file is null)
             throw new LabUsageException($"import needs a file: a log of repeated `ps aux | grep php` outputs pasted from a terminal. Usage: {Usage}");
-        return new ImportArgs(file, interval, intervalGiven, outDir);
+        if (perBlock is not null && rate is not null)
+            throw new LabUsageException("give --requests-per-block or --rate, not both: they say the same thing two ways.");
+        return new ImportArgs(file, interval, intervalGiven, outDir, perBlock is not null || rate is not null ? new RequestRate(perBlock, rate) : null);
+    }
+
+    private static double PositiveNumber(string text, string option, string what)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v > 0 && v < 1e9) return v;
+        throw new LabUsageException($"{option} {text}: give {what} (a number above 0).");
     }
 
     /// <summary>"1s", "250ms", "1m30s" (the scenario files' durations), or a number of seconds.</summary>

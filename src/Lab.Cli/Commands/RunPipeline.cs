@@ -22,8 +22,7 @@ public static class RunPipeline
     {
         bool real = scenario.Engine != EngineKind.Sim;
         string engineName = EngineNames.Of(scenario.Engine);
-        var header = new RunHeader(scenario.Name, engineName, scenario.Seed, engine.EpochUtc,
-            real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, scenario.LogLevel, scenario.RunLength.TotalSeconds, FlushEveryTick: real);
+        var header = RunHeader.For(scenario, engineName, engine.EpochUtc, real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, flushEveryTick: real);
         var manifest = Manifest.ForThisMachine(engineName, scenario.Name, scenario.Seed, commandLine, DateTime.UtcNow);
         using var writer = ResultsWriter.Create(dir, header, ScenarioWriter.ToToml(scenario), manifest);
         live?.Watch(writer);

@@ -1,48 +1,437 @@
 namespace Lab.Core.Fitting;
 
+/// <summary>What <see cref="LeakFit"/> found (KiB). NaN where it could not be told.</summary>
+/// <param name="LeakKb">The leak per request: what grows without bound.</param>
+/// <param name="StdErrKb">Its standard error (the uncertainty of the retention's rate included).</param>
+/// <param name="Low95Kb">The 95% confidence interval's lower end (Student's t).</param>
+/// <param name="High95Kb">Its upper end.</param>
+/// <param name="GrowthKb">RSS growth per request over these lives (<see cref="RssGrowthFit"/>): leak and retention filling up together.</param>
+/// <param name="GrowthStdErrKb">Its ordinary standard error.</param>
+/// <param name="RetentionKb">What the allocator keeps once saturated (above the fresh child's RSS, besides the leak).</param>
+/// <param name="BaselineKb">A fresh child's RSS, as the fit sees it.</param>
+/// <param name="Rho">The share of its retention a child still holds one request later (0: none kept, near 1: slow to saturate).</param>
+/// <param name="Points">The RSS points the fit used (request ends, or samples).</param>
+/// <param name="FromRequests">True: from each request's rss_kb (exact points); false: from the sample ticks.</param>
+public sealed record LeakFitResult(double LeakKb, double StdErrKb, double Low95Kb, double High95Kb,
+    double GrowthKb, double GrowthStdErrKb, double RetentionKb, double BaselineKb, double Rho, long Points, bool FromRequests)
+{
+    public static readonly LeakFitResult None = new(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, false);
+    public bool HasLeak => double.IsFinite(LeakKb);
+}
+
 /// <summary>
-/// Fits the leak per request from samples: within each child PID, RSS against the requests it
-/// has served; the slopes are pooled (a fixed-effects regression), so recycling does not bias
-/// the fit. Streaming: add samples one by one, in any order.
+/// The leak per request, told apart from what saturates. A child's RSS after its n-th request is
+/// <c>a + L·n + Rₙ</c>: a fresh child's baseline a (shared by the pool's children), the leak L
+/// per request (kept for good, growing without bound), and Rₙ what the allocator keeps of the
+/// requests' transient memory (and caches) — bounded: it starts empty in a fresh child and
+/// saturates, <c>Rₙ = ρ·Rₙ₋₁ + m + f·Tₙ + εₙ</c> (Tₙ the request's transient KiB, known for
+/// every request; m what else each request adds to it; 0 ≤ ρ &lt; 1 how much of it survives the
+/// next request). Folding the retention out (Rₙ₋₁ = yₙ₋₁ − a − L·(n−1)) leaves, for consecutive
+/// requests of one child,
+/// <c>yₙ − ρ·yₙ₋₁ = (1−ρ)·a + m + f·Tₙ + L·(n − ρ·(n−1)) + εₙ</c>, and for a child's first
+/// request <c>y₁ = a + m + f·T₁ + L + ε₁</c> (R₀ = 0): a linear least-squares fit for every ρ,
+/// whose profile over ρ gives the maximum-likelihood fit (an AR(1) allocator with independent
+/// innovations). Its standard error adds the uncertainty of ρ (delta method on the profile).
+/// Fitting RSS straight against requests served (<see cref="RssGrowthFit"/>) folds the
+/// retention filling up into the slope: over short lives (pm.max_requests = 5) that is 10–15%
+/// too much.
+/// <para>Points come in two kinds: request ends (the serving child's rss_kb right after the
+/// request: exact, used whenever the run has them) or sample ticks (older results folders and
+/// imported ps logs: a child's first sample at each new count of requests served; a count that
+/// skips ahead starts the chain again, with no row). Streaming, in constant memory: the sums of
+/// the rows' products are kept as polynomials in ρ (every row is linear in ρ), per child only its
+/// last point.</para>
 /// </summary>
 public sealed class LeakFit
 {
-    private sealed class Acc { public double N, Sx, Sy, Sxx, Sxy, Syy; }
-    private readonly Dictionary<int, Acc> _byPid = new();
+    /// <summary>How the leak was fitted, in words (summary.json's leak_fit).</summary>
+    public const string Method =
+        "per child, RSS after each request against the requests it had served, with a bounded allocator-retention term that fills from empty in every fresh child (AR(1), fed by each request's transient memory); the fresh-child baseline shared by the pool";
 
-    public void Add(int pid, double requestsServed, double rssKb)
+    // A row's columns: w (the baseline), m (retention's constant input), T (transient KiB), n (requests served: the leak), y (RSS).
+    private const int W = 0, M = 1, T = 2, N = 3, Y = 4, K = 5;
+
+    private readonly Chains _requests = new();
+    private readonly GapChains _samples = new();
+
+    /// <summary>
+    /// A request ended and the child's RSS right after it is known: servedAfter is the requests
+    /// the child has served with it (1 for its first), transientKb what the request allocated and
+    /// freed (0 for a request that failed before allocating).
+    /// </summary>
+    public void AddRequest(int child, long servedAfter, double rssKb, double transientKb) =>
+        _requests.Add(child, servedAfter, rssKb, transientKb);
+
+    /// <summary>
+    /// A sample of a child that had served servedSoFar requests (ignored below 1; a count seen
+    /// again is the same point; counts may skip: the samples fall between requests anywhere).
+    /// </summary>
+    public void AddSample(int child, double servedSoFar, double rssKb) => _samples.Add(child, servedSoFar, rssKb);
+
+    /// <summary>
+    /// The chain of a child's points is broken (a request whose answer was lost, so the count of
+    /// requests served is no longer known exactly): the next point starts again.
+    /// </summary>
+    public void Break(int child) { _requests.Break(child); _samples.Break(child); }
+
+    /// <summary>The child's life ended (it exited): its state is let go.</summary>
+    public void End(int child) { _requests.End(child); _samples.End(child); }
+
+    /// <summary>Request points seen so far (0: the fit will use the samples).</summary>
+    public long RequestPoints => _requests.Points;
+
+    public LeakFitResult Result() =>
+        // Request ends are exact; samples may catch a child mid-request. Use the samples only
+        // when the run has no per-request RSS at all (a folder from before rss_kb, an import).
+        _requests.Points > 0 ? _requests.Fit(fromRequests: true) : _samples.Fit();
+
+    /// <summary>The rows of one kind of point: the sums Σp·pᵀ, Σp·qᵀ, Σq·qᵀ of rows v = p − ρ·q, and per child its last point.</summary>
+    private sealed class Chains
     {
-        if (!_byPid.TryGetValue(pid, out var a)) _byPid[pid] = a = new Acc();
-        a.N++; a.Sx += requestsServed; a.Sy += rssKb; a.Sxx += requestsServed * requestsServed; a.Sxy += requestsServed * rssKb; a.Syy += rssKb * rssKb;
+        private readonly double[] _a = new double[K * K], _b = new double[K * K], _c = new double[K * K];
+        private readonly Dictionary<int, (long N, double Y)> _last = new();
+        private readonly RssGrowthFit _growth = new();
+        private double _yRef = double.NaN;
+        private long _rows;
+
+        public long Points { get; private set; }
+
+        public void Add(int child, long n, double y, double transient)
+        {
+            if (n < 1 || !double.IsFinite(y)) return;
+            bool has = _last.TryGetValue(child, out var last);
+            if (has && n <= last.N) { _growth.End(child); has = false; } // the count did not rise: another life under the same key
+            Points++;
+            _growth.Add(child, n, y);
+            if (double.IsNaN(_yRef)) _yRef = y;
+            double yc = y - _yRef; // centred: the baseline's column absorbs the shift exactly
+            Span<double> p = stackalloc double[K];
+            Span<double> q = stackalloc double[K];
+            p[W] = 1; p[M] = 1; p[T] = transient; p[N] = n; p[Y] = yc;
+            if (has && n == last.N + 1)
+            {
+                q[W] = 1; q[N] = last.N; q[Y] = last.Y - _yRef;
+                AddRow(p, q);
+            }
+            else if (!has && n == 1) AddRow(p, q); // a child's first request: nothing retained before it
+            // otherwise (a count that skipped ahead): the point only conditions the next one
+            _last[child] = (n, y);
+        }
+
+        private void AddRow(ReadOnlySpan<double> p, ReadOnlySpan<double> q)
+        {
+            _rows++;
+            for (int i = 0; i < K; i++)
+                for (int j = 0; j < K; j++)
+                {
+                    _a[i * K + j] += p[i] * p[j];
+                    _b[i * K + j] += p[i] * q[j];
+                    _c[i * K + j] += q[i] * q[j];
+                }
+        }
+
+        public void Break(int child) => _last.Remove(child);
+
+        public void End(int child)
+        {
+            _last.Remove(child);
+            _growth.End(child);
+        }
+
+        public LeakFitResult Fit(bool fromRequests)
+        {
+            var (growth, growthSe, _) = _growth.Result();
+            if (_rows < 3) return LeakFitResult.None with { GrowthKb = growth, GrowthStdErrKb = growthSe, Points = Points, FromRequests = fromRequests };
+
+            // The profile over ρ: a grid, then golden-section search around its best point.
+            const double top = 0.99;
+            double bestRho = 0, bestCrit = double.PositiveInfinity;
+            for (int i = 0; i <= 99; i++)
+            {
+                double r = i * 0.01;
+                double c = Criterion(r);
+                if (c < bestCrit) { bestCrit = c; bestRho = r; }
+            }
+            double lo = Math.Max(0, bestRho - 0.01), hi = Math.Min(top, bestRho + 0.01);
+            double g = (Math.Sqrt(5) - 1) / 2;
+            double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
+            double f1 = Criterion(x1), f2 = Criterion(x2);
+            for (int it = 0; it < 40; it++)
+            {
+                if (f1 <= f2) { hi = x2; x2 = x1; f2 = f1; x1 = hi - g * (hi - lo); f1 = Criterion(x1); }
+                else { lo = x1; x1 = x2; f1 = f2; x2 = lo + g * (hi - lo); f2 = Criterion(x2); }
+            }
+            double rho = (lo + hi) / 2;
+            if (Criterion(rho) > bestCrit) rho = bestRho;
+
+            var s = Solve(rho);
+            if (!s.Ok) return LeakFitResult.None with { GrowthKb = growth, GrowthStdErrKb = growthSe, Points = Points, FromRequests = fromRequests };
+            double dof = _rows - s.Columns - 1; // the columns kept, and ρ
+            double variance = dof >= 1 ? Variance(rho, s, dof) : double.NaN;
+            double se = variance >= 0 ? Math.Sqrt(variance) : double.NaN;
+            double t = StudentT.Quantile975(dof);
+            double leak = s.Beta[N];
+            double meanT = _a[W * K + T] / Math.Max(1, _a[W * K + W]);
+            double retention = (s.Beta[M] + s.Beta[T] * meanT) / (1 - rho);
+            double baseline = s.Beta[W] + _yRef;
+            return new LeakFitResult(leak, se, leak - t * se, leak + t * se, growth, growthSe,
+                retention, baseline, rho, Points, fromRequests);
+        }
+
+        /// <summary>
+        /// L's variance with ρ's uncertainty in it: over the profile likelihood of ρ (a grid over
+        /// [0, 0.99], each ρ weighted by exp(−Δcriterion/2)), the mean of L's variance at that ρ
+        /// plus the spread of L itself — which holds where the profile is flat, lopsided or
+        /// against a bound, as a curvature at the best point does not.
+        /// </summary>
+        private double Variance(double bestRho, Solution best, double dof)
+        {
+            double bestCrit = Criterion(bestRho);
+            double sw = 0, swL = 0, swL2 = 0, swV = 0;
+            for (int i = 0; i <= 198; i++)
+            {
+                double r = i * 0.005;
+                var s = i == 0 && bestRho == 0 ? best : Solve(r);
+                if (!s.Ok) continue;
+                double c = Criterion(r) - bestCrit;
+                if (!double.IsFinite(c) || c > 40) continue;
+                double w = Math.Exp(-c / 2);
+                double d = _rows - s.Columns - 1;
+                if (d < 1) continue;
+                double v = s.Sse / d * s.InvNn;
+                sw += w; swL += w * s.Beta[N]; swL2 += w * s.Beta[N] * s.Beta[N]; swV += w * v;
+            }
+            if (sw <= 0) return best.Sse / dof * best.InvNn;
+            double mean = swL / sw;
+            double spread = Math.Max(0, swL2 / sw - mean * mean);
+            return swV / sw + spread + (best.Beta[N] - mean) * (best.Beta[N] - mean);
+        }
+
+        /// <summary>−2 log-likelihood up to a constant: rows × log(SSE / rows); +∞ when the leak cannot be told.</summary>
+        private double Criterion(double rho)
+        {
+            var s = Solve(rho);
+            if (!s.Ok) return double.PositiveInfinity;
+            double sse = Math.Max(s.Sse, 1e-9);
+            return _rows * Math.Log(sse / _rows);
+        }
+
+        /// <param name="Kept">Bit j set: column j was kept.</param>
+        private readonly record struct Solution(bool Ok, double[] Beta, double Sse, double InvNn, int Columns, int Kept);
+
+        /// <summary>
+        /// Least squares at one ρ from the Gram matrix Σv·vᵀ = A − ρ(B + Bᵀ) + ρ²C: a Cholesky
+        /// factorisation in the order w, m, T, n (a column that adds nothing — no transient
+        /// memory at all, every request alike — is left out), n last so its pivot gives L's
+        /// variance factor.
+        /// </summary>
+        private Solution Solve(double rho)
+        {
+            Span<double> gram = stackalloc double[K * K];
+            for (int i = 0; i < K; i++)
+                for (int j = 0; j < K; j++)
+                    gram[i * K + j] = _a[i * K + j] - rho * (_b[i * K + j] + _b[j * K + i]) + rho * rho * _c[i * K + j];
+
+            // Cholesky with dropping: l[i, k] for the kept columns k (in order), over all rows i (y included).
+            Span<double> l = stackalloc double[K * K];
+            Span<int> kept = stackalloc int[K];
+            int nk = 0;
+            for (int j = 0; j < N + 1; j++)
+            {
+                double d = gram[j * K + j];
+                for (int k = 0; k < nk; k++) d -= l[j * K + k] * l[j * K + k];
+                if (!(d > 1e-9 * Math.Max(gram[j * K + j], 1e-300)))
+                {
+                    if (j == N) return default; // the leak cannot be told from the rest
+                    continue;
+                }
+                double root = Math.Sqrt(d);
+                kept[nk] = j;
+                l[j * K + nk] = root;
+                for (int i = 0; i < K; i++)
+                {
+                    if (i == j || IsKeptBefore(kept, nk, i)) continue;
+                    double v = gram[i * K + j];
+                    for (int k = 0; k < nk; k++) v -= l[i * K + k] * l[j * K + k];
+                    l[i * K + nk] = v / root;
+                }
+                nk++;
+            }
+            // SSE: y's residual after the kept columns
+            double sse = gram[Y * K + Y];
+            for (int k = 0; k < nk; k++) sse -= l[Y * K + k] * l[Y * K + k];
+            // back substitution: Lᵀβ = (l[Y, ·])
+            var beta = new double[K];
+            Span<double> b = stackalloc double[K];
+            for (int k = nk - 1; k >= 0; k--)
+            {
+                double v = l[Y * K + k];
+                for (int k2 = k + 1; k2 < nk; k2++) v -= l[kept[k2] * K + k] * b[k2];
+                b[k] = v / l[kept[k] * K + k];
+            }
+            for (int k = 0; k < nk; k++) beta[kept[k]] = b[k];
+            double pivotN = l[N * K + (nk - 1)];
+            int mask = 0;
+            for (int k = 0; k < nk; k++) mask |= 1 << kept[k];
+            return new Solution(true, beta, Math.Max(0, sse), 1 / (pivotN * pivotN), nk, mask);
+        }
+
+        private static bool IsKeptBefore(ReadOnlySpan<int> kept, int count, int column)
+        {
+            for (int k = 0; k < count; k++) if (kept[k] == column) return true;
+            return false;
+        }
     }
 
-    /// <summary>The fitted KiB per request, its standard error, and the points used.</summary>
-    public (double SlopeKb, double StdErrKb, long Points) Result()
+    /// <summary>
+    /// Samples: a child's points at any counts of requests served (real numbers: an imported
+    /// log's estimated requests), consecutive points d requests apart giving the row
+    /// <c>yₙ − ρᵈ·yₙ₋d = (1−ρᵈ)·a + m·(1−ρᵈ)/(1−ρ) + L·(n − ρᵈ·(n−d))</c> with the variance of d
+    /// innovations, (1−ρ²ᵈ)/(1−ρ²). Not linear in ρ: the Gram matrices are kept for a grid of ρ
+    /// (the profile's best point refined by a parabola). A child's first sample only conditions
+    /// the next (a sampled child's past is not known: it may have served requests before).
+    /// </summary>
+    private sealed class GapChains
     {
-        double sxx = 0, sxy = 0, n = 0; int groups = 0;
-        foreach (var a in _byPid.Values)
+        private const int C = 4; // w, m, n, y
+        private static readonly double[] Grid = Enumerable.Range(0, 50).Select(i => i * 0.02).ToArray();
+        private readonly double[][] _gram = Grid.Select(_ => new double[C * C]).ToArray();
+        private readonly double[] _logDet = new double[Grid.Length];
+        private readonly Dictionary<int, (double N, double Y)> _last = new();
+        private readonly RssGrowthFit _growth = new();
+        private double _yRef = double.NaN;
+        private long _rows, _points;
+
+        public void Add(int child, double n, double y)
         {
-            if (a.N < 2) continue;
-            double cxx = a.Sxx - a.Sx * a.Sx / a.N;
-            double cxy = a.Sxy - a.Sx * a.Sy / a.N;
-            if (cxx <= 1e-12) continue;
-            sxx += cxx; sxy += cxy; n += a.N; groups++;
+            if (!(n >= 1) || !double.IsFinite(y)) return;
+            bool has = _last.TryGetValue(child, out var last);
+            if (has && n == last.N) return; // the same count seen again: the first sample stands
+            if (has && n < last.N) { _growth.End(child); has = false; } // another life under the same key
+            _points++;
+            _growth.Add(child, n, y);
+            if (double.IsNaN(_yRef)) _yRef = y;
+            if (has)
+            {
+                double d = n - last.N;
+                double yc = y - _yRef, y0 = last.Y - _yRef;
+                Span<double> v = stackalloc double[C];
+                for (int g = 0; g < Grid.Length; g++)
+                {
+                    double rho = Grid[g];
+                    double r = Math.Pow(rho, d);
+                    double var = rho == 0 ? 1 : (1 - r * r) / (1 - rho * rho);
+                    double scale = 1 / Math.Sqrt(var);
+                    v[0] = (1 - r) * scale;
+                    v[1] = (rho == 0 ? 1 : (1 - r) / (1 - rho)) * scale;
+                    v[2] = (n - r * last.N) * scale;
+                    v[3] = (yc - r * y0) * scale;
+                    var gram = _gram[g];
+                    for (int i = 0; i < C; i++)
+                        for (int j = 0; j < C; j++) gram[i * C + j] += v[i] * v[j];
+                    _logDet[g] += Math.Log(var);
+                }
+                _rows++;
+            }
+            _last[child] = (n, y);
         }
-        if (sxx <= 0) return (double.NaN, double.NaN, (long)n);
-        double slope = sxy / sxx;
-        // residual variance (needs the per-group y sums of squares, approximated by a second pass-free bound)
-        double sse = 0;
-        foreach (var a in _byPid.Values)
+
+        public void Break(int child) => _last.Remove(child);
+
+        public void End(int child)
         {
-            if (a.N < 2) continue;
-            double cxx = a.Sxx - a.Sx * a.Sx / a.N;
-            if (cxx <= 1e-12) continue;
-            double cxy = a.Sxy - a.Sx * a.Sy / a.N;
-            double cyy = a.Syy - a.Sy * a.Sy / a.N;
-            sse += Math.Max(0, cyy - 2 * slope * cxy + slope * slope * cxx);
+            _last.Remove(child);
+            _growth.End(child);
         }
-        double dof = n - groups - 1;
-        double se = dof > 0 ? Math.Sqrt(sse / dof / sxx) : double.NaN;
-        return (slope, se, (long)n);
+
+        public LeakFitResult Fit()
+        {
+            var (growth, growthSe, _) = _growth.Result();
+            var none = LeakFitResult.None with { GrowthKb = growth, GrowthStdErrKb = growthSe, Points = _points };
+            if (_rows < 3) return none;
+            var crit = new double[Grid.Length];
+            var sols = new Solution4[Grid.Length];
+            int best = -1;
+            for (int g = 0; g < Grid.Length; g++)
+            {
+                sols[g] = Solve(_gram[g]);
+                crit[g] = sols[g].Ok ? _rows * Math.Log(Math.Max(sols[g].Sse, 1e-9) / _rows) + _logDet[g] : double.PositiveInfinity;
+                if (sols[g].Ok && (best < 0 || crit[g] < crit[best])) best = g;
+            }
+            if (best < 0) return none;
+            var s = sols[best];
+            double leak = s.L, rho = Grid[best];
+            double dof = _rows - s.Columns - 1;
+            double variance = dof >= 1 ? s.Sse / dof * s.InvLL : double.NaN;
+            if (best > 0 && best < Grid.Length - 1 && sols[best - 1].Ok && sols[best + 1].Ok)
+            {
+                double h = Grid[1] - Grid[0];
+                double curvature = (crit[best - 1] - 2 * crit[best] + crit[best + 1]) / (h * h);
+                if (curvature > 0)
+                {
+                    // the profile's minimum between the grid points, and the leak there
+                    double shift = Math.Clamp((crit[best - 1] - crit[best + 1]) / (2 * curvature * h), -0.5, 0.5);
+                    double dL = (sols[best + 1].L - sols[best - 1].L) / (2 * h);
+                    leak += dL * shift * h;
+                    rho += shift * h;
+                    variance += dL * dL * 2 / curvature;
+                }
+            }
+            double se = variance >= 0 ? Math.Sqrt(variance) : double.NaN;
+            double t = StudentT.Quantile975(dof);
+            double retention = rho < 1 ? s.M / (1 - rho) : double.NaN;
+            return new LeakFitResult(leak, se, leak - t * se, leak + t * se, growth, growthSe, retention, s.W + _yRef, rho, _points, false);
+        }
+
+        private readonly record struct Solution4(bool Ok, double W, double M, double L, double Sse, double InvLL, int Columns);
+
+        /// <summary>Least squares of y on (w, m, n) from the Gram matrix, n last; a column that adds nothing is left out.</summary>
+        private static Solution4 Solve(double[] gram)
+        {
+            Span<double> l = stackalloc double[C * C];
+            Span<int> kept = stackalloc int[C];
+            int nk = 0;
+            for (int j = 0; j < 3; j++)
+            {
+                double d = gram[j * C + j];
+                for (int k = 0; k < nk; k++) d -= l[j * C + k] * l[j * C + k];
+                if (!(d > 1e-9 * Math.Max(gram[j * C + j], 1e-300)))
+                {
+                    if (j == 2) return default;
+                    continue;
+                }
+                double root = Math.Sqrt(d);
+                kept[nk] = j;
+                l[j * C + nk] = root;
+                for (int i = 0; i < C; i++)
+                {
+                    bool done = false;
+                    for (int k = 0; k < nk; k++) if (kept[k] == i) done = true;
+                    if (i == j || done) continue;
+                    double v = gram[i * C + j];
+                    for (int k = 0; k < nk; k++) v -= l[i * C + k] * l[j * C + k];
+                    l[i * C + nk] = v / root;
+                }
+                nk++;
+            }
+            double sse = gram[3 * C + 3];
+            for (int k = 0; k < nk; k++) sse -= l[3 * C + k] * l[3 * C + k];
+            Span<double> b = stackalloc double[C];
+            for (int k = nk - 1; k >= 0; k--)
+            {
+                double v = l[3 * C + k];
+                for (int k2 = k + 1; k2 < nk; k2++) v -= l[kept[k2] * C + k] * b[k2];
+                b[k] = v / l[kept[k] * C + k];
+            }
+            double w = 0, m = 0, leak = 0;
+            for (int k = 0; k < nk; k++)
+            {
+                if (kept[k] == 0) w = b[k];
+                else if (kept[k] == 1) m = b[k];
+                else leak = b[k];
+            }
+            double pivot = l[2 * C + (nk - 1)];
+            return new Solution4(true, w, m, leak, Math.Max(0, sse), 1 / (pivot * pivot), nk);
+        }
     }
 }

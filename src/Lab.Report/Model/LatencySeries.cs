@@ -1,5 +1,4 @@
 using Lab.Core.Records;
-using Lab.Results;
 using Lab.Results.Reading;
 
 namespace Lab.Report.Model;
@@ -8,22 +7,23 @@ namespace Lab.Report.Model;
 /// Latency percentiles and throughput over time from requests.csv, in buckets of equal width
 /// (about a sixtieth of the run, at least one sample interval, and wide enough to hold a few
 /// requests each, so one slow request does not make a percentile). Latency is the corrected
-/// one (end − intended send), of answered requests, bucketed by their end time.
+/// one (end − intended send) of the requests answered OK (a refusal answers fast and would pull
+/// the percentiles down), bucketed by their end time; the rates: OK, failed, dropped per second.
 /// </summary>
 internal sealed class LatencySeries
 {
     public required double BucketS { get; init; }
-    /// <summary>Bucket centres of the buckets that have answered requests, with their p50 and p99 (ms).</summary>
+    /// <summary>Bucket centres of the buckets that have requests answered OK, with their p50 and p99 (ms).</summary>
     public required double[] LatencyT { get; init; }
     public required double[] P50Ms { get; init; }
     public required double[] P99Ms { get; init; }
     /// <summary>
     /// Every bucket's start and, last, the end of the last bucket (one more than the rates: a
-    /// step line holds each rate across its bucket), and per second: answered, failed (sent,
-    /// not ok), dropped (never sent), the last value repeated at the end.
+    /// step line holds each rate across its bucket), and per second: answered OK (goodput),
+    /// failed (sent, not ok), dropped (never sent), the last value repeated at the end.
     /// </summary>
     public required double[] RateT { get; init; }
-    public required double[] AnsweredPerS { get; init; }
+    public required double[] OkPerS { get; init; }
     public required double[] FailedPerS { get; init; }
     public required double[] DroppedPerS { get; init; }
     public long Failed { get; init; }
@@ -69,7 +69,7 @@ internal sealed class LatencySeries
             if (st == RequestStatus.Dropped) { dropped[Bucket(r.TIntended[i])]++; droppedTotal++; continue; }
             double end = double.IsFinite(r.TEnd[i]) ? r.TEnd[i] : r.TIntended[i];
             if (st != RequestStatus.Ok) { failed[Bucket(end)]++; failedTotal++; }
-            if (SummaryBuilder.IsAnswered(st) && double.IsFinite(r.LatencyMs[i]) && double.IsFinite(r.TEnd[i])) answered[Bucket(end)]++;
+            else if (double.IsFinite(r.LatencyMs[i]) && double.IsFinite(r.TEnd[i])) answered[Bucket(end)]++;
         }
         // The latencies of each bucket, side by side in one array (counting sort by bucket).
         var start = new int[n + 1];
@@ -79,7 +79,7 @@ internal sealed class LatencySeries
         for (int i = 0; i < r.Count; i++)
         {
             int st = r.Status[i];
-            if (st == RequestStatus.Dropped || !SummaryBuilder.IsAnswered(st) || !double.IsFinite(r.LatencyMs[i]) || !double.IsFinite(r.TEnd[i])) continue;
+            if (st != RequestStatus.Ok || !double.IsFinite(r.LatencyMs[i]) || !double.IsFinite(r.TEnd[i])) continue;
             lat[fill[Bucket(r.TEnd[i])]++] = r.LatencyMs[i];
         }
 
@@ -112,7 +112,7 @@ internal sealed class LatencySeries
         return new LatencySeries
         {
             BucketS = w, LatencyT = lt.ToArray(), P50Ms = p50.ToArray(), P99Ms = p99.ToArray(),
-            RateT = rt, AnsweredPerS = ans, FailedPerS = failed, DroppedPerS = dropped,
+            RateT = rt, OkPerS = ans, FailedPerS = failed, DroppedPerS = dropped,
             Failed = failedTotal, Dropped = droppedTotal,
         };
     }

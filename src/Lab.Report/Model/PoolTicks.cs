@@ -1,103 +1,131 @@
 using Lab.Core.Records;
+using Lab.Results.Lives;
 using Lab.Results.Reading;
 
 namespace Lab.Report.Model;
 
 /// <summary>
-/// The pool at each sample tick: total RSS (master and children, as summary.json's
-/// peak_pool_rss_kb counts it), the largest child, how many children, and the requests served
-/// by the pool so far.
+/// The pool over the run, at every moment its memory is known: each sample tick (the tick's own
+/// sums, as summary.json counts them) and each request's end that carried the serving child's
+/// RSS (the master and every running child at its last known RSS: <see cref="PoolLedger"/>), so
+/// a peak between two ticks is drawn. Each moment has the pool's total RSS, its largest child,
+/// how many children, and the requests served by the pool so far.
 /// </summary>
 internal sealed class PoolTicks
 {
     public required double[] T { get; init; }
     public required long[] PoolRssKb { get; init; }
-    /// <summary>0 at a tick without children.</summary>
+    /// <summary>0 at a moment without children.</summary>
     public required long[] LargestChildKb { get; init; }
     public required int[] Children { get; init; }
-    /// <summary>
-    /// Requests served by the pool's children up to the tick: from requests.csv (requests a
-    /// child answered, by their end time) when it has them, else from the samples' per-PID
-    /// counters (which miss a child's last requests between its last sample and its exit).
-    /// </summary>
+    /// <summary>Requests served by the pool's children up to the moment (see <see cref="ServedCounter"/>).</summary>
     public required double[] Served { get; init; }
-    public required bool ServedFromRequests { get; init; }
+    /// <summary>Whether the moment is a sample tick (else a request's end).</summary>
+    public required bool[] IsTick { get; init; }
 
     public int Count => T.Length;
 
-    public static PoolTicks Build(SampleTable s, double[] tickT, int[] tickOfRow, RequestTable requests)
-    {
-        int n = tickT.Length;
-        var pool = new long[n];
-        var largest = new long[n];
-        var children = new int[n];
-        for (int i = 0; i < s.Count; i++)
-        {
-            int k = tickOfRow[i];
-            pool[k] += s.RssKb[i];
-            if (s.Role[i] == ProcessRole.Child)
-            {
-                children[k]++;
-                if (s.RssKb[i] > largest[k]) largest[k] = s.RssKb[i];
-            }
-        }
-
-        var served = new double[n];
-        var ends = ServedEndTimes(requests);
-        bool fromRequests = ends.Length > 0;
-        if (fromRequests)
-        {
-            // Both sorted: one merge pass. A small tolerance: a request ending at the tick's
-            // instant (the files keep 6 and 3 decimals) counts at that tick.
-            int j = 0;
-            for (int k = 0; k < n; k++)
-            {
-                while (j < ends.Length && ends[j] <= tickT[k] + 1e-6) j++;
-                served[k] = j;
-            }
-        }
-        else
-        {
-            var last = new Dictionary<int, long>();
-            long total = 0;
-            for (int i = 0; i < s.Count; i++)
-            {
-                if (s.Role[i] != ProcessRole.Child) continue;
-                long q = s.Requests[i];
-                long before = last.GetValueOrDefault(s.Pid[i]);
-                // A counter that falls means a new process under a reused PID: it starts from 0.
-                total += q >= before ? q - before : q;
-                last[s.Pid[i]] = q;
-                served[tickOfRow[i]] = total;
-            }
-            for (int k = 1; k < n; k++) if (served[k] < served[k - 1]) served[k] = served[k - 1];
-        }
-        return new PoolTicks { T = tickT, PoolRssKb = pool, LargestChildKb = largest, Children = children, Served = served, ServedFromRequests = fromRequests };
-    }
-
-    /// <summary>End times of the requests a child answered (a PID, a finite end), sorted.</summary>
-    private static double[] ServedEndTimes(RequestTable r)
-    {
-        int count = 0;
-        for (int i = 0; i < r.Count; i++) if (r.Pid[i] != 0 && double.IsFinite(r.TEnd[i])) count++;
-        var ends = new double[count];
-        int j = 0;
-        for (int i = 0; i < r.Count; i++) if (r.Pid[i] != 0 && double.IsFinite(r.TEnd[i])) ends[j++] = r.TEnd[i];
-        Array.Sort(ends);
-        return ends;
-    }
-
-    /// <summary>Requests served by the last tick at or before t (0 before the first tick).</summary>
+    /// <summary>Requests served by the last moment at or before t (0 before the first).</summary>
     public double ServedAt(double t)
     {
         int i = TickAtOrBefore(t);
         return i < 0 ? 0 : Served[i];
     }
 
-    /// <summary>The index of the last tick at or before t, -1 if none.</summary>
+    /// <summary>The index of the last moment at or before t, -1 if none.</summary>
     public int TickAtOrBefore(double t)
     {
         int i = Array.BinarySearch(T, t);
-        return i >= 0 ? i : ~i - 1;
+        if (i >= 0)
+        {
+            while (i + 1 < T.Length && T[i + 1] == t) i++;
+            return i;
+        }
+        return ~i - 1;
+    }
+
+    /// <summary>The moments being collected, in time order.</summary>
+    internal sealed class Builder
+    {
+        private readonly List<double> _t = new(), _served = new();
+        private readonly List<long> _pool = new(), _largest = new();
+        private readonly List<int> _children = new();
+        private readonly List<bool> _tick = new();
+
+        public void Add(double t, long pool, long largest, int children, double served, bool tick)
+        {
+            _t.Add(t); _pool.Add(pool); _largest.Add(largest); _children.Add(children); _served.Add(served); _tick.Add(tick);
+        }
+
+        public PoolTicks Build() => new()
+        {
+            T = _t.ToArray(), PoolRssKb = _pool.ToArray(), LargestChildKb = _largest.ToArray(), Children = _children.ToArray(),
+            Served = _served.ToArray(), IsTick = _tick.ToArray(),
+        };
+    }
+}
+
+/// <summary>
+/// Requests served by the pool up to a moment: from requests.csv (requests a child answered, by
+/// their end time) when it has them, else from the samples' per-PID counters (which miss a
+/// child's last requests between its last sample and its exit).
+/// </summary>
+internal sealed class ServedCounter
+{
+    private readonly double[] _ends;
+    private readonly double[]? _tickT, _tickServed;
+
+    public bool FromRequests { get; }
+
+    public ServedCounter(SampleTable s, RequestTable r)
+    {
+        int count = 0;
+        for (int i = 0; i < r.Count; i++) if (IsServed(r, i)) count++;
+        _ends = new double[count];
+        int j = 0;
+        for (int i = 0; i < r.Count; i++) if (IsServed(r, i)) _ends[j++] = r.TEnd[i];
+        Array.Sort(_ends);
+        FromRequests = count > 0;
+        if (FromRequests) return;
+
+        // From the samples: each PID's counter, summed (a counter that falls is a new process under a reused PID).
+        var tickT = new List<double>();
+        var served = new List<double>();
+        var last = new Dictionary<int, long>();
+        long total = 0;
+        for (int i = 0; i < s.Count; i++)
+        {
+            if (i == 0 || s.T[i] != s.T[i - 1]) { tickT.Add(s.T[i]); served.Add(total); }
+            if (s.Role[i] != ProcessRole.Child) continue;
+            long q = s.Requests[i];
+            long before = last.GetValueOrDefault(s.Pid[i]);
+            total += q >= before ? q - before : q;
+            last[s.Pid[i]] = q;
+            served[^1] = total;
+        }
+        _tickT = tickT.ToArray();
+        _tickServed = served.ToArray();
+    }
+
+    private static bool IsServed(RequestTable r, int i) => r.Pid[i] != 0 && double.IsFinite(r.TEnd[i])
+        && r.Status[i] is RequestStatus.Ok or RequestStatus.MemoryLimit;
+
+    /// <summary>Requests served up to time t (a request ending at the instant counts; the files keep 6 and 3 decimals).</summary>
+    public double At(double t)
+    {
+        if (FromRequests) return UpperBound(_ends, t + 1e-6);
+        int i = UpperBound(_tickT!, t + 1e-9) - 1;
+        return i < 0 ? 0 : _tickServed![i];
+    }
+
+    private static int UpperBound(double[] a, double v)
+    {
+        int lo = 0, hi = a.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (a[mid] <= v) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 }

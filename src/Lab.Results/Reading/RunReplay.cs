@@ -1,0 +1,74 @@
+using Lab.Core.Records;
+
+namespace Lab.Results.Reading;
+
+/// <summary>What a step of a folder's replay is: a sample row, the end of a tick, an event, a request row.</summary>
+public enum ReplayKind { Sample, EndTick, Event, Request }
+
+/// <summary>
+/// A results folder's records in the order they happened, as an engine gave them to its sink:
+/// samples by tick (each tick closed by an EndTick), events, and requests at their end (a dropped
+/// one at its intended time). At one instant: events first, then requests, then the tick — the
+/// order PoolLedger is robust to anyway. Used to compute a summary from the files and to build a
+/// report's lives, so both see what the run's own summary saw.
+/// </summary>
+public static class RunReplay
+{
+    /// <summary>The steps (kind, row) in time order.</summary>
+    public static IEnumerable<(ReplayKind Kind, int Row)> Steps(RunFolder f)
+    {
+        var s = f.Samples;
+        var ev = f.Events;
+        var r = f.Requests;
+        // requests by their end (stable: ties keep the file's order)
+        var order = new int[r.Count];
+        var ends = new double[r.Count];
+        for (int i = 0; i < r.Count; i++)
+        {
+            order[i] = i;
+            ends[i] = RequestTime(r, i);
+        }
+        var keys = (double[])ends.Clone();
+        Array.Sort(keys, order); // not stable: fix ties below
+        for (int a = 0; a < order.Length;)
+        {
+            int b = a + 1;
+            while (b < order.Length && keys[b] == keys[a]) b++;
+            if (b - a > 1) Array.Sort(order, a, b - a);
+            a = b;
+        }
+        // events in file order (they are written in time order)
+        int si = 0, ei = 0, ri = 0;
+        while (si < s.Count || ei < ev.Count || ri < order.Length)
+        {
+            double ts = si < s.Count ? s.T[si] : double.PositiveInfinity;
+            double te = ei < ev.Count ? ev[ei].T : double.PositiveInfinity;
+            double tr = ri < order.Length ? keys[ri] : double.PositiveInfinity;
+            if (te <= tr && te <= ts) { yield return (ReplayKind.Event, ei++); continue; }
+            if (tr <= ts) { yield return (ReplayKind.Request, order[ri++]); continue; }
+            // one tick: its samples, then its end
+            double t = ts;
+            while (si < s.Count && s.T[si] == t) yield return (ReplayKind.Sample, si++);
+            yield return (ReplayKind.EndTick, si - 1);
+        }
+    }
+
+    /// <summary>When a request's record was made: its end, or its intended time when it has none (dropped).</summary>
+    public static double RequestTime(RequestTable r, int i) =>
+        double.IsFinite(r.TEnd[i]) ? r.TEnd[i] : r.TIntended[i];
+
+    /// <summary>Replays the folder into a sink.</summary>
+    public static void Into(RunFolder f, IRunSink sink)
+    {
+        foreach (var (kind, row) in Steps(f))
+        {
+            switch (kind)
+            {
+                case ReplayKind.Sample: sink.Sample(f.Samples[row]); break;
+                case ReplayKind.EndTick: sink.EndTick(f.Samples.T[row]); break;
+                case ReplayKind.Event: sink.Event(f.Events[row]); break;
+                case ReplayKind.Request: sink.Request(f.Requests[row]); break;
+            }
+        }
+    }
+}
