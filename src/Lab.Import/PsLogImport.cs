@@ -154,9 +154,13 @@ public static class PsLogImport
         lines.Add(sum.LeakKbPerRequest is { } leak
             ? $"  leak      {leak.ToString("N0", Inv)} KiB per {per}"
               + (sum.LeakKbPerRequestLow95 is { } lo && sum.LeakKbPerRequestHigh95 is { } hi ? $" (95% interval {lo.ToString("N0", Inv)} … {hi.ToString("N0", Inv)})" : "")
-              + (rate.HasRequests ? $": requests estimated from {(rate.RateRps is { } r ? $"--rate {r.ToString("0.###", Inv)}" : $"--requests-per-block {rate.RequestsPerBlock!.Value.ToString("0.###", Inv)}")}, shared by the children present"
-                                  : ": ps shows no requests; give --requests-per-block N or --rate R to turn snapshots into requests")
-            : "  leak      none fitted: no child was seen in enough blocks");
+
+            : sum.RssGrowthKbPerRequest is { } growth
+                ? $"  leak      not told apart from the allocator's retention: the children's lives in the log are too short; their RSS grew {growth.ToString("N0", Inv)} KiB per {per} (leak and retention together)"
+                : "  leak      none fitted: no child was seen in enough blocks");
+        lines.Add(rate.HasRequests
+            ? $"  requests  estimated from {(rate.RateRps is { } r ? $"--rate {r.ToString("0.###", Inv)}" : $"--requests-per-block {rate.RequestsPerBlock!.Value.ToString("0.###", Inv)}")}, shared by the children present in both snapshots"
+            : "  requests  ps shows none: samples.csv counts observations (ps snapshots); give --requests-per-block N or --rate R to turn snapshots into requests");
         lines.Add("  unknown   " + string.Join(", ", rate.Unknown) + ": the log does not give them (left unknown, not guessed)");
         foreach (var note in log.Notes) lines.Add("  note      " + note);
         return lines;

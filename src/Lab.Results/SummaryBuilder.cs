@@ -221,14 +221,18 @@ public sealed class SummaryBuilder : IRunSink
             PeakChildRssKb = _peakChildRss,
             PeakPoolRssKb = _anyTick || _peakPoolRss > 0 ? _peakPoolRss : 0,
             FinalPoolRssKb = _anyTick ? _finalPoolRss : 0,
-            LeakKbPerRequest = R(fit.LeakKb),
-            LeakKbPerRequestStderr = R(fit.StdErrKb),
-            LeakKbPerRequestLow95 = R(fit.Low95Kb),
-            LeakKbPerRequestHigh95 = R(fit.High95Kb),
+            // a leak the fit could not tell from the retention (its interval wider than the growth) is not given as one
+            LeakKbPerRequest = fit.Determined ? R(fit.LeakKb) : null,
+            LeakKbPerRequestStderr = fit.Determined ? R(fit.StdErrKb) : null,
+            LeakKbPerRequestLow95 = fit.Determined ? R(fit.Low95Kb) : null,
+            LeakKbPerRequestHigh95 = fit.Determined ? R(fit.High95Kb) : null,
             RssGrowthKbPerRequest = R(fit.GrowthKb),
             RssGrowthKbPerRequestStderr = R(fit.GrowthStdErrKb),
-            RetentionKb = R(fit.RetentionKb),
-            LeakFitMethod = fit.HasLeak ? Lab.Core.Fitting.LeakFit.Method + (fit.FromRequests ? "; from each request's rss_kb" : "; from the sample ticks (no rss_kb per request)") : null,
+            RetentionKb = fit.Determined ? R(fit.RetentionKb) : null,
+            LeakFitMethod = !fit.HasLeak ? null
+                : (fit.Determined ? Lab.Core.Fitting.LeakFit.Method
+                    : FormattableString.Invariant($"not told apart from the allocator's retention: the lives are too short (the leak's 95% interval ran from {fit.Low95Kb:0} to {fit.High95Kb:0} KiB, wider than the RSS growth of {fit.GrowthKb:0} KiB per request); fitted ") + Lab.Core.Fitting.LeakFit.Method)
+                  + (fit.FromRequests ? "; from each request's rss_kb" : "; from the sample ticks (no rss_kb per request)"),
             LeakUnit = _header.LeakUnit,
             FitPoints = fit.Points,
             PoolStatus = pool,

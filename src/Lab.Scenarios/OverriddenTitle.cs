@@ -26,19 +26,33 @@ internal static class OverriddenTitle
         var doc = TomlDocReader.Read(text, sourceName);
         string full = ScenarioWriter.ToToml(resolved);
         var said = new List<string>();
+        bool titleGiven = false, descriptionGiven = false;
         for (int i = 0; i < overrides.Count; i++)
         {
             var (key, value) = Overrides.Split(overrides[i]);
-            if (!Listed(KeyResolver.Resolve(key, doc, overrides[i]))) continue;
-            // changed something: without it, the scenario differs
+            string path = KeyResolver.Resolve(key, doc, overrides[i]);
+            titleGiven |= path == "title";
+            descriptionGiven |= path == "description";
+            if (!Listed(path)) continue;
+            // changed something: without it, the scenario differs (or does not even build: it was needed)
             var others = overrides.Where((_, j) => j != i).ToList();
-            var without = TomlDocReader.Read(text, sourceName);
-            Overrides.Apply(without, others);
-            if (ScenarioWriter.ToToml(new ScenarioBuilder(without, name).Build()) == full) continue;
-            said.Add($"{key} {value}");
+            bool changed;
+            try
+            {
+                var without = TomlDocReader.Read(text, sourceName);
+                Overrides.Apply(without, others);
+                changed = ScenarioWriter.ToToml(new ScenarioBuilder(without, name).Build()) != full;
+            }
+            catch (ScenarioException) { changed = true; }
+            if (changed) said.Add($"{key} {value}");
         }
         if (said.Count == 0) return resolved;
-        return resolved with { Title = Mark(resolved.Title, said), Description = Note(resolved.Description, said) };
+        // a title (or description) given on the command line is the user's own: left as given
+        return resolved with
+        {
+            Title = titleGiven ? resolved.Title : Mark(resolved.Title, said),
+            Description = descriptionGiven ? resolved.Description : Note(resolved.Description, said),
+        };
     }
 
     /// <summary>"Title (overridden: a 1, b 2)"; a title already marked (a rerun of a results folder's scenario.toml) gets the new ones added.</summary>

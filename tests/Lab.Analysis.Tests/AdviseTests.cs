@@ -148,7 +148,7 @@ public class AdviseTests
         // one request, over before the second sample: nothing to fit a slope on
         var run = await Run(tmp.Sub("short"), "article-growth", "iterations=1");
         var e = Assert.Throws<AdviseException>(() => PoolFit.Of(run));
-        Assert.Contains("too few samples to fit the leak per request", e.Message);
+        Assert.Contains("too few readings to fit the leak per request", e.Message);
         Assert.Contains("child sample(s)", e.Message);
         Assert.Contains("sample_interval", e.Message);
         Assert.Throws<AdviseException>(() => AdviseRun.Prepare(run, new AdviceRequest(GiB, true, 0.2, null)));

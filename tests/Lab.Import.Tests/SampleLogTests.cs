@@ -59,7 +59,7 @@ public class SampleLogTests
         Assert.Equal(2, st.Gone);
         Assert.Equal(2, st.Replaced);
         Assert.Equal(2, st.Spawns);
-        Assert.Equal([4, 5], st.Lifetimes); // blocks each was seen in
+        Assert.Equal([5], st.Lifetimes); // 13702, seen from appearing to vanishing: 5 blocks (13672 was there before the log)
         Assert.Equal(20884, st.PeakChildRssKb);
         Assert.Equal(13672, st.PeakChildPid);
 
@@ -79,13 +79,16 @@ public class SampleLogTests
     }
 
     [Fact]
-    public void The_leak_fit_is_per_observation_and_matches_the_children_growth()
+    public void Three_short_lives_show_the_growth_but_cannot_tell_the_leak_from_the_retention()
     {
         var st = Import().Run.Stats;
-        // The fit starts at each child's second observation (as the results' summary does): a fresh
-        // child's first request also pays one-time costs. Here a fresh child's first step is
-        // +4,704 KiB, the later ones 1,556 to 3,960: the steady growth is about 2.9 MiB per ps.
-        Assert.InRange(st.LeakKb, 2700, 3100);
+        // Each child's RSS from its first observation on (as the results' summary does: a fresh
+        // child's first request also pays one-time costs): steps of 3,224, 3,960, 3,176, 3,892,
+        // 1,624, 3,844, 1,556, 2,288 KiB. The growth is plain; with 3 to 4 observations a child,
+        // whether it is a leak or the allocator filling up cannot be told (the leak's interval is
+        // wider than the growth): no leak is claimed.
+        Assert.InRange(st.GrowthKb, 2500, 3100);
+        Assert.True(double.IsNaN(st.LeakKb));
         Assert.Equal(11, st.FitPoints);
     }
 
@@ -128,8 +131,9 @@ public class SampleLogTests
         Assert.Equal(20884, s.PeakChildRssKb);
         Assert.Equal(16008 + 20884, s.PeakPoolRssKb);
         Assert.Equal(0, s.RequestsTotal);
-        Assert.NotNull(s.LeakKbPerRequest);
-        Assert.Equal(Math.Round(imported.Run.Stats.LeakKb, 3), s.LeakKbPerRequest!.Value, 3);
+        Assert.Null(s.LeakKbPerRequest);
+        Assert.Equal(Math.Round(imported.Run.Stats.GrowthKb, 3), s.RssGrowthKbPerRequest!.Value, 3);
+        Assert.Contains("not told apart", s.LeakFitMethod);
 
         Assert.Equal(File.ReadAllText(Imports.SamplePath), File.ReadAllText(folder.PathOf(PsLogImport.SourceCopy)));
     }
@@ -163,7 +167,8 @@ public class SampleLogTests
         Assert.Contains("2 gone (cause unknown", text);
         Assert.DoesNotContain("recycle", text);
         Assert.Contains("peak child RSS 20.4 MiB (20884 KiB, PID 13672)", text);
-        Assert.Matches(@"KiB per observation \(ps snapshot\)", text);
+        Assert.Matches(@"grew 2,\d\d\d KiB per observation \(ps snapshot\)", text);
+        Assert.Contains("not told apart from the allocator's retention", text);
         Assert.Contains("--requests-per-block N or --rate R", text);
         Assert.Contains("pool.max_requests", text);
     }

@@ -29,8 +29,17 @@ public sealed record Fitted(double Value, double Uncertainty, string How);
 public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted Retained, Fitted Master,
     long ChildSamples, int Children, long FitPoints, IReadOnlyList<string> Notes)
 {
-    /// <summary>The upper end of the leak's 95% interval (Student's t), never below 0: what the advice plans with.</summary>
-    public double LeakUpperKb { get; init; } = double.NaN;
+    private readonly double? _leakUpper;
+
+    /// <summary>
+    /// The upper end of the leak's 95% interval (Student's t from the fit; else L + 1.96 × its
+    /// standard error), never below 0: what the advice plans with.
+    /// </summary>
+    public double LeakUpperKb
+    {
+        get => _leakUpper ?? Math.Max(0, Leak.Value + PoolFitZ * (double.IsFinite(Leak.Uncertainty) ? Leak.Uncertainty : 0));
+        init => _leakUpper = value;
+    }
 
     /// <summary>One child's RSS after n requests, for a leak per request: B + leak × n + R.</summary>
     public double ChildKb(double requests, double leakKb) => Baseline.Value + leakKb * requests + Retained.Value;
@@ -64,14 +73,29 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
         // The leak, as summary.json fits it (the folder replayed through the same SummaryBuilder).
         var (summary, leakFit) = run.ComputeSummaryAndFit();
         var byPid = childRows.Select(i => s.Pid[i]).Concat(readings.Select(i => r.Pid[i])).Distinct().Count();
-        if (summary.LeakKbPerRequest is not { } leakKb || summary.LeakKbPerRequestStderr is not { } se || !double.IsFinite(se))
+        double leakKb, se, upper;
+        string leakHow;
+        if (summary.LeakKbPerRequest is { } l && summary.LeakKbPerRequestStderr is { } e && double.IsFinite(e))
+        {
+            (leakKb, se) = (l, e);
+            upper = Math.Max(0, summary.LeakKbPerRequestHigh95 ?? leakKb + PoolFitZ * se);
+            leakHow = $"LeakFit over {summary.FitPoints} readings of {ChildCount(childRows, readings, s, r)} child(ren): RSS after each {unit} against the {unit}s served, per child, the allocator's bounded retention apart; 95% interval {Fmt.SizeFine(summary.LeakKbPerRequestLow95 ?? double.NaN)} … {Fmt.SizeFine(upper)}";
+        }
+        else if (summary.RssGrowthKbPerRequest is { } g && summary.RssGrowthKbPerRequestStderr is { } ge && double.IsFinite(ge))
+        {
+            // the leak cannot be told from the retention here: plan with the growth, leak and retention filling up together (at least the leak)
+            (leakKb, se) = (g, ge);
+            upper = Math.Max(0, g + PoolFitZ * ge);
+            leakHow = $"the RSS growth per {unit} over these lives (the children's lives are too short to tell the leak from the allocator's retention filling up: the growth holds both, so it over-states the leak, never under-states it)";
+            notes.Add($"the leak could not be told apart from the allocator's retention over lives this short: the advice plans with the RSS growth per {unit}, {Fmt.SizeFine(g)}, an upper bound of the leak");
+        }
+        else
         {
             throw new AdviseException(
                 $"{dir}: too few readings to fit the leak per {unit}: {childRows.Count} child sample(s) and {readings.Count} request(s) with the child's RSS, from {byPid} child(ren). " +
                 $"advise needs children measured after several consecutive {unit}s each, to tell the leak from what the allocator keeps. " +
                 $"Run longer, send more requests, or sample more often (sample_interval).");
         }
-        double upper = Math.Max(0, summary.LeakKbPerRequestHigh95 ?? leakKb + PoolFitZ * se);
 
         // -- baseline: fresh children. In an import the first block's children were not seen start: not fresh.
         var firstBlock = import && s.Count > 0 ? Enumerable.Range(0, s.Count).Where(i => s.T[i] == s.T[0]).Select(i => s.Pid[i]).ToHashSet() : [];
@@ -108,17 +132,19 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
         if (snapshots) notes.Add("an imported ps log without a request rate, answered per ps snapshot (--per-block): every figure \"per request\" here is per snapshot, and max_requests counts snapshots — not what php-fpm counts");
         else if (import) notes.Add($"an imported ps log: requests estimated from the rate given at import ({(run.Import!.RateRps is { } rate ? $"{Fmt.Num(rate)} requests per second" : $"{Fmt.Num(run.Import.RequestsPerBlock ?? 0)} requests per snapshot")}, shared by the children present)");
         if (leakKb < 0) notes.Add($"the fitted leak is negative ({Fmt.Size(leakKb)} per {unit}): the children do not grow; the advice plans with the upper end of its confidence interval");
-        if (summary.RssGrowthKbPerRequest is { } growth && Math.Abs(growth - leakKb) > 0.05 * Math.Max(1, Math.Abs(leakKb)))
+        if (summary.LeakKbPerRequest is not null && summary.RssGrowthKbPerRequest is { } growth && Math.Abs(growth - leakKb) > 0.05 * Math.Max(1, Math.Abs(leakKb)))
             notes.Add($"the children's RSS grew {Fmt.SizeFine(growth)} per {unit} over their lives, of which {Fmt.SizeFine(leakKb)} is the leak and the rest the allocator's retention filling up (bounded: R holds it)");
 
-        string how = $"LeakFit over {summary.FitPoints} readings of {byPid} child(ren): RSS after each {unit} against the {unit}s served, per child, the allocator's bounded retention apart; 95% interval {Fmt.SizeFine(summary.LeakKbPerRequestLow95 ?? double.NaN)} … {Fmt.SizeFine(upper)}";
-        return new PoolFit(unit, baseline, new Fitted(leakKb, se, how), retained, masterFit, childRows.Count, byPid, summary.FitPoints, notes)
+        return new PoolFit(unit, baseline, new Fitted(leakKb, se, leakHow), retained, masterFit, childRows.Count, byPid, summary.FitPoints, notes)
         {
             LeakUpperKb = upper,
         };
     }
 
     private const double PoolFitZ = 1.96;
+
+    private static int ChildCount(List<int> childRows, List<int> readings, Lab.Results.Reading.SampleTable s, Lab.Results.Reading.RequestTable r) =>
+        childRows.Select(i => s.Pid[i]).Concat(readings.Select(i => r.Pid[i])).Distinct().Count();
 
     /// <summary>What each request's reading held above B + L × the requests its child had served.</summary>
     private static IEnumerable<double> RequestResidues(RunFolder run, double baseline, double leak)

@@ -16,7 +16,21 @@ public sealed record LeakFitResult(double LeakKb, double StdErrKb, double Low95K
     double GrowthKb, double GrowthStdErrKb, double RetentionKb, double BaselineKb, double Rho, long Points, bool FromRequests)
 {
     public static readonly LeakFitResult None = new(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, false);
+
+    /// <summary>A leak was fitted (it may still be undetermined: see <see cref="Determined"/>).</summary>
     public bool HasLeak => double.IsFinite(LeakKb);
+
+    /// <summary>
+    /// The RSS clearly grew (by at least 1 KiB and twice its standard error per request) but the
+    /// leak's 95% interval is wider on either side than that growth: lives this short (or this
+    /// few readings) cannot tell the leak from the allocator's retention filling up.
+    /// </summary>
+    public bool Undetermined =>
+        HasLeak && double.IsFinite(GrowthKb) && GrowthKb >= 1 && (!double.IsFinite(GrowthStdErrKb) || GrowthKb >= 2 * GrowthStdErrKb)
+        && (!double.IsFinite(High95Kb - Low95Kb) || (High95Kb - Low95Kb) / 2 > GrowthKb);
+
+    /// <summary>A leak fitted and told apart from the retention.</summary>
+    public bool Determined => HasLeak && !Undetermined;
 }
 
 /// <summary>
@@ -362,20 +376,22 @@ public sealed class LeakFit
             var s = sols[best];
             double leak = s.L, rho = Grid[best];
             double dof = _rows - s.Columns - 1;
-            double variance = dof >= 1 ? s.Sse / dof * s.InvLL : double.NaN;
-            if (best > 0 && best < Grid.Length - 1 && sols[best - 1].Ok && sols[best + 1].Ok)
+            double variance = double.NaN;
+            if (dof >= 1)
             {
-                double h = Grid[1] - Grid[0];
-                double curvature = (crit[best - 1] - 2 * crit[best] + crit[best + 1]) / (h * h);
-                if (curvature > 0)
+                // L's variance with ρ's uncertainty in it, over the profile likelihood of ρ (as for request readings)
+                double sw = 0, swL = 0, swL2 = 0, swV = 0;
+                for (int g = 0; g < Grid.Length; g++)
                 {
-                    // the profile's minimum between the grid points, and the leak there
-                    double shift = Math.Clamp((crit[best - 1] - crit[best + 1]) / (2 * curvature * h), -0.5, 0.5);
-                    double dL = (sols[best + 1].L - sols[best - 1].L) / (2 * h);
-                    leak += dL * shift * h;
-                    rho += shift * h;
-                    variance += dL * dL * 2 / curvature;
+                    if (!sols[g].Ok) continue;
+                    double c = crit[g] - crit[best];
+                    double d = _rows - sols[g].Columns - 1;
+                    if (!double.IsFinite(c) || c > 40 || d < 1) continue;
+                    double w = Math.Exp(-c / 2);
+                    sw += w; swL += w * sols[g].L; swL2 += w * sols[g].L * sols[g].L; swV += w * sols[g].Sse / d * sols[g].InvLL;
                 }
+                double mean = sw > 0 ? swL / sw : leak;
+                variance = sw > 0 ? swV / sw + Math.Max(0, swL2 / sw - mean * mean) + (leak - mean) * (leak - mean) : s.Sse / dof * s.InvLL;
             }
             double se = variance >= 0 ? Math.Sqrt(variance) : double.NaN;
             double t = StudentT.Quantile975(dof);

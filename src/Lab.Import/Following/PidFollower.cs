@@ -31,7 +31,8 @@ public sealed record FollowStats(
     long PeakPoolRssKb,
     double LeakKb,
     double LeakStdErrKb,
-    long FitPoints);
+    long FitPoints,
+    double GrowthKb = double.NaN);
 
 /// <summary>The blocks of a ps log as the samples and events of a run.</summary>
 public sealed record FollowedRun(IReadOnlyList<FollowedTick> Ticks, FollowStats Stats)
@@ -183,9 +184,10 @@ public static class PidFollower
         }
 
         var result = fit.Result();
-        var (slope, se, points) = (result.LeakKb, result.StdErrKb, result.Points);
+        // a leak the log's lives are too short to tell from the retention is not given as one (as in summary.json)
+        var (slope, se, points) = result.Determined ? (result.LeakKb, result.StdErrKb, result.Points) : (double.NaN, double.NaN, result.Points);
         var stats = new FollowStats(masters, children, spawns, replaced, gone, restarts, lifetimes,
-            minChildren == int.MaxValue ? 0 : minChildren, maxChildren, peakChild, peakChildPid, peakPool, slope, se, points);
+            minChildren == int.MaxValue ? 0 : minChildren, maxChildren, peakChild, peakChildPid, peakPool, slope, se, points, result.GrowthKb);
         return new FollowedRun(ticks, stats);
     }
 

@@ -221,7 +221,7 @@ internal static class RunPlots
         DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax);
         DrawLimit(plt, budget, unit, "memory guard max_rss", "(the run's total RSS)", dataMax);
         foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
-        if (k.Count == 0) PlotKit.Note(plt, "no samples were recorded", Alignment.MiddleCenter);
+        if (k.Count == 0) PlotKit.Note(plt, "no sample or request's RSS was recorded", Alignment.MiddleCenter);
 
         plt.XLabel(x.Title);
         plt.YLabel($"RSS ({unit.Name})");
