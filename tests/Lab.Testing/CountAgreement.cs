@@ -49,7 +49,7 @@ public static class CountAgreement
         }
 
         // report.md's key figures
-        string md = File.ReadAllText(Path.Combine(dir, "report.md"));
+        string md = File.ReadAllText(Path.Combine(dir, "report.md")).Replace("\\_", "_"); // markdown escapes underscores
         var k = Regex.Match(md, @"\| children \| ([\d,]+) child PIDs?: ([\d,]+) spawned, ([\d,]+) recycled by pm\.max_requests");
         if (!k.Success) problems.Add("report.md has no children row");
         else
