@@ -156,7 +156,7 @@ public static class PsLogImport
               + (sum.LeakKbPerRequestLow95 is { } lo && sum.LeakKbPerRequestHigh95 is { } hi ? $" (95% interval {lo.ToString("N0", Inv)} … {hi.ToString("N0", Inv)})" : "")
 
             : sum.RssGrowthKbPerRequest is { } growth
-                ? $"  leak      not told apart from the allocator's retention: the children's lives in the log are too short; their RSS grew {growth.ToString("N0", Inv)} KiB per {per} (leak and retention together)"
+                ? $"  leak      not told apart from the allocator's retention: the children's lives in the log are too short; their RSS grew {growth.ToString("N0", Inv)} KiB per {per}: leak and retention together"
                 : "  leak      none fitted: no child was seen in enough blocks");
         lines.Add(rate.HasRequests
             ? $"  requests  estimated from {(rate.RateRps is { } r ? $"--rate {r.ToString("0.###", Inv)}" : $"--requests-per-block {rate.RequestsPerBlock!.Value.ToString("0.###", Inv)}")}, shared by the children present in both snapshots"

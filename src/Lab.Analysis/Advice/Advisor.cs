@@ -68,7 +68,7 @@ public static class Advisor
         {
             int m = Recommend(bound, fit, notes);
             primary = Choice(fit, n, m, request.MaxChildren is null
-                ? $"the run's pm.max_children = {n}"
+                ? fit.FromImport ? $"the most children the log shows at once, {n}" : $"the run's pm.max_children = {n}"
                 : $"pm.max_children = {n} as given");
         }
         else

@@ -41,6 +41,9 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
         init => _leakUpper = value;
     }
 
+    /// <summary>Fitted from an imported ps log (the pool's settings are not known).</summary>
+    public bool FromImport { get; init; }
+
     /// <summary>One child's RSS after n requests, for a leak per request: B + leak × n + R.</summary>
     public double ChildKb(double requests, double leakKb) => Baseline.Value + leakKb * requests + Retained.Value;
 
@@ -138,6 +141,7 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
         return new PoolFit(unit, baseline, new Fitted(leakKb, se, leakHow), retained, masterFit, childRows.Count, byPid, summary.FitPoints, notes)
         {
             LeakUpperKb = upper,
+            FromImport = import,
         };
     }
 

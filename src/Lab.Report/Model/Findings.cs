@@ -47,9 +47,11 @@ internal static class Findings
         {
             string text = $"Each child leaked about {Fmt.Fitted(fitted, s.LeakKbPerRequestStderr, s.LeakKbPerRequestLow95, s.LeakKbPerRequestHigh95)} per {unit} it served" +
                           $" (fitted over {Fmt.Int(s.FitPoints)} readings, the allocator's bounded retention apart)";
-            if (s.RssGrowthKbPerRequest is { } growth && Math.Abs(growth - fitted) > 0.02 * Math.Abs(fitted))
+            if (s.RssGrowthKbPerRequest is { } growth && growth - fitted > 0.02 * Math.Abs(fitted))
                 text += $"; its RSS grew {Fmt.SizeFine(growth)} per {unit} over these lives, the extra {Fmt.SizeFine(growth - fitted)} being the allocator's retention filling up" +
                         (s.RetentionKb is { } r && r > 0 ? $" (it saturates at about {Fmt.Size(r)})" : "");
+            else if (s.RssGrowthKbPerRequest is { } g2)
+                text += $"; its RSS grew {Fmt.SizeFine(g2)} per {unit} over these lives";
             text += meanAsked > 0 ? $". The requests asked for {Fmt.SizeFine(meanAsked)} each on average." : ".";
             said.Add(text);
         }

@@ -71,7 +71,7 @@ internal sealed class RunModel
     public IReadOnlyList<RunMark> Marks { get; }
 
     /// <summary>memory_limit in bytes (-1 unlimited); null when the scenario is unknown.</summary>
-    public long? MemoryLimitBytes => Scenario?.Pool.MemoryLimitBytes;
+    public long? MemoryLimitBytes => Known("pool.memory_limit") ? Scenario?.Pool.MemoryLimitBytes : null;
     /// <summary>The memory guard's budget for the run's total RSS, when the scenario sets one.</summary>
     public long? GuardMaxRssBytes => Scenario?.Guard.MaxRssBytes;
 
@@ -106,7 +106,8 @@ internal sealed class RunModel
                     break;
                 case ReplayKind.Request:
                     var r = folder.Requests[row];
-                    if (ledger.Request(r, row) is not null && r.HasRss)
+                    // a moment of the pool between two ticks, drawn when every running child's RSS is known
+                    if (ledger.Request(r, row) is not null && r.HasRss && ledger.RunningUnmeasured == 0)
                         moments.Add(r.TEnd, ledger.PoolRssKb, ledger.LargestRunningChildKb, ledger.Running.Count, Served.At(r.TEnd), tick: false);
                     break;
                 case ReplayKind.Sample:

@@ -62,6 +62,17 @@ public sealed class PoolLedger
     /// <summary>The pool's total RSS now: the masters' and every running child's last known RSS (KiB).</summary>
     public long PoolRssKb => _masterRss + _liveRss;
 
+    /// <summary>Running children with no RSS reading yet: the pool's total counts them as 0 (a lower bound) until one comes.</summary>
+    public int RunningUnmeasured
+    {
+        get
+        {
+            int n = 0;
+            foreach (var l in _live.Values) if (l.LastRssKb < 0) n++;
+            return n;
+        }
+    }
+
     /// <summary>The largest running child's last known RSS (KiB), 0 if none.</summary>
     public long LargestRunningChildKb
     {

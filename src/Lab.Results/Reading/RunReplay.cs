@@ -8,8 +8,8 @@ public enum ReplayKind { Sample, EndTick, Event, Request }
 /// <summary>
 /// A results folder's records in the order they happened, as an engine gave them to its sink:
 /// samples by tick (each tick closed by an EndTick), events, and requests at their end (a dropped
-/// one at its intended time). At one instant: events first, then requests, then the tick — the
-/// order PoolLedger is robust to anyway. Used to compute a summary from the files and to build a
+/// one at its intended time). At one instant: requests first (a child answers, then exits), then
+/// events, then the tick — the order the simulator gives them in (PoolLedger is robust to others). Used to compute a summary from the files and to build a
 /// report's lives, so both see what the run's own summary saw.
 /// </summary>
 public static class RunReplay
@@ -44,8 +44,8 @@ public static class RunReplay
             double ts = si < s.Count ? s.T[si] : double.PositiveInfinity;
             double te = ei < ev.Count ? ev[ei].T : double.PositiveInfinity;
             double tr = ri < order.Length ? keys[ri] : double.PositiveInfinity;
-            if (te <= tr && te <= ts) { yield return (ReplayKind.Event, ei++); continue; }
-            if (tr <= ts) { yield return (ReplayKind.Request, order[ri++]); continue; }
+            if (tr <= te && tr <= ts) { yield return (ReplayKind.Request, order[ri++]); continue; }
+            if (te <= ts) { yield return (ReplayKind.Event, ei++); continue; }
             // one tick: its samples, then its end
             double t = ts;
             while (si < s.Count && s.T[si] == t) yield return (ReplayKind.Sample, si++);
