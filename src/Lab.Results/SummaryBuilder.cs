@@ -81,6 +81,7 @@ public sealed class SummaryBuilder : IRunSink
         {
             if (sample.RssKb > _peakChildRss) _peakChildRss = sample.RssKb;
             _fit.AddSample(life.Id, sample.Requests, sample.RssKb);
+            if (sample.Requests == 0) _fit.AddBaseline(life.Id, sample.RssKb); // a fresh child: its own baseline
         }
     }
 

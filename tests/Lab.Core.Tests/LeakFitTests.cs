@@ -75,6 +75,24 @@ public class LeakFitTests
     }
 
     [Fact]
+    public void Each_child_s_own_fresh_baseline_keeps_their_differences_out_of_the_retention()
+    {
+        // real children start a few hundred KiB apart; short lives, a leak of 4,128 KiB, no retention
+        var fit = new LeakFit();
+        for (int c = 0; c < 8; c++)
+        {
+            double baseline = 7900 + 37 * ((c * 5) % 8);
+            fit.AddBaseline(c, baseline + 40);  // sampled in the middle of something: the smallest stands
+            fit.AddBaseline(c, baseline);
+            for (int n = 1; n <= 5; n++) fit.AddRequest(c, n, baseline + 4128 * n, transientKb: 1000 * ((n + c) % 4));
+            fit.End(c);
+        }
+        var r = fit.Result();
+        Assert.Equal(4128, r.LeakKb, 3);
+        Assert.InRange(r.High95Kb - r.Low95Kb, 0, 1);
+    }
+
+    [Fact]
     public void One_request_per_child_cannot_tell_the_leak()
     {
         var r = Fit(3, children: 20, requests: 1, leakKb: 4096, transientMaxKb: 4096);

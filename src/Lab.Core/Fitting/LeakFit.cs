@@ -60,10 +60,12 @@ public sealed class LeakFit
 {
     /// <summary>How the leak was fitted, in words (summary.json's leak_fit).</summary>
     public const string Method =
-        "per child, RSS after each request against the requests it had served, with a bounded allocator-retention term that fills from empty in every fresh child (AR(1), fed by each request's transient memory); the fresh-child baseline shared by the pool";
+        "per child, RSS after each request against the requests it had served, with a bounded allocator-retention term that fills from empty in every fresh child (AR(1), fed by each request's transient memory); each child's own baseline where a sample caught it fresh, else one shared by the pool";
 
-    // A row's columns: w (the baseline), m (retention's constant input), T (transient KiB), n (requests served: the leak), y (RSS).
-    private const int W = 0, M = 1, T = 2, N = 3, Y = 4, K = 5;
+    // A row's columns: wk (a small offset common to the children whose own baseline was measured),
+    // wu (the baseline shared by the others), m (retention's constant input), T (transient KiB),
+    // n (requests served: the leak), y (RSS, less the child's own baseline or a reference).
+    private const int WK = 0, WU = 1, M = 2, T = 3, N = 4, Y = 5, K = 6;
 
     private readonly Chains _requests = new();
     private readonly GapChains _samples = new();
@@ -75,6 +77,15 @@ public sealed class LeakFit
     /// </summary>
     public void AddRequest(int child, long servedAfter, double rssKb, double transientKb) =>
         _requests.Add(child, servedAfter, rssKb, transientKb);
+
+    /// <summary>
+    /// A child's RSS before its first request (a fresh child, sampled): its own baseline, the
+    /// smallest such reading (a sample in the middle of its first request holds more, and one
+    /// clearly larger than its first request's reading is left out). Children differ by a few hundred
+    /// KiB on real engines; with each one's own baseline, that difference is not taken for the
+    /// allocator's retention.
+    /// </summary>
+    public void AddBaseline(int child, double rssKb) => _requests.AddBaseline(child, rssKb);
 
     /// <summary>
     /// A sample of a child that had served servedSoFar requests (ignored below 1; a count seen
@@ -103,12 +114,22 @@ public sealed class LeakFit
     private sealed class Chains
     {
         private readonly double[] _a = new double[K * K], _b = new double[K * K], _c = new double[K * K];
-        private readonly Dictionary<int, (long N, double Y)> _last = new();
+        private readonly Dictionary<int, (long N, double Y, double Base, bool Known)> _last = new();
+        private readonly Dictionary<int, double> _baseline = new();
         private readonly RssGrowthFit _growth = new();
+        // what children with a measured baseline held above it, by requests served (1..64, then the rest): Σ(y − base), Σn, count
+        private const int Levels = 65;
+        private readonly double[] _heldSum = new double[Levels], _heldN = new double[Levels], _heldCount = new double[Levels];
         private double _yRef = double.NaN;
         private long _rows;
 
         public long Points { get; private set; }
+
+        public void AddBaseline(int child, double rssKb)
+        {
+            if (!double.IsFinite(rssKb) || rssKb <= 0 || _last.ContainsKey(child)) return; // only before its first request
+            _baseline[child] = _baseline.TryGetValue(child, out double b) ? Math.Min(b, rssKb) : rssKb;
+        }
 
         public void Add(int child, long n, double y, double transient)
         {
@@ -118,18 +139,35 @@ public sealed class LeakFit
             Points++;
             _growth.Add(child, n, y);
             if (double.IsNaN(_yRef)) _yRef = y;
-            double yc = y - _yRef; // centred: the baseline's column absorbs the shift exactly
+            // the child's own baseline, when a sample caught it fresh (and below its first reading)
+            double baseRef;
+            bool known;
+            if (has) (baseRef, known) = (last.Base, last.Known);
+            else
+            {
+                // a fresh sample taken in the middle of the first request holds its leak and its transient
+                // memory: above the first reading by more than a little (the worker's own reading and the
+                // sampler's may differ by some buffers, and a first request may reuse memory freed at start)
+                known = _baseline.Remove(child, out double b) && b <= y + Math.Max(256, 0.02 * y);
+                baseRef = known ? b : _yRef;
+            }
+            double yc = y - baseRef; // centred: the intercept columns absorb the shift exactly
+            if (known)
+            {
+                int level = (int)Math.Min(n, Levels) - 1;
+                _heldSum[level] += yc; _heldN[level] += n; _heldCount[level]++;
+            }
             Span<double> p = stackalloc double[K];
             Span<double> q = stackalloc double[K];
-            p[W] = 1; p[M] = 1; p[T] = transient; p[N] = n; p[Y] = yc;
+            p[known ? WK : WU] = 1; p[M] = 1; p[T] = transient; p[N] = n; p[Y] = yc;
             if (has && n == last.N + 1)
             {
-                q[W] = 1; q[N] = last.N; q[Y] = last.Y - _yRef;
+                q[known ? WK : WU] = 1; q[N] = last.N; q[Y] = last.Y - baseRef;
                 AddRow(p, q);
             }
             else if (!has && n == 1) AddRow(p, q); // a child's first request: nothing retained before it
             // otherwise (a count that skipped ahead): the point only conditions the next one
-            _last[child] = (n, y);
+            _last[child] = (n, y, baseRef, known);
         }
 
         private void AddRow(ReadOnlySpan<double> p, ReadOnlySpan<double> q)
@@ -149,6 +187,7 @@ public sealed class LeakFit
         public void End(int child)
         {
             _last.Remove(child);
+            _baseline.Remove(child);
             _growth.End(child);
         }
 
@@ -185,11 +224,26 @@ public sealed class LeakFit
             double se = variance >= 0 ? Math.Sqrt(variance) : double.NaN;
             double t = StudentT.Quantile975(dof);
             double leak = s.Beta[N];
-            double meanT = _a[W * K + T] / Math.Max(1, _a[W * K + W]);
-            double retention = (s.Beta[M] + s.Beta[T] * meanT) / (1 - rho);
-            double baseline = s.Beta[W] + _yRef;
+            double retention = Retention(leak, rho);
+            // the shared baseline where some children had none of their own, else the measured ones' offset (≈ 0) on the reference
+            double baseline = (s.Kept & (1 << WU)) != 0 ? s.Beta[WU] + _yRef : double.NaN;
             return new LeakFitResult(leak, se, leak - t * se, leak + t * se, growth, growthSe,
                 retention, baseline, rho, Points, fromRequests);
+        }
+
+        /// <summary>
+        /// What the allocator keeps once saturated: what children with a measured baseline held
+        /// above baseline + L × n, over their readings past one time constant of the retention
+        /// (n ≥ 1/(1 − ρ)) — measured, not the model's extrapolation, which ρ near 0 leaves
+        /// undetermined. NaN without such readings.
+        /// </summary>
+        private double Retention(double leak, double rho)
+        {
+            int from = (int)Math.Clamp(Math.Ceiling(1 / Math.Max(1e-9, 1 - rho)), 1, Levels);
+            double sum = 0, n = 0, count = 0;
+            for (int pass = 0; pass < 2 && count == 0; pass++, from = 1)
+                for (int l = from - 1; l < Levels; l++) { sum += _heldSum[l]; n += _heldN[l]; count += _heldCount[l]; }
+            return count > 0 ? Math.Max(0, (sum - leak * n) / count) : double.NaN;
         }
 
         /// <summary>
@@ -235,9 +289,9 @@ public sealed class LeakFit
 
         /// <summary>
         /// Least squares at one ρ from the Gram matrix Σv·vᵀ = A − ρ(B + Bᵀ) + ρ²C: a Cholesky
-        /// factorisation in the order w, m, T, n (a column that adds nothing — no transient
-        /// memory at all, every request alike — is left out), n last so its pivot gives L's
-        /// variance factor.
+        /// factorisation in the order wk, wu, m, T, n (a column that adds nothing — no child with
+        /// its own baseline, no transient memory at all, every request alike — is left out), n
+        /// last so its pivot gives L's variance factor.
         /// </summary>
         private Solution Solve(double rho)
         {
