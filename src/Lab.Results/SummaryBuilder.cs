@@ -81,7 +81,7 @@ public sealed class SummaryBuilder : IRunSink
         {
             if (sample.RssKb > _peakChildRss) _peakChildRss = sample.RssKb;
             _fit.AddSample(life.Id, sample.Requests, sample.RssKb);
-            if (sample.Requests == 0) _fit.AddBaseline(life.Id, sample.RssKb); // a fresh child: its own baseline
+            if (sample.Requests == 0) _fit.AddBaseline(life.Id, sample.T, sample.RssKb); // a fresh child: its own baseline
         }
     }
 
@@ -142,7 +142,7 @@ public sealed class SummaryBuilder : IRunSink
             long pool = _ledger.PoolRssKb;
             if (pool > _peakPoolRss) _peakPoolRss = pool;
             // the allocator keeps part of what the request allocated; one that failed on memory_limit allocated nothing
-            _fit.AddRequest(life.Id, life.Served, r.RssKb, r.Ok ? r.TransientKb : 0);
+            _fit.AddRequest(life.Id, life.Served, r.RssKb, r.Ok ? r.TransientKb : 0, Math.Min(r.TIntended, r.TStart));
         }
 
         if (r.Dropped) return;

@@ -82,9 +82,10 @@ public class LeakFitTests
         for (int c = 0; c < 8; c++)
         {
             double baseline = 7900 + 37 * ((c * 5) % 8);
-            fit.AddBaseline(c, baseline + 40);  // sampled in the middle of something: the smallest stands
-            fit.AddBaseline(c, baseline);
-            for (int n = 1; n <= 5; n++) fit.AddRequest(c, n, baseline + 4128 * n, transientKb: 1000 * ((n + c) % 4));
+            fit.AddBaseline(c, 0.1, baseline - 4000); // still starting up
+            fit.AddBaseline(c, 0.2, baseline);        // ready: the latest fresh reading stands
+            if (c % 2 == 0) fit.AddBaseline(c, 0.35, baseline + 4128 + 900); // once its first request was sent: left out
+            for (int n = 1; n <= 5; n++) fit.AddRequest(c, n, baseline + 4128 * n, transientKb: 1000 * ((n + c) % 4), sentT: 0.3 + n);
             fit.End(c);
         }
         var r = fit.Result();

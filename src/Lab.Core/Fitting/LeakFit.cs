@@ -75,17 +75,19 @@ public sealed class LeakFit
     /// the child has served with it (1 for its first), transientKb what the request allocated and
     /// freed (0 for a request that failed before allocating).
     /// </summary>
-    public void AddRequest(int child, long servedAfter, double rssKb, double transientKb) =>
-        _requests.Add(child, servedAfter, rssKb, transientKb);
+    /// <param name="sentT">When the request was sent: a fresh reading of the child taken after it may hold the request already.</param>
+    public void AddRequest(int child, long servedAfter, double rssKb, double transientKb, double sentT = double.PositiveInfinity) =>
+        _requests.Add(child, servedAfter, rssKb, transientKb, sentT);
 
     /// <summary>
-    /// A child's RSS before its first request (a fresh child, sampled): its own baseline, the
-    /// smallest such reading (a sample in the middle of its first request holds more, and one
-    /// clearly larger than its first request's reading is left out). Children differ by a few hundred
-    /// KiB on real engines; with each one's own baseline, that difference is not taken for the
-    /// allocator's retention.
+    /// A child's RSS before its first request (a fresh child, sampled at time t): its own
+    /// baseline is what those readings repeat most (a process still starting up is smaller than
+    /// it will be when it serves; a sample taken once its first request was on its way may hold
+    /// that request's leak and transient memory). Children differ by a few hundred KiB on real
+    /// engines; with each one's own baseline, that difference is not taken for the allocator's
+    /// retention.
     /// </summary>
-    public void AddBaseline(int child, double rssKb) => _requests.AddBaseline(child, rssKb);
+    public void AddBaseline(int child, double t, double rssKb) => _requests.AddBaseline(child, t, rssKb);
 
     /// <summary>
     /// A sample of a child that had served servedSoFar requests (ignored below 1; a count seen
@@ -115,23 +117,56 @@ public sealed class LeakFit
     {
         private readonly double[] _a = new double[K * K], _b = new double[K * K], _c = new double[K * K];
         private readonly Dictionary<int, (long N, double Y, double Base, bool Known)> _last = new();
-        private readonly Dictionary<int, double> _baseline = new();
+        // each child's fresh readings, the latest few, until its first request
+        private const int FreshKept = 8;
+        private readonly Dictionary<int, List<(double T, double Rss)>> _fresh = new();
         private readonly RssGrowthFit _growth = new();
         // what children with a measured baseline held above it, by requests served (1..64, then the rest): Σ(y − base), Σn, count
         private const int Levels = 65;
         private readonly double[] _heldSum = new double[Levels], _heldN = new double[Levels], _heldCount = new double[Levels];
+        // the same for the children without one, above the reference (the shared baseline's estimate is subtracted at the end)
+        private readonly double[] _sharedSum = new double[Levels], _sharedN = new double[Levels], _sharedCount = new double[Levels];
         private double _yRef = double.NaN;
         private long _rows;
 
         public long Points { get; private set; }
 
-        public void AddBaseline(int child, double rssKb)
+        public void AddBaseline(int child, double t, double rssKb)
         {
             if (!double.IsFinite(rssKb) || rssKb <= 0 || _last.ContainsKey(child)) return; // only before its first request
-            _baseline[child] = _baseline.TryGetValue(child, out double b) ? Math.Min(b, rssKb) : rssKb;
+            if (!_fresh.TryGetValue(child, out var list)) _fresh[child] = list = new List<(double, double)>(2);
+            if (list.Count == FreshKept) list.RemoveAt(0);
+            list.Add((t, rssKb));
         }
 
-        public void Add(int child, long n, double y, double transient)
+        /// <summary>
+        /// The child's fresh baseline: the RSS its fresh readings repeat most (an idle process reads
+        /// the same RSS tick after tick; one still starting up reads less, one caught in its first
+        /// request more; a tie goes to the latest), and not above its first request's reading y by
+        /// more than a few pages (the worker's own reading and the sampler's may differ by some
+        /// buffers). Else, among readings that all differ, the largest not above y by more than
+        /// that. None when every reading is above.
+        /// </summary>
+        private bool TakeBaseline(int child, double y, double sentT, out double baseline)
+        {
+            baseline = double.NaN;
+            if (!_fresh.Remove(child, out var list)) return false;
+            double ceiling = y + 64;
+            int bestCount = 0;
+            for (int i = list.Count - 1; i >= 0; i--)
+            {
+                double v = list[i].Rss;
+                if (v > ceiling) continue;
+                int count = 0;
+                foreach (var r in list) if (r.Rss == v) count++;
+                // a reading taken once the request was on its way counts only when it repeats (the child still idle)
+                if (list[i].T >= sentT && count < 2) continue;
+                if (count > bestCount || (count == bestCount && count == 1 && v > baseline)) { bestCount = count; baseline = v; }
+            }
+            return bestCount > 0;
+        }
+
+        public void Add(int child, long n, double y, double transient, double sentT)
         {
             if (n < 1 || !double.IsFinite(y)) return;
             bool has = _last.TryGetValue(child, out var last);
@@ -145,18 +180,13 @@ public sealed class LeakFit
             if (has) (baseRef, known) = (last.Base, last.Known);
             else
             {
-                // a fresh sample taken in the middle of the first request holds its leak and its transient
-                // memory: above the first reading by more than a little (the worker's own reading and the
-                // sampler's may differ by some buffers, and a first request may reuse memory freed at start)
-                known = _baseline.Remove(child, out double b) && b <= y + Math.Max(256, 0.02 * y);
+                known = TakeBaseline(child, y, sentT, out double b);
                 baseRef = known ? b : _yRef;
             }
             double yc = y - baseRef; // centred: the intercept columns absorb the shift exactly
-            if (known)
-            {
-                int level = (int)Math.Min(n, Levels) - 1;
-                _heldSum[level] += yc; _heldN[level] += n; _heldCount[level]++;
-            }
+            int level = (int)Math.Min(n, Levels) - 1;
+            if (known) { _heldSum[level] += yc; _heldN[level] += n; _heldCount[level]++; }
+            else { _sharedSum[level] += yc; _sharedN[level] += n; _sharedCount[level]++; }
             Span<double> p = stackalloc double[K];
             Span<double> q = stackalloc double[K];
             p[known ? WK : WU] = 1; p[M] = 1; p[T] = transient; p[N] = n; p[Y] = yc;
@@ -187,7 +217,7 @@ public sealed class LeakFit
         public void End(int child)
         {
             _last.Remove(child);
-            _baseline.Remove(child);
+            _fresh.Remove(child);
             _growth.End(child);
         }
 
@@ -224,7 +254,7 @@ public sealed class LeakFit
             double se = variance >= 0 ? Math.Sqrt(variance) : double.NaN;
             double t = StudentT.Quantile975(dof);
             double leak = s.Beta[N];
-            double retention = Retention(leak, rho);
+            double retention = Retention(leak, rho, (s.Kept & (1 << WU)) != 0 ? s.Beta[WU] : double.NaN);
             // the shared baseline where some children had none of their own, else the measured ones' offset (≈ 0) on the reference
             double baseline = (s.Kept & (1 << WU)) != 0 ? s.Beta[WU] + _yRef : double.NaN;
             return new LeakFitResult(leak, se, leak - t * se, leak + t * se, growth, growthSe,
@@ -232,18 +262,30 @@ public sealed class LeakFit
         }
 
         /// <summary>
-        /// What the allocator keeps once saturated: what children with a measured baseline held
-        /// above baseline + L × n, over their readings past one time constant of the retention
-        /// (n ≥ 1/(1 − ρ)) — measured, not the model's extrapolation, which ρ near 0 leaves
-        /// undetermined. NaN without such readings.
+        /// What the allocator keeps once saturated: what children held above baseline + L × n
+        /// (their own measured baseline, else the shared one the fit found), over their readings
+        /// past one time constant of the retention (n ≥ 1/(1 − ρ)) — measured, not the model's
+        /// extrapolation, which ρ near 0 leaves undetermined.
         /// </summary>
-        private double Retention(double leak, double rho)
+        private double Retention(double leak, double rho, double sharedOffset)
         {
-            int from = (int)Math.Clamp(Math.Ceiling(1 / Math.Max(1e-9, 1 - rho)), 1, Levels);
-            double sum = 0, n = 0, count = 0;
-            for (int pass = 0; pass < 2 && count == 0; pass++, from = 1)
-                for (int l = from - 1; l < Levels; l++) { sum += _heldSum[l]; n += _heldN[l]; count += _heldCount[l]; }
-            return count > 0 ? Math.Max(0, (sum - leak * n) / count) : double.NaN;
+            int start = (int)Math.Clamp(Math.Ceiling(1 / Math.Max(1e-9, 1 - rho)), 1, Levels);
+            double Held(double[] sums, double[] ns, double[] counts, double offset)
+            {
+                // past one time constant; if no reading is that late, all of them
+                foreach (int from in start > 1 ? new[] { start, 1 } : new[] { 1 })
+                {
+                    double sum = 0, n = 0, count = 0;
+                    for (int l = from - 1; l < Levels; l++) { sum += sums[l]; n += ns[l]; count += counts[l]; }
+                    if (count > 0) return (sum - offset * count - leak * n) / count;
+                }
+                return double.NaN;
+            }
+            // measured against each child's own baseline where there is one, else against the shared one
+            double held = Held(_heldSum, _heldN, _heldCount, 0);
+            // (the shared baseline is told from the retention's own constant only where ρ is clear of 0)
+            if (double.IsNaN(held) && double.IsFinite(sharedOffset) && rho >= 0.05) held = Held(_sharedSum, _sharedN, _sharedCount, sharedOffset);
+            return double.IsFinite(held) ? Math.Max(0, held) : double.NaN;
         }
 
         /// <summary>
@@ -252,7 +294,7 @@ public sealed class LeakFit
         /// plus the spread of L itself — which holds where the profile is flat, lopsided or
         /// against a bound, as a curvature at the best point does not.
         /// </summary>
-        private double Variance(double bestRho, Solution best, double dof)
+        private double Variance(double bestRho, LsSolution best, double dof)
         {
             double bestCrit = Criterion(bestRho);
             double sw = 0, swL = 0, swL2 = 0, swV = 0;
@@ -266,10 +308,10 @@ public sealed class LeakFit
                 double w = Math.Exp(-c / 2);
                 double d = _rows - s.Columns - 1;
                 if (d < 1) continue;
-                double v = s.Sse / d * s.InvNn;
+                double v = s.Sse / d * s.InvLast;
                 sw += w; swL += w * s.Beta[N]; swL2 += w * s.Beta[N] * s.Beta[N]; swV += w * v;
             }
-            if (sw <= 0) return best.Sse / dof * best.InvNn;
+            if (sw <= 0) return best.Sse / dof * best.InvLast;
             double mean = swL / sw;
             double spread = Math.Max(0, swL2 / sw - mean * mean);
             return swV / sw + spread + (best.Beta[N] - mean) * (best.Beta[N] - mean);
@@ -284,8 +326,6 @@ public sealed class LeakFit
             return _rows * Math.Log(sse / _rows);
         }
 
-        /// <param name="Kept">Bit j set: column j was kept.</param>
-        private readonly record struct Solution(bool Ok, double[] Beta, double Sse, double InvNn, int Columns, int Kept);
 
         /// <summary>
         /// Least squares at one ρ from the Gram matrix Σv·vᵀ = A − ρ(B + Bᵀ) + ρ²C: a Cholesky
@@ -293,61 +333,13 @@ public sealed class LeakFit
         /// its own baseline, no transient memory at all, every request alike — is left out), n
         /// last so its pivot gives L's variance factor.
         /// </summary>
-        private Solution Solve(double rho)
+        private LsSolution Solve(double rho)
         {
             Span<double> gram = stackalloc double[K * K];
             for (int i = 0; i < K; i++)
                 for (int j = 0; j < K; j++)
                     gram[i * K + j] = _a[i * K + j] - rho * (_b[i * K + j] + _b[j * K + i]) + rho * rho * _c[i * K + j];
-
-            // Cholesky with dropping: l[i, k] for the kept columns k (in order), over all rows i (y included).
-            Span<double> l = stackalloc double[K * K];
-            Span<int> kept = stackalloc int[K];
-            int nk = 0;
-            for (int j = 0; j < N + 1; j++)
-            {
-                double d = gram[j * K + j];
-                for (int k = 0; k < nk; k++) d -= l[j * K + k] * l[j * K + k];
-                if (!(d > 1e-9 * Math.Max(gram[j * K + j], 1e-300)))
-                {
-                    if (j == N) return default; // the leak cannot be told from the rest
-                    continue;
-                }
-                double root = Math.Sqrt(d);
-                kept[nk] = j;
-                l[j * K + nk] = root;
-                for (int i = 0; i < K; i++)
-                {
-                    if (i == j || IsKeptBefore(kept, nk, i)) continue;
-                    double v = gram[i * K + j];
-                    for (int k = 0; k < nk; k++) v -= l[i * K + k] * l[j * K + k];
-                    l[i * K + nk] = v / root;
-                }
-                nk++;
-            }
-            // SSE: y's residual after the kept columns
-            double sse = gram[Y * K + Y];
-            for (int k = 0; k < nk; k++) sse -= l[Y * K + k] * l[Y * K + k];
-            // back substitution: Lᵀβ = (l[Y, ·])
-            var beta = new double[K];
-            Span<double> b = stackalloc double[K];
-            for (int k = nk - 1; k >= 0; k--)
-            {
-                double v = l[Y * K + k];
-                for (int k2 = k + 1; k2 < nk; k2++) v -= l[kept[k2] * K + k] * b[k2];
-                b[k] = v / l[kept[k] * K + k];
-            }
-            for (int k = 0; k < nk; k++) beta[kept[k]] = b[k];
-            double pivotN = l[N * K + (nk - 1)];
-            int mask = 0;
-            for (int k = 0; k < nk; k++) mask |= 1 << kept[k];
-            return new Solution(true, beta, Math.Max(0, sse), 1 / (pivotN * pivotN), nk, mask);
-        }
-
-        private static bool IsKeptBefore(ReadOnlySpan<int> kept, int count, int column)
-        {
-            for (int k = 0; k < count; k++) if (kept[k] == column) return true;
-            return false;
+            return LastColumnLeastSquares.Solve(gram, K);
         }
     }
 
@@ -418,7 +410,7 @@ public sealed class LeakFit
             var none = LeakFitResult.None with { GrowthKb = growth, GrowthStdErrKb = growthSe, Points = _points };
             if (_rows < 3) return none;
             var crit = new double[Grid.Length];
-            var sols = new Solution4[Grid.Length];
+            var sols = new LsSolution[Grid.Length];
             int best = -1;
             for (int g = 0; g < Grid.Length; g++)
             {
@@ -428,7 +420,7 @@ public sealed class LeakFit
             }
             if (best < 0) return none;
             var s = sols[best];
-            double leak = s.L, rho = Grid[best];
+            double leak = s.Beta[2], rho = Grid[best];
             double dof = _rows - s.Columns - 1;
             double variance = double.NaN;
             if (dof >= 1)
@@ -442,66 +434,17 @@ public sealed class LeakFit
                     double d = _rows - sols[g].Columns - 1;
                     if (!double.IsFinite(c) || c > 40 || d < 1) continue;
                     double w = Math.Exp(-c / 2);
-                    sw += w; swL += w * sols[g].L; swL2 += w * sols[g].L * sols[g].L; swV += w * sols[g].Sse / d * sols[g].InvLL;
+                    sw += w; swL += w * sols[g].Beta[2]; swL2 += w * sols[g].Beta[2] * sols[g].Beta[2]; swV += w * sols[g].Sse / d * sols[g].InvLast;
                 }
                 double mean = sw > 0 ? swL / sw : leak;
-                variance = sw > 0 ? swV / sw + Math.Max(0, swL2 / sw - mean * mean) + (leak - mean) * (leak - mean) : s.Sse / dof * s.InvLL;
+                variance = sw > 0 ? swV / sw + Math.Max(0, swL2 / sw - mean * mean) + (leak - mean) * (leak - mean) : s.Sse / dof * s.InvLast;
             }
             double se = variance >= 0 ? Math.Sqrt(variance) : double.NaN;
             double t = StudentT.Quantile975(dof);
-            double retention = rho < 1 ? s.M / (1 - rho) : double.NaN;
-            return new LeakFitResult(leak, se, leak - t * se, leak + t * se, growth, growthSe, retention, s.W + _yRef, rho, _points, false);
+            double retention = rho < 1 ? s.Beta[1] / (1 - rho) : double.NaN;
+            return new LeakFitResult(leak, se, leak - t * se, leak + t * se, growth, growthSe, retention, s.Beta[0] + _yRef, rho, _points, false);
         }
 
-        private readonly record struct Solution4(bool Ok, double W, double M, double L, double Sse, double InvLL, int Columns);
-
-        /// <summary>Least squares of y on (w, m, n) from the Gram matrix, n last; a column that adds nothing is left out.</summary>
-        private static Solution4 Solve(double[] gram)
-        {
-            Span<double> l = stackalloc double[C * C];
-            Span<int> kept = stackalloc int[C];
-            int nk = 0;
-            for (int j = 0; j < 3; j++)
-            {
-                double d = gram[j * C + j];
-                for (int k = 0; k < nk; k++) d -= l[j * C + k] * l[j * C + k];
-                if (!(d > 1e-9 * Math.Max(gram[j * C + j], 1e-300)))
-                {
-                    if (j == 2) return default;
-                    continue;
-                }
-                double root = Math.Sqrt(d);
-                kept[nk] = j;
-                l[j * C + nk] = root;
-                for (int i = 0; i < C; i++)
-                {
-                    bool done = false;
-                    for (int k = 0; k < nk; k++) if (kept[k] == i) done = true;
-                    if (i == j || done) continue;
-                    double v = gram[i * C + j];
-                    for (int k = 0; k < nk; k++) v -= l[i * C + k] * l[j * C + k];
-                    l[i * C + nk] = v / root;
-                }
-                nk++;
-            }
-            double sse = gram[3 * C + 3];
-            for (int k = 0; k < nk; k++) sse -= l[3 * C + k] * l[3 * C + k];
-            Span<double> b = stackalloc double[C];
-            for (int k = nk - 1; k >= 0; k--)
-            {
-                double v = l[3 * C + k];
-                for (int k2 = k + 1; k2 < nk; k2++) v -= l[kept[k2] * C + k] * b[k2];
-                b[k] = v / l[kept[k] * C + k];
-            }
-            double w = 0, m = 0, leak = 0;
-            for (int k = 0; k < nk; k++)
-            {
-                if (kept[k] == 0) w = b[k];
-                else if (kept[k] == 1) m = b[k];
-                else leak = b[k];
-            }
-            double pivot = l[2 * C + (nk - 1)];
-            return new Solution4(true, w, m, leak, Math.Max(0, sse), 1 / (pivot * pivot), nk);
-        }
+        private static LsSolution Solve(double[] gram) => LastColumnLeastSquares.Solve(gram, C);
     }
 }
