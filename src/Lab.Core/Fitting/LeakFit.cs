@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Lab.Core.Fitting;
 
 /// <summary>What <see cref="LeakFit"/> found (KiB). NaN where it could not be told.</summary>
@@ -169,7 +171,8 @@ public sealed class LeakFit
         public void Add(int child, long n, double y, double transient, double sentT)
         {
             if (n < 1 || !double.IsFinite(y)) return;
-            bool has = _last.TryGetValue(child, out var last);
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_last, child, out bool has);
+            var last = slot;
             if (has && n <= last.N) { _growth.End(child); has = false; } // the count did not rise: another life under the same key
             Points++;
             _growth.Add(child, n, y);
@@ -190,26 +193,48 @@ public sealed class LeakFit
             Span<double> p = stackalloc double[K];
             Span<double> q = stackalloc double[K];
             p[known ? WK : WU] = 1; p[M] = 1; p[T] = transient; p[N] = n; p[Y] = yc;
+            int baseColumn = known ? WK : WU;
             if (has && n == last.N + 1)
             {
-                q[known ? WK : WU] = 1; q[N] = last.N; q[Y] = last.Y - baseRef;
-                AddRow(p, q);
+                q[baseColumn] = 1; q[N] = last.N; q[Y] = last.Y - baseRef;
+                AddRow(p, q, baseColumn, withQ: true);
             }
-            else if (!has && n == 1) AddRow(p, q); // a child's first request: nothing retained before it
+            else if (!has && n == 1) AddRow(p, q, baseColumn, withQ: false); // a child's first request: nothing retained before it
             // otherwise (a count that skipped ahead): the point only conditions the next one
-            _last[child] = (n, y, baseRef, known);
+            slot = (n, y, baseRef, known);
         }
 
-        private void AddRow(ReadOnlySpan<double> p, ReadOnlySpan<double> q)
+        /// <summary>
+        /// One row's products: ΣppT's upper triangle (Solve mirrors it), and, for a row with a
+        /// previous point, the products with q, whose only non-zero columns are the baseline's,
+        /// n's and y's (a first row has q = 0). Millions of requests pass here: the work is kept small.
+        /// </summary>
+        private void AddRow(ReadOnlySpan<double> p, ReadOnlySpan<double> q, int baseColumn, bool withQ)
         {
             _rows++;
+            var a = _a;
             for (int i = 0; i < K; i++)
-                for (int j = 0; j < K; j++)
-                {
-                    _a[i * K + j] += p[i] * p[j];
-                    _b[i * K + j] += p[i] * q[j];
-                    _c[i * K + j] += q[i] * q[j];
-                }
+            {
+                double pi = p[i];
+                if (pi == 0) continue;
+                int row = i * K;
+                for (int j = i; j < K; j++) a[row + j] += pi * p[j];
+            }
+            if (!withQ) return;
+            double qb = q[baseColumn], qn = q[N], qy = q[Y];
+            var b = _b;
+            for (int i = 0; i < K; i++)
+            {
+                double pi = p[i];
+                if (pi == 0) continue;
+                int row = i * K;
+                b[row + baseColumn] += pi * qb;
+                b[row + N] += pi * qn;
+                b[row + Y] += pi * qy;
+            }
+            var c = _c;
+            c[baseColumn * K + baseColumn] += qb * qb; c[baseColumn * K + N] += qb * qn; c[baseColumn * K + Y] += qb * qy;
+            c[N * K + N] += qn * qn; c[N * K + Y] += qn * qy; c[Y * K + Y] += qy * qy;
         }
 
         public void Break(int child) => _last.Remove(child);
@@ -338,7 +363,10 @@ public sealed class LeakFit
             Span<double> gram = stackalloc double[K * K];
             for (int i = 0; i < K; i++)
                 for (int j = 0; j < K; j++)
-                    gram[i * K + j] = _a[i * K + j] - rho * (_b[i * K + j] + _b[j * K + i]) + rho * rho * _c[i * K + j];
+                {
+                    int lo = Math.Min(i, j), hi = Math.Max(i, j); // ΣppT and ΣqqT are kept as upper triangles
+                    gram[i * K + j] = _a[lo * K + hi] - rho * (_b[i * K + j] + _b[j * K + i]) + rho * rho * _c[lo * K + hi];
+                }
             return LastColumnLeastSquares.Solve(gram, K);
         }
     }

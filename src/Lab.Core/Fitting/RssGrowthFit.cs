@@ -17,7 +17,8 @@ public sealed class RssGrowthFit
     /// <summary>A point of the life in progress of key (a child's life).</summary>
     public void Add(int key, double requestsServed, double rssKb)
     {
-        if (!_open.TryGetValue(key, out var a)) _open[key] = a = new Acc();
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_open, key, out _);
+        var a = slot ??= new Acc();
         a.N++; a.Sx += requestsServed; a.Sy += rssKb; a.Sxx += requestsServed * requestsServed; a.Sxy += requestsServed * rssKb; a.Syy += rssKb * rssKb;
     }
 
