@@ -58,9 +58,9 @@ public static class RunReport
                 ReportFiles.RssBySlot => ("RSS by scoreboard slot",
                     $"One row per scoreboard slot: the PIDs that held it one after the other, {along}, coloured by RSS. A child's growth is a gradient to bright, its recycle a drop to dark: the sawtooth of each slot. Children recycled at the same moment line up as a vertical wave."),
                 ReportFiles.RssPerPid => ("RSS per PID",
-                    $"RSS of each process {along}, one line per PID (the master dashed grey), {(m.Folder.Requests.HasRss ? "from the sample ticks and each request's end (the serving child's own RSS)" : "from the sample ticks")}. A child's line climbs with the requests it serves; when pm.max_requests recycles it, a new PID starts low again: successive PIDs draw the sawtooth. Markers show how each child ended."),
+                    $"RSS of each process {along}, one line per PID (the master dashed grey), {(m.RequestReadings ? "from the sample ticks and each request's end (the serving child's own RSS)" : "from the sample ticks")}. A child's line climbs with the requests it serves; when pm.max_requests recycles it, a new PID starts low again: successive PIDs draw the sawtooth. Markers show how each child ended."),
                 ReportFiles.PoolRss => ("Pool RSS",
-                    $"The pool's total RSS (master and children, what ps adds up to) and its largest child, {along}: {(m.Folder.Requests.HasRss ? "at each sample tick and at each request's end (every running child at its last known RSS)" : "at each sample tick")}. memory_limit, where shown, bounds one request's allocations, never a process."),
+                    $"The pool's total RSS (master and children, what ps adds up to) and its largest child, {along}: {(m.RequestReadings ? "at each sample tick and at each request's end (every running child at its last known RSS)" : "at each sample tick")}. memory_limit, where shown, bounds one request's allocations, never a process."),
                 _ => ("Latency and throughput",
                     "p50 and p99 latency per time bucket, measured from each request's intended send time (corrected for coordinated omission), and on the right axis the requests answered, failed and dropped per second."),
             };
