@@ -62,13 +62,13 @@ public static class RunReport
                 ReportFiles.RssBySlot => ("RSS by scoreboard slot",
                     $"One row per scoreboard slot: the PIDs that held it one after the other, {along}, coloured by RSS. A child's growth is a gradient to bright, its recycle a drop to dark: the sawtooth of each slot. Children recycled at the same moment line up as a vertical wave."),
                 ReportFiles.RssPerPid => ("RSS per PID",
-                    $"RSS of each process {along}, one line per PID (the master dashed grey). A child's line climbs with the requests it serves; when pm.max_requests recycles it, a new PID starts low again: successive PIDs draw the sawtooth. Markers show how each child ended."),
+                    $"RSS of each process {along}, one line per PID (the master dashed grey), {(m.RequestReadings ? "from the sample ticks and each request's end (the serving child's own RSS)" : "from the sample ticks")}. A child's line climbs with the requests it serves; when pm.max_requests recycles it, a new PID starts low again: successive PIDs draw the sawtooth. Markers show how each child ended."),
                 ReportFiles.Recycles => ("Recycles per second under the pool's RSS",
                     "The recycle storm: how many children were recycled (by pm.max_requests or a [recycle] rule) in each second of the run, as bars at the bottom, under the pool's total RSS. Children recycled together make tall bars where the pool's line drops, and the pool must be sized for the peaks between them."),
                 ReportFiles.PoolRss => ("Pool RSS",
-                    $"The pool's total RSS (master and children: what the host pays) and its largest child, {along}. memory_limit, where shown, bounds one request's allocations, never a process."),
+                    $"The pool's total RSS (master and children, what ps adds up to) and its largest child, {along}: {(m.RequestReadings ? "at each sample tick and at each request's end (every running child at its last known RSS)" : "at each sample tick")}. memory_limit, where shown, bounds one request's allocations, never a process."),
                 _ => ("Latency and throughput",
-                    "p50 and p99 latency per time bucket, measured from each request's intended send time (corrected for coordinated omission), and the throughput of answered requests on the right axis."),
+                    "p50 and p99 latency per time bucket, measured from each request's intended send time (corrected for coordinated omission), and on the right axis the requests answered, failed and dropped per second."),
             };
             blocks.Add(new Figure(p, alt, caption));
         }
@@ -85,7 +85,7 @@ public static class RunReport
         blocks.Add(new Heading(2, "Settings", "settings"));
         if (m.Scenario is { } sc)
         {
-            var settings = RunSettings.Of(sc, m.Engine);
+            var settings = RunSettings.Of(sc, m.Engine).Select(x => m.Known(x.Key) ? x : x with { Value = "unknown (the log does not say)" }).ToList();
             blocks.Add(new Para("The scenario as it ran (defaults and overrides applied). Rerun it with ./run.sh " +
                                m.Folder.PathOf("scenario.toml") + " [key=value ...].", Muted: true));
             blocks.Add(SettingsTable(settings.Where(s => s.Main)));
@@ -112,14 +112,24 @@ public static class RunReport
     /// <summary>The figures a reader looks for first, in words.</summary>
     internal static TableBlock KeyFigures(Summary s)
     {
+        string unit = s.LeakUnit == RunHeader.PerObservation ? "ps observation" : "request";
         var rows = new List<(string, string)>
         {
-            ("requests", $"{Fmt.Int(s.RequestsTotal)} total: {Fmt.Int(s.RequestsOk)} ok, {Fmt.Int(s.RequestsFailed)} failed, {Fmt.Int(s.Dropped)} dropped"),
-            ("throughput", $"{Fmt.Rate(s.ThroughputRps)} answered, over {Fmt.Seconds(s.LoadDurationS)} of load"),
-            ("latency (from the intended send)", s.LatencyMs is { } l
-                ? $"p50 {Fmt.Ms(l.P50)} · p90 {Fmt.Ms(l.P90)} · p99 {Fmt.Ms(l.P99)} · max {Fmt.Ms(l.Max)}"
-                : "no request was answered"),
-            ("children", $"{Fmt.Int(s.ChildrenSpawned)} spawned, {Fmt.Int(s.Recycles)} recycled (pm.max_requests{(s.ChildExits.Keys.Any(k => k is "max_rss" or "max_uss" or "kill_rss" or "pool_budget") ? " and [recycle] rules" : "")})"),
+            ("requests", $"{Fmt.Int(s.RequestsTotal)} total: {Fmt.Int(s.RequestsOk)} ok, {Fmt.Int(s.RequestsFailed)} failed" +
+                         (s.StatusCounts.GetValueOrDefault(Lab.Core.Records.RequestStatus.Refused) is > 0 and var refused ? $" ({Fmt.Int(refused)} refused)" : "") +
+                         $", {Fmt.Int(s.Dropped)} dropped"),
+            ("served (goodput)", $"{Fmt.Rate(s.GoodputRps)} answered 200, of {Fmt.Rate(s.OfferedRps)} offered ({Fmt.Rate(s.ThroughputRps)} answered of any status), over the {Fmt.Seconds(s.LoadDurationS)} the load ran"),
+            ("latency of OK requests (from the intended send)", s.LatencyOkMs is { } ok
+                ? $"p50 {Fmt.Ms(ok.P50)} · p90 {Fmt.Ms(ok.P90)} · p99 {Fmt.Ms(ok.P99)} · max {Fmt.Ms(ok.Max)}"
+                : "no request was answered OK"),
+        };
+        if (s.LatencyFailedMs is { } failed)
+            rows.Add(("latency of failed requests", $"p50 {Fmt.Ms(failed.P50)} · p90 {Fmt.Ms(failed.P90)} · p99 {Fmt.Ms(failed.P99)} · max {Fmt.Ms(failed.Max)}"));
+        if (SummaryText.Stopped(s) is { } stopped) rows.Add(("run ended", stopped));
+        rows.AddRange(
+        [
+            ("children", $"{Fmt.Count(s.ChildPids, "child PID", "child PIDs")}: {Fmt.Int(s.ChildrenSpawned)} spawned, {Fmt.Int(s.Recycles)} recycled (pm.max_requests{(s.ChildExits.Keys.Any(k => k is "max_rss" or "max_uss" or "kill_rss" or "pool_budget") ? " and [recycle] rules" : "")})" +
+                         (s.ChildPidsUnmeasured > 0 ? $"; {Fmt.Int(s.ChildPidsUnmeasured)} never measured" : "")),
             ("child exits", s.ChildExits.Count == 0 ? "none" : string.Join(", ", s.ChildExits.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {Fmt.Int(e.Value)}"))),
             ("memory_limit errors", Fmt.Int(s.MemoryLimitErrors)),
             ("largest child (peak RSS)", Fmt.Size(s.PeakChildRssKb)),
@@ -129,10 +139,13 @@ public static class RunReport
                   + $"pool RSS peak / mean {(st.PoolRssPeakToMean is { } r ? r.ToString("0.00", Fmt.Inv) : "n/a")}"
                   + (st.PoolPssPeakToMean is { } pr ? $" (PSS {pr.ToString("0.00", Fmt.Inv)})" : "")
                   + $", p99 latency near recycles {(st.P99NearRecyclesMs is { } a ? Fmt.Ms(a) : "n/a")} against {(st.P99ElsewhereMs is { } b ? Fmt.Ms(b) : "n/a")} elsewhere"),
-            ("leak per request (fitted)", s.LeakKbPerRequest is { } leak
-                ? $"{Fmt.Size(leak)}" + (s.LeakKbPerRequestStderr is { } se ? $" ± {Fmt.Size(se)}" : "") + $" ({Fmt.Int(s.FitPoints)} samples)"
+            ($"leak per {unit} (fitted)", s.LeakKbPerRequest is { } leak
+                ? Fmt.Fitted(leak, s.LeakKbPerRequestStderr, s.LeakKbPerRequestLow95, s.LeakKbPerRequestHigh95) + $" ({Fmt.Int(s.FitPoints)} readings)"
                 : "could not be fitted"),
-        };
+            ($"RSS growth per {unit} over these lives", s.RssGrowthKbPerRequest is { } g
+                ? Fmt.SizeFine(g) + (s.RssGrowthKbPerRequestStderr is { } gse ? $" ± {Fmt.SizeFine(gse)}" : "") + " (the leak and the allocator's retention filling up together)"
+                : "could not be fitted"),
+        ]);
         return new TableBlock(["figure", "value"], rows.Select(r => (IReadOnlyList<Cell>)[r.Item1, r.Item2]).ToList());
     }
 

@@ -5,6 +5,7 @@ using Lab.Core.Time;
 using Lab.Results.Reading;
 using Lab.Engines.Real;
 using Lab.Load;
+using Lab.Testing;
 
 namespace Lab.Engines.Tests;
 
@@ -45,20 +46,6 @@ public class FpmLogParserTests
 
 public class RunStateTests
 {
-    private sealed class Collect : IRunSink
-    {
-        public readonly List<PoolEvent> Events = new();
-        public readonly List<string> Lines = new();
-        public readonly List<Sample> Samples = new();
-        public void Process(ProcessInfo process) { }
-        public void Sample(in Sample sample) => Samples.Add(sample);
-        public void EndTick(double t) { }
-        public void Event(in PoolEvent e) => Events.Add(e);
-        public void Request(in RequestRecord r) { }
-        public void Log(double t, FpmLogLevel level, string message) { }
-        public void RawLog(string line) => Lines.Add(line);
-    }
-
     private static Scenario Scenario(int maxRequests, FpmLogLevel level = FpmLogLevel.Notice) => new()
     {
         Name = "t", Title = "t", LogLevel = level,
@@ -71,7 +58,7 @@ public class RunStateTests
     [Fact]
     public void Exits_carry_their_why()
     {
-        var sink = new Collect();
+        var sink = new ListSink();
         var state = new RunState(sink, new RunClock(), Scenario(5));
         state.OnLogLine(Ts + "NOTICE: pid 1, fpm_init(), line 1: fpm is running, pid 100");
         state.OnLogLine(Ts + "DEBUG: pid 100, f(), line 1: [pool www] child 101 started");
@@ -101,13 +88,13 @@ public class RunStateTests
     [Fact]
     public void Fpm_log_is_written_at_the_scenario_s_level_in_php_fpm_s_format_for_that_level()
     {
-        var notice = new Collect();
+        var notice = new ListSink();
         var s1 = new RunState(notice, new RunClock(), Scenario(0));
         s1.OnLogLine(Ts + "DEBUG: pid 100, f(), line 1: [pool www] child 101 started");
         s1.OnLogLine(Ts + "NOTICE: pid 100, f(), line 1: [pool www] child 101 exited with code 0 after 2.000000 seconds from start");
         Assert.Equal(new[] { "[25-Nov-2026 04:32:10] NOTICE: [pool www] child 101 exited with code 0 after 2.000000 seconds from start" }, notice.Lines);
 
-        var debug = new Collect();
+        var debug = new ListSink();
         var s2 = new RunState(debug, new RunClock(), Scenario(0, FpmLogLevel.Debug));
         s2.OnLogLine(Ts + "DEBUG: pid 100, f(), line 1: [pool www] child 101 started");
         Assert.Equal(new[] { Ts + "DEBUG: pid 100, f(), line 1: [pool www] child 101 started" }, debug.Lines);
@@ -116,7 +103,7 @@ public class RunStateTests
     [Fact]
     public void Requests_count_per_child_with_namespace_pids_mapped()
     {
-        var sink = new Collect();
+        var sink = new ListSink();
         var state = new RunState(sink, new RunClock(), Scenario(0)) { MapPid = p => p + 1000 };
         ILoadObserver observer = state;
         observer.OnRequest(new RequestRecord(1, 0, 0, 0.1, 2, RequestStatus.Ok, 100, 0, 0));

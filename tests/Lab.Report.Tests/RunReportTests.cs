@@ -28,7 +28,8 @@ public sealed class ArticleRuns : IDisposable
 
 public class RunReportTests(ArticleRuns runs) : IClassFixture<ArticleRuns>
 {
-    private static readonly string[] PlotNames = ["rss-per-pid", "pool-rss", "latency"];
+    /// <summary>The plots of a recycled run: recycles per second under the pool's RSS comes after pool-rss.</summary>
+    private static readonly string[] PlotNames = ["rss-per-pid", "pool-rss", "recycles", "latency"];
 
     [Fact]
     public void Writes_every_plot_as_png_and_svg_and_both_reports_into_the_run_folder()
@@ -80,9 +81,9 @@ public class RunReportTests(ArticleRuns runs) : IClassFixture<ArticleRuns>
         Assert.Contains("RSS (MiB)", pool);
         Assert.Contains("time (s)", pool);
         var latency = Svg.Texts(Svg.Load(Path.Combine(runs.Recycled.Directory, "latency.svg")));
-        Assert.Contains("p50 latency", latency);
-        Assert.Contains("p99 latency", latency);
-        Assert.Contains("throughput, answered (right axis)", latency);
+        Assert.Contains("p50 latency (OK)", latency);
+        Assert.Contains("p99 latency (OK)", latency);
+        Assert.Contains("answered OK per second (right axis)", latency);
         Assert.Contains("latency (ms)", latency);
         Assert.Contains("requests per second", latency);
         Assert.Contains("time (s)", latency);
@@ -126,9 +127,22 @@ public class RunReportTests(ArticleRuns runs) : IClassFixture<ArticleRuns>
 
         string unbounded = File.ReadAllText(runs.UnboundedHtml);
         var u = runs.Unbounded.Summary!;
-        Assert.Contains($"about {Fmt.Size(u.LeakKbPerRequest!.Value)} per request", unbounded);
+        string unboundedMd = File.ReadAllText(Path.Combine(runs.Unbounded.Directory, "report.md"));
+        Assert.Contains($"about {Fmt.SizeFine(u.LeakKbPerRequest!.Value)} ± {Fmt.SizeFine(u.LeakKbPerRequestStderr!.Value)}", unboundedMd);
+        Assert.Contains("the allocator's bounded retention apart", unboundedMd);
         Assert.Contains($"The largest child reached {Fmt.Size(u.PeakChildRssKb)}, past memory_limit 128M", unbounded);
         Assert.Contains("never stopped the growth", unbounded);
+    }
+
+    [Fact]
+    public void The_storm_plot_draws_recycles_per_second_under_the_pools_rss()
+    {
+        var texts = Svg.Texts(Svg.Load(Path.Combine(runs.Recycled.Directory, "recycles.svg")));
+        Assert.Contains("recycles per second", texts);
+        Assert.Contains(texts, t => t.StartsWith("pool RSS (", StringComparison.Ordinal));
+        Assert.Contains(texts, t => t.Contains("most in any second", StringComparison.Ordinal));
+        string html = File.ReadAllText(runs.RecycledHtml);
+        Assert.Contains("recycle storm", html);
     }
 
     [Fact]
@@ -249,7 +263,7 @@ public class RunReportTests(ArticleRuns runs) : IClassFixture<ArticleRuns>
         Assert.Contains("samples.csv: the last line was cut (a killed run) and is ignored", html);
         foreach (var key in TestRuns.SummaryKeys(run.ComputeSummary().ToJson()))
             Assert.Contains($"<td class=\"mono\">{System.Net.WebUtility.HtmlEncode(key)}</td>", html);
-        Assert.Equal(3, Regex.Matches(html, "<img src=\"data:image/png;base64,").Count);
+        Assert.Equal(4, Regex.Matches(html, "<img src=\"data:image/png;base64,").Count); // its children were recycled: the storm's plot too
     }
 
     [Fact]
@@ -270,9 +284,10 @@ public class RunReportTests(ArticleRuns runs) : IClassFixture<ArticleRuns>
         var run = TestRuns.Synthetic(tmp.Sub("empty"), children: 0, ticks: 1, concurrent: 1, complete: false);
         Assert.Equal(0, run.Samples.Count);
         string html = File.ReadAllText(RunReport.Generate(run, new ReportOptions()));
-        Assert.Contains("no samples were recorded", Svg.Texts(Svg.Load(Path.Combine(run.Directory, "rss-per-pid.svg"))));
-        Assert.Contains("no request was answered", Svg.Texts(Svg.Load(Path.Combine(run.Directory, "latency.svg"))));
-        Assert.Contains("No growth per request could be fitted", html);
+        Assert.Contains("no RSS was recorded", Svg.Texts(Svg.Load(Path.Combine(run.Directory, "rss-per-pid.svg"))));
+        Assert.Contains("no sample or request's RSS was recorded", Svg.Texts(Svg.Load(Path.Combine(run.Directory, "pool-rss.svg"))));
+        Assert.Contains("no request was answered OK", Svg.Texts(Svg.Load(Path.Combine(run.Directory, "latency.svg"))));
+        Assert.Contains("No leak per request could be fitted", html);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public static class AdviceText
         return
         [
             $"baseline  B = {PlusMinus(f.Baseline)}   {f.Baseline.How}",
-            $"leak      L = {PlusMinus(f.Leak)} per {u}   {f.Leak.How}; the upper end of its 95% interval, L + 1.96 × stderr = {Fmt.Size(f.LeakUpperKb)}",
+            $"leak      L = {PlusMinus(f.Leak)} per {u}   {f.Leak.How}; the upper end of its 95% interval = {Fmt.Size(f.LeakUpperKb)}",
             $"retained  R = {Fmt.Size(f.Retained.Value)}   {f.Retained.How}",
             $"master      = {PlusMinus(f.Master)}   {f.Master.How}",
         ];
@@ -40,6 +40,7 @@ public static class AdviceText
     public static string Choice(PoolChoice c, Advice a, double? throughputRps)
     {
         string mr = c.MaxRequests == 0 ? "0 (unlimited)" : c.MaxRequests.ToString(Fmt.Inv); // as typed in the pool's config, no separator
+        if (a.Fit.Unit != "request" && c.MaxRequests > 0) mr += $" {a.Fit.Unit}s (--per-block: counted in ps snapshots, not requests)";
         string respawns = c.MaxRequests == 0
             ? "no respawns"
             : $"{Fmt.Num(c.RespawnsPer1k, "0.##")} respawns per 1,000 {a.Fit.Unit}s" + (throughputRps is > 0 and { } rps

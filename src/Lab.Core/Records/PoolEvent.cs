@@ -254,8 +254,8 @@ public readonly record struct PoolEvent(double T, PoolEventKind Kind, int Pid, E
         };
     }
 
-    /// <summary>A child recycled: ended by a recycling rule (pm.max_requests or a [recycle] rule; an imported ps log's replaced PID).</summary>
-    public static bool IsRecycle(ExitCause why) => why is ExitCause.MaxRequests or ExitCause.Recycled or ExitCause.MaxRss
+    /// <summary>A child recycled: ended by a recycling rule (pm.max_requests, or a [recycle] rule of the sim and dotnet engines).</summary>
+    public static bool IsRecycle(ExitCause why) => why is ExitCause.MaxRequests or ExitCause.MaxRss
         or ExitCause.MaxUss or ExitCause.KillRss or ExitCause.PoolBudget;
 
     public static ExitCause ParseCause(string why)
