@@ -128,7 +128,7 @@ public static class RunReport
         if (SummaryText.Stopped(s) is { } stopped) rows.Add(("run ended", stopped));
         rows.AddRange(
         [
-            ("children", $"{Fmt.Count(s.ChildPids, "child PID", "child PIDs")}: {Fmt.Int(s.ChildrenSpawned)} spawned, {Fmt.Int(s.Recycles)} recycled (pm.max_requests{(s.ChildExits.Keys.Any(k => k is "max_rss" or "max_uss" or "kill_rss" or "pool_budget") ? " and [recycle] rules" : "")})" +
+            ("children", $"{Fmt.Count(s.ChildPids, "child PID", "child PIDs")}: {Fmt.Int(s.ChildrenSpawned)} spawned, {Fmt.Int(s.Recycles)} recycled by pm.max_requests{(s.ChildExits.Keys.Any(k => k is "max_rss" or "max_uss" or "kill_rss" or "pool_budget") ? " or a [recycle] rule" : "")}" +
                          (s.ChildPidsUnmeasured > 0 ? $"; {Fmt.Int(s.ChildPidsUnmeasured)} never measured" : "")),
             ("child exits", s.ChildExits.Count == 0 ? "none" : string.Join(", ", s.ChildExits.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {Fmt.Int(e.Value)}"))),
             ("memory_limit errors", Fmt.Int(s.MemoryLimitErrors)),
