@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Lab.FastCgi;
+using Lab.Pool.Code;
 using Lab.Pool.Interop;
 using Lab.Pool.Status;
 
@@ -17,6 +18,8 @@ internal static unsafe class Child
 {
     private const int StateIdle = 0, StateBusy = 1;
     private static int _state = StateIdle;
+    /// <summary>The shared application code (request.code), or null.</summary>
+    private static SharedCode? _code;
     private static volatile bool _quit;
     private static readonly Encoding Utf8 = new UTF8Encoding(false);
 
@@ -40,6 +43,8 @@ internal static unsafe class Child
         int slot = settings.Slot;
         int pid = Native.getpid();
         scoreboard?.SetPid(slot, pid);
+        using var code = settings.Code is null ? null : SharedCode.Open(settings.Code);
+        _code = code;
         DropPrivileges(settings);
 
         using var quit = PosixSignalRegistration.Create((PosixSignal)Native.SIGQUIT, OnQuit);
@@ -143,6 +148,7 @@ internal static unsafe class Child
         else
         {
             var spec = LeakRequest.Parse(query);
+            _code?.Touch(); // the request runs the application's code (request.code): every page of it
             var result = LeakScript.Run(spec, settings.MemoryLimitBytes, scriptFilename);
             if (result.MemoryLimitExceeded)
             {

@@ -12,6 +12,7 @@ namespace Lab.Worker;
 /// <item><term>LAB_FPM_STATUS_PATH</term><description>pm.status_path (empty: no status page)</description></item>
 /// <item><term>LAB_FPM_SCOREBOARD, LAB_FPM_SLOT</term><description>the scoreboard file and this child's slot</description></item>
 /// <item><term>LAB_FPM_MASTER_PID</term><description>the master; the child exits at once if its parent is already another process</description></item>
+/// <item><term>LAB_FPM_CODE</term><description>the shared code file the master created (request.code; empty: none)</description></item>
 /// <item><term>LAB_FPM_UID, LAB_FPM_GID</term><description>drop to this user/group (master running as root with user/group set)</description></item>
 /// </list>
 /// </summary>
@@ -25,6 +26,7 @@ internal sealed record WorkerSettings
     public string? Scoreboard { get; init; }
     public int Slot { get; init; }
     public int MasterPid { get; init; }
+    public string? Code { get; init; }
     public uint? Uid { get; init; }
     public uint? Gid { get; init; }
 
@@ -44,6 +46,7 @@ internal sealed record WorkerSettings
             Scoreboard = Env("LAB_FPM_SCOREBOARD"),
             Slot = (int)Long("LAB_FPM_SLOT", 0),
             MasterPid = (int)Long("LAB_FPM_MASTER_PID", 0),
+            Code = Env("LAB_FPM_CODE"),
             Uid = Env("LAB_FPM_UID") is not null ? (uint)Long("LAB_FPM_UID", 0) : null,
             Gid = Env("LAB_FPM_GID") is not null ? (uint)Long("LAB_FPM_GID", 0) : null,
         };

@@ -21,8 +21,12 @@ public sealed class DotnetPoolHost : IPoolHost
     private MasterProcess? _master;
     private LogTail? _tail;
 
-    public DotnetPoolHost(PrivateTemp temp)
+    private readonly long _codeKb;
+
+    /// <param name="codeKb">request.code: the shared code the master creates before its children (0: none).</param>
+    public DotnetPoolHost(PrivateTemp temp, long codeKb = 0)
     {
+        _codeKb = codeKb;
         _temp = temp;
         _config = temp.PathOf("pool.conf");
         _log = temp.PathOf("fpm.log");
@@ -63,7 +67,12 @@ public sealed class DotnetPoolHost : IPoolHost
 
     private void Launch()
     {
-        _master = MasterLauncher.Start(_config, outputPath: _temp.PathOf("master.out"));
+        _master = MasterLauncher.Start(new MasterLaunchOptions
+        {
+            ConfigPath = _config,
+            OutputPath = _temp.PathOf("master.out"),
+            Environment = _codeKb > 0 ? new Dictionary<string, string> { ["LAB_FPM_CODE_KB"] = _codeKb.ToString(System.Globalization.CultureInfo.InvariantCulture) } : null,
+        });
         if (!_master.WaitUntilReady(TimeSpan.FromSeconds(30)))
         {
             string output = File.Exists(_temp.PathOf("master.out")) ? File.ReadAllText(_temp.PathOf("master.out")).Trim() : "";

@@ -47,11 +47,12 @@ public sealed class RealEngine : IEngine
         {
             var limits = MemoryGuard.Resolve(scenario.Guard, Proc.ReadMemInfo());
             var guard = new MemoryGuard(limits);
+            var smaps = new SmapsSchedule(scenario.PssInterval, scenario.SampleInterval);
             sampler = new Sampler(_clock, scenario.SampleInterval,
                 () => host.MasterPid is var m and > 0 ? [m] : [],
                 (t, procs) =>
                 {
-                    state.OnTick(t, procs, host.MasterPid);
+                    state.OnTick(t, procs, host.MasterPid, smaps.ReadIfDue(t, procs, force: _finalTick));
                     if (guardReason is null && guard.Check(procs.Sum(p => p.RssKb), Proc.ReadMemInfo()) is { } why)
                     {
                         guardReason = why;
@@ -122,11 +123,14 @@ public sealed class RealEngine : IEngine
     }
 
     private bool _shutDown;
+    /// <summary>Set before the sampler's final tick: that tick reads smaps_rollup whether due or not.</summary>
+    private volatile bool _finalTick;
 
     private async Task Shutdown(IPoolHost host, IFront? front, Sampler? sampler, RunState state)
     {
         if (_shutDown) return;
         _shutDown = true;
+        _finalTick = true;
         sampler?.Stop();   // takes the final tick while the pool still runs
         if (front is not null) await front.DisposeAsync();
         state.MasterStopping("shutdown");

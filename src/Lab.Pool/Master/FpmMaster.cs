@@ -4,6 +4,7 @@ using Lab.Core.Logging;
 using Lab.Core.ProcessManager;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
+using Lab.Pool.Code;
 using Lab.Pool.Config;
 using Lab.Pool.Interop;
 using Lab.Pool.Logging;
@@ -64,6 +65,7 @@ public sealed class FpmMaster : IDisposable
     private readonly EventsFile _events;
     private ListenSocket? _listen;
     private Scoreboard? _board;
+    private string? _code;
     private readonly List<Scoreboard> _oldBoards = new();
     private readonly ProcessManagerPolicy _policy;
     /// <summary>What every child of the current configuration gets in its environment, but its slot (see <see cref="ChildEnvironment"/>).</summary>
@@ -102,6 +104,7 @@ public sealed class FpmMaster : IDisposable
             _devNull = Native.open("/dev/null", Native.O_RDWR | Native.O_CLOEXEC, 0);
             _listen = ListenSocket.Open(_config.Pool);
             _board = CreateScoreboard();
+            _code = CreateSharedCode();
             _childEnv = ChildEnvironment(_board);
             WritePidFile();
             _output = new ChildOutput(OnChildOutput);
@@ -186,6 +189,21 @@ public sealed class FpmMaster : IDisposable
     }
 
     // ---- children -------------------------------------------------------------------------
+
+    /// <summary>
+    /// request.code (LAB_FPM_CODE_KB from the launcher): the application's code, created once
+    /// before any child is spawned (as php-fpm's opcache memory is, in the master), and kept over
+    /// reloads; null when there is none.
+    /// </summary>
+    private string? CreateSharedCode()
+    {
+        if (!long.TryParse(Environment.GetEnvironmentVariable("LAB_FPM_CODE_KB"), NumberStyles.None, CultureInfo.InvariantCulture, out long kb) || kb <= 0)
+            return null;
+        string dir = Path.GetDirectoryName(Path.GetFullPath(_options.ConfigPath)) ?? Path.GetTempPath();
+        string path = Path.Combine(dir, $"{PoolName}.code.{_pid}");
+        SharedCode.Create(path, kb);
+        return path;
+    }
 
     private Scoreboard CreateScoreboard()
     {
@@ -274,6 +292,7 @@ public sealed class FpmMaster : IDisposable
         env.Add($"LAB_FPM_STATUS_PATH={pool.StatusPath}");
         env.Add($"LAB_FPM_SCOREBOARD={board.Path}");
         env.Add($"LAB_FPM_MASTER_PID={_pid.ToString(inv)}");
+        if (_code is not null) env.Add($"LAB_FPM_CODE={_code}");
         if (Native.geteuid() == 0 && pool.User is not null)
         {
             if (Native.LookupUser(pool.User) is { } u)
@@ -627,6 +646,7 @@ public sealed class FpmMaster : IDisposable
             if (b is null) continue;
             try { File.Delete(b.Path); } catch (IOException) { }
         }
+        if (_code is not null) { try { File.Delete(_code); } catch (IOException) { } }
         _output?.Dispose();
         if (_devNull >= 0) Native.close(_devNull);
     }

@@ -12,6 +12,14 @@ internal sealed class PoolTicks
 {
     public required double[] T { get; init; }
     public required long[] PoolRssKb { get; init; }
+    /// <summary>Summed PSS of the processes read at the tick (smaps_rollup); -1 at ticks that did not read it.</summary>
+    public required long[] PoolPssKb { get; init; }
+    /// <summary>Summed USS of the processes read at the tick; -1 at ticks that did not read it.</summary>
+    public required long[] PoolUssKb { get; init; }
+    /// <summary>Summed RSS of the same processes as <see cref="PoolPssKb"/> (all of the tick's but one gone before its smaps_rollup was read); -1 likewise.</summary>
+    public required long[] PoolRssOfPssKb { get; init; }
+    /// <summary>Whether any tick read PSS.</summary>
+    public bool HasPss { get; init; }
     /// <summary>0 at a tick without children.</summary>
     public required long[] LargestChildKb { get; init; }
     public required int[] Children { get; init; }
@@ -32,10 +40,23 @@ internal sealed class PoolTicks
         var pool = new long[n];
         var largest = new long[n];
         var children = new int[n];
+        var pss = new long[n];
+        var uss = new long[n];
+        var rssOfPss = new long[n];
+        Array.Fill(pss, -1L); Array.Fill(uss, -1L); Array.Fill(rssOfPss, -1L);
+        bool anyPss = false;
         for (int i = 0; i < s.Count; i++)
         {
             int k = tickOfRow[i];
             pool[k] += s.RssKb[i];
+            if (s.PssKb[i] >= 0)
+            {
+                if (pss[k] < 0) { pss[k] = 0; uss[k] = 0; rssOfPss[k] = 0; }
+                pss[k] += s.PssKb[i];
+                uss[k] += Math.Max(0, s.UssKb[i]);
+                rssOfPss[k] += s.RssKb[i];
+                anyPss = true;
+            }
             if (s.Role[i] == ProcessRole.Child)
             {
                 children[k]++;
@@ -62,7 +83,11 @@ internal sealed class PoolTicks
             }
             for (int k = 1; k < n; k++) if (served[k] < served[k - 1]) served[k] = served[k - 1];
         }
-        return new PoolTicks { T = tickT, PoolRssKb = pool, LargestChildKb = largest, Children = children, Served = served, ServedFromRequests = fromRequests };
+        return new PoolTicks
+        {
+            T = tickT, PoolRssKb = pool, LargestChildKb = largest, Children = children, Served = served, ServedFromRequests = fromRequests,
+            PoolPssKb = pss, PoolUssKb = uss, PoolRssOfPssKb = rssOfPss, HasPss = anyPss,
+        };
     }
 
     /// <summary>
@@ -103,6 +128,13 @@ internal sealed class PoolTicks
             for (int k = 0; k < served.Length; k++) served[k] = total += _at[k];
             return served;
         }
+    }
+
+    /// <summary>The last tick that read PSS, -1 if none.</summary>
+    public int LastPssTick()
+    {
+        for (int k = Count - 1; k >= 0; k--) if (PoolPssKb[k] >= 0) return k;
+        return -1;
     }
 
     /// <summary>Requests served by the last tick at or before t (0 before the first tick).</summary>

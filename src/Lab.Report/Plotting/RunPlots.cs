@@ -27,10 +27,14 @@ internal static class RunPlots
 
     // ---- rss-per-pid ---------------------------------------------------------------------
 
-    public static RenderedPlot RssPerPid(RunModel m, XAxis xAxis)
+    /// <param name="memory">Each line in RSS (every tick, as ps) or USS (the ticks that read smaps_rollup); USS only where the run has it.</param>
+    public static RenderedPlot RssPerPid(RunModel m, XAxis xAxis, ChildMemory memory = ChildMemory.Rss)
     {
         if (ManyChildrenPlots.Apply(m)) return ManyChildrenPlots.RssDistribution(m, xAxis);
         var s = m.Folder.Samples;
+        bool uss = memory == ChildMemory.Uss && m.Ticks.HasPss;
+        long[] value = uss ? s.UssKb : s.RssKb;
+        string what = uss ? "USS" : "RSS";
         var x = new XMap(m, xAxis);
         int children = m.ChildLives.Count;
         int concurrent = m.Ticks.Count == 0 ? 0 : m.Ticks.Children.Max();
@@ -38,10 +42,10 @@ internal static class RunPlots
         bool labels = named && concurrent <= MaxConcurrentForLabels;
 
         string who = $"{Fmt.Count(children, "child PID", "child PIDs")}" + (m.Lives.Count > children ? " and the master" : "");
-        var plt = PlotKit.New(m.PlotTitle, $"RSS of each process ({(xAxis == XAxis.Time ? "over time" : "over requests served")}) · {who}");
+        var plt = PlotKit.New(m.PlotTitle, $"{what} of each process ({(xAxis == XAxis.Time ? "over time" : "over requests served")}) · {who}");
 
         double dataMax = 0;
-        for (int i = 0; i < s.Count; i++) if (s.RssKb[i] > dataMax) dataMax = s.RssKb[i];
+        for (int i = 0; i < s.Count; i++) if (value[i] > dataMax) dataMax = value[i];
         var limit = Reference(m.MemoryLimitBytes, dataMax);
         var unit = SizeUnit.For(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0));
 
@@ -57,7 +61,7 @@ internal static class RunPlots
         foreach (var life in m.Lives)
         {
             var d = new Decimator(0, xMax, Columns);
-            foreach (int row in life.Rows) d.Add(x.Of(row), unit.Of(s.RssKb[row]));
+            foreach (int row in life.Rows) if (value[row] >= 0) d.Add(x.Of(row), unit.Of(value[row]));
             var (xs, ys) = d.Finish();
             if (xs.Length == 0) continue;
             bool master = life.Role == ProcessRole.Master;
@@ -72,7 +76,7 @@ internal static class RunPlots
                     if (b.X.Count > 0) { b.X.Add(double.NaN); b.Y.Add(double.NaN); }
                     b.X.AddRange(xs); b.Y.AddRange(ys);
                 }
-                AddExit(life, exitGroups, x, unit, s);
+                AddExit(life, exitGroups, x, unit, value);
                 continue;
             }
             string? legend = null;
@@ -92,7 +96,7 @@ internal static class RunPlots
                 t.LabelBold = true;
                 t.LabelFontColor = color;
             }
-            if (!master) AddExit(life, exitGroups, x, unit, s);
+            if (!master) AddExit(life, exitGroups, x, unit, value);
         }
         if (batches is not null)
         {
@@ -117,7 +121,7 @@ internal static class RunPlots
         if (s.Count == 0) PlotKit.Note(plt, "no samples were recorded", Alignment.MiddleCenter);
 
         plt.XLabel(x.Title);
-        plt.YLabel($"RSS ({unit.Name})");
+        plt.YLabel($"{what} ({unit.Name})");
         plt.Axes.SetLimitsX(0, xMax + labelRoom);
         plt.Axes.SetLimitsY(0, yTop);
         if (named && !labels && children > 0) plt.ShowLegend(Edge.Right);
@@ -127,13 +131,15 @@ internal static class RunPlots
     }
 
     /// <summary>A child's exit, marked at its last sample.</summary>
-    private static void AddExit(ProcessLife life, Dictionary<ExitKind, (List<double> X, List<double> Y)> groups, XMap x, SizeUnit unit, SampleTable s)
+    private static void AddExit(ProcessLife life, Dictionary<ExitKind, (List<double> X, List<double> Y)> groups, XMap x, SizeUnit unit, long[] value)
     {
         if (life.ExitDetail is not { } detail) return;
+        int last = Array.FindLastIndex(life.Rows, r => value[r] >= 0);
+        if (last < 0) return;
+        last = life.Rows[last];
         var kind = KindOf(detail);
         if (!groups.TryGetValue(kind, out var g)) groups[kind] = g = (new(), new());
-        int last = life.Rows[^1];
-        g.X.Add(x.Of(last)); g.Y.Add(unit.Of(s.RssKb[last]));
+        g.X.Add(x.Of(last)); g.Y.Add(unit.Of(value[last]));
     }
 
     internal enum ExitKind { Recycled, Killed, Idle, Ended }
@@ -162,7 +168,10 @@ internal static class RunPlots
     public static RenderedPlot PoolRss(RunModel m, XAxis xAxis)
     {
         var k = m.Ticks;
-        var plt = PlotKit.New(m.PlotTitle, $"The pool's total RSS (master + children) and its largest child, {(xAxis == XAxis.Time ? "over time" : "over requests served")}");
+        string over = xAxis == XAxis.Time ? "over time" : "over requests served";
+        var plt = PlotKit.New(m.PlotTitle, k.HasPss
+            ? $"The pool's memory: summed PSS (what the host pays) against summed RSS (what ps adds up to), {over}"
+            : $"The pool's total RSS (master + children: what ps adds up to) and its largest child, {over}");
         double dataMax = k.Count == 0 ? 0 : k.PoolRssKb.Max();
         var limit = Reference(m.MemoryLimitBytes, dataMax);
         var budget = Reference(m.GuardMaxRssBytes, dataMax);
@@ -181,8 +190,24 @@ internal static class RunPlots
         }
         var (px, py) = pool.Finish();
         var (lx, ly) = largest.Finish();
-        if (px.Length > 0) PlotKit.Line(plt, px, py, PlotKit.Palette[0], 2, "pool total (master + children)");
-        if (lx.Length > 0) PlotKit.Line(plt, lx, ly, PlotKit.Palette[1], 2, "largest child");
+        if (px.Length > 0) PlotKit.Line(plt, px, py, PlotKit.Palette[0], 2, k.HasPss ? "summed RSS: what ps adds up to" : "pool total RSS (master + children)");
+        if (k.HasPss)
+        {
+            // PSS and USS are read every pss_interval: drawn at the ticks that read them
+            var pss = new Decimator(0, xMax, Columns);
+            var uss = new Decimator(0, xMax, Columns);
+            for (int i = 0; i < k.Count; i++)
+            {
+                if (k.PoolPssKb[i] < 0) continue;
+                pss.Add(x.OfTick(i), unit.Of(k.PoolPssKb[i]));
+                uss.Add(x.OfTick(i), unit.Of(k.PoolUssKb[i]));
+            }
+            var (sx, sy) = pss.Finish();
+            var (ux, uy) = uss.Finish();
+            if (sx.Length > 0) PlotKit.Line(plt, sx, sy, PlotKit.Palette[3], 2.5f, "summed PSS: what the host pays");
+            if (ux.Length > 0) PlotKit.Line(plt, ux, uy, PlotKit.Palette[4], 1.5f, "summed USS: private memory only", LinePattern.Dashed);
+        }
+        if (lx.Length > 0) PlotKit.Line(plt, lx, ly, PlotKit.Palette[1], 2, "largest child (RSS)");
 
         // The number of children, on the right axis, when it changes (dynamic and ondemand pools, restarts).
         if (k.Count > 1 && k.Children.Min() != k.Children.Max())
@@ -204,7 +229,7 @@ internal static class RunPlots
         if (k.Count == 0) PlotKit.Note(plt, "no samples were recorded", Alignment.MiddleCenter);
 
         plt.XLabel(x.Title);
-        plt.YLabel($"RSS ({unit.Name})");
+        plt.YLabel(k.HasPss ? $"memory ({unit.Name})" : $"RSS ({unit.Name})");
         plt.Axes.SetLimitsX(0, xMax);
         plt.Axes.SetLimitsY(0, yTop);
         PlotKit.LegendBelow(plt);

@@ -21,9 +21,12 @@ internal struct ChildMemory
     /// <summary>Most retention + transient held at once.</summary>
     public double HeapPeakKb;
 
-    public readonly long RssKb(MemoryModel m) => m.ChildBaselineKb + SimMemory.Pages(KeptKb + RetainedKb + InFlightKb);
+    public readonly long RssKb(MemoryModel m) => m.ChildBaselineKb + m.SharedKb + SimMemory.Pages(KeptKb + RetainedKb + InFlightKb);
 
-    public readonly long VszKb(MemoryModel m) => m.ChildVszKb + SimMemory.Pages(KeptKb) + SimMemory.Pages(HeapPeakKb);
+    /// <summary>USS: RSS without the pool's shared memory (memory.shared).</summary>
+    public readonly long UssKb(MemoryModel m) => RssKb(m) - m.SharedKb;
+
+    public readonly long VszKb(MemoryModel m) => m.ChildVszKb + m.SharedKb + SimMemory.Pages(KeptKb) + SimMemory.Pages(HeapPeakKb);
 
     public void Leak(double kb) => KeptKb += kb;
 
