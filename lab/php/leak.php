@@ -11,10 +11,49 @@
 //   wait_ms       asleep, busy without CPU (like waiting for a database).
 //
 // Query: ?id=1&leak_kb=4096&transient_kb=100&work_ms=20&wait_ms=0
-// Answers with the header X-Lab-Pid: <pid> (the child that served the request).
+// Answers with the headers X-Lab-Pid: <pid> (the child that served the request) and
+// X-Lab-Rss-Kb: <KiB> (that child's RSS right after the request, from /proc/self/statm, as ps
+// prints it), which the lab's load driver writes into requests.csv's rss_kb.
 
 header('X-Lab-Pid: ' . getmypid());
 header('Content-Type: text/plain');
+
+// The child's resident memory now: /proc/self/statm's second field (pages) × the page size.
+function lab_rss_kb(): int
+{
+    $statm = @file_get_contents('/proc/self/statm');
+    if ($statm === false) {
+        return -1;
+    }
+    $fields = explode(' ', trim($statm));
+    if (count($fields) < 2) {
+        return -1;
+    }
+    $page = 4096;
+    if (class_exists('FFI', false)) {
+        $size = FFI::cdef('long sysconf(int name);')->sysconf(30); // _SC_PAGESIZE
+        if ($size > 0) {
+            $page = $size;
+        }
+    }
+    return intdiv((int)$fields[1] * $page, 1024);
+}
+
+function lab_rss_header(): void
+{
+    $kb = lab_rss_kb();
+    if ($kb >= 0) {
+        header('X-Lab-Rss-Kb: ' . $kb);
+    }
+}
+
+// A request that dies on memory_limit (PHP's fatal error) still reports the child's RSS, from
+// the shutdown functions, as long as nothing was sent yet.
+register_shutdown_function(function (): void {
+    if (!headers_sent()) {
+        lab_rss_header();
+    }
+});
 
 // The application's code (request.code): the classes the lab generated into lab-code/, loaded
 // and run by every request, so opcache's shared memory is touched by every child.
@@ -60,4 +99,9 @@ if ($waitMs > 0) {
     usleep((int)($waitMs * 1000));
 }
 
-echo 'ok id=', (int)($_GET['id'] ?? 0), ' pid=', getmypid(), ' leak_kb=', $leakKb, ' transient_kb=', strlen($transient) >> 10, "\n";
+// The request's work is done: its PHP values are freed (the allocator keeps what it keeps), and
+// the child's RSS is what the next request starts from.
+unset($transient);
+lab_rss_header();
+
+echo 'ok id=', (int)($_GET['id'] ?? 0), ' pid=', getmypid(), ' leak_kb=', $leakKb, ' transient_kb=', $transientKb, "\n";

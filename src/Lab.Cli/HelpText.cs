@@ -11,13 +11,16 @@ Usage:
   ./run.sh report DIR [--x time|requests] [--memory rss|uss]  (re)make the plots and reports of a run (--memory uss: each child's private memory)
   ./run.sh sweep <scenario> key=v1,v2,... [key2=...] [key=value ...] [--out DIR] [--jobs N]
                                                     the scenario once per combination (sim unless engine=): sweep.csv, plots, compare, report
-  ./run.sh advise DIR [ram=2G] [max_children=N] [margin=20%] [--out DIR]
+  ./run.sh advise DIR [ram=2G] [max_children=N] [margin=20%] [--per-block] [--out DIR]
                                                     fit a run's leak; pm.max_requests (and max_children) for the RAM, verified on the sim
+                                                    (an import without a request rate: only with --per-block, counted in ps snapshots)
   ./run.sh calibrate DIR [--out DIR]                fit the simulator to a real run (engine php-fpm or dotnet) and compare them
   ./run.sh lessons                                  rebuild every figure of the course in lab/ (start at lab/README.md)
   ./run.sh list                                     the scenarios, with their titles
   ./run.sh clean [--results]                        remove killed runs' temporary folders; list stale results (--results: remove them)
-  ./run.sh import FILE [--interval 1s] [--out DIR]  a pasted `ps aux | grep php` log → results folder and report
+  ./run.sh import FILE [--interval 1s] [--requests-per-block N | --rate R] [--out DIR]
+                                                    a pasted `ps aux | grep php` log → results folder and report;
+                                                    N or R (requests per second) turn its snapshots into requests
   ./run.sh record [--pid MASTER_PID] [--pool NAME] [duration=10m] [interval=1s] [pss_interval=1s] [--status PATH] [--out DIR]
                                                     attach to a running php-fpm (started without the lab) and record it: nothing is changed
   ./run.sh test [filter]                            the whole test suite (or the tests matching a dotnet-test filter)
@@ -39,9 +42,10 @@ Overrides change any setting of the scenario for this run:
 A run writes results/<scenario>-<UTC time>/ (or --out DIR): scenario.toml (rerun it with
 ./run.sh results/<run>/scenario.toml), manifest.json, samples.csv, events.csv, requests.csv,
 ps.log, fpm.log, latency.hgrm, summary.json, the plots (rss-per-pid, pool-rss, latency as PNG
-and SVG; rss-by-slot past 40 children) and report.html / report.md. Runs past 64 MB of CSV write
-requests.csv, samples.csv and ps.log gzipped (.gz; pandas and DuckDB read them as they are).
-The last line printed is the report's path.
+and SVG; rss-by-slot past 40 children) and report.html / report.md. requests.csv carries each
+request's child RSS right after it (rss_kb), so no peak is lost between two samples. Runs past
+64 MB of CSV write requests.csv, samples.csv and ps.log gzipped (.gz; pandas and DuckDB read them
+as they are). The last line printed is the report's path.
 
 Examples:
   ./run.sh article-max-requests                  the article's third experiment on the dotnet engine

@@ -4,6 +4,7 @@ using Lab.Core.Records;
 using Lab.Core.Scenarios;
 using Lab.Import.Following;
 using Lab.Import.Parsing;
+using Lab.Results;
 using Lab.Scenarios;
 
 namespace Lab.Import;
@@ -12,25 +13,27 @@ namespace Lab.Import;
 /// The scenario.toml of an imported log. An import is no run, and there is no "import" engine
 /// in a scenario: the file describes what the log shows as a scenario that would reproduce it
 /// (its engine the one the processes came from: php-fpm, or dotnet for the lab's lab-fpm;
-/// manifest.json and summary.json say engine "import"), each inferred setting explained in the
-/// header comment:
+/// manifest.json and summary.json say engine "import"). A ps log gives the processes' RSS and
+/// VSZ, their PIDs and the times of the snapshots — not the pool's settings: those are left
+/// unknown, never guessed (commented out in the file, "unknown" in import.json, the report and
+/// the titles). What the log does give:
 /// <list type="bullet">
-/// <item>pm static with max_children = the children per block when that count never changes,
-/// else dynamic between the fewest and the most children seen;</item>
-/// <item>max_requests = the most common number of blocks a child lived through between
-/// appearing and being recycled (one ps per request), 0 when no whole life was seen;</item>
-/// <item>request leak = the fitted RSS growth per observation; the memory model's baselines =
-/// the RSS and VSZ of fresh children and of the master;</item>
-/// <item>sample interval = the blocks' spacing; load = one request per block.</item>
+/// <item>the memory model's baselines = the RSS and VSZ of fresh children and of the master;</item>
+/// <item>sample interval = the blocks' spacing; duration = the log's span;</item>
+/// <item>the load: the rate given at import (--rate, --requests-per-block), else unknown (the file's load is a placeholder).</item>
 /// </list>
 /// </summary>
 public static class ImportScenario
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static Scenario Build(PsLog log, FollowedRun run, string name)
+    /// <summary>The settings an import leaves unknown: the pool's and the requests', and the load unless a rate was given.</summary>
+    public static IReadOnlyList<string> Unknown(RequestRate rate) =>
+        rate.Known ? ImportInfo.NeverInALog.Where(k => k != "load").ToList() : ImportInfo.NeverInALog;
+
+    public static Scenario Build(PsLog log, FollowedRun run, string name, RequestRate? rate = null)
     {
-        var st = run.Stats;
+        rate ??= RequestRate.Unknown;
         double spacingS = log.Blocks.Count >= 2 && log.MedianSpacingS > 0 ? log.MedianSpacingS : 1.0;
         var spacing = TimeSpan.FromMilliseconds(Math.Max(1, Math.Round(spacingS * 1000)));
         double lastT = log.Blocks.Count > 0 ? log.Blocks[^1].T : 0;
@@ -39,23 +42,6 @@ public static class ImportScenario
         var samples = run.Ticks.SelectMany(t => t.Samples).ToList();
         bool labFpm = log.Blocks.SelectMany(b => b.Processes).All(p => FpmCommand.IsLabFpm(p.Line.Command));
 
-        var pool = new PoolSettings();
-        int maxChildren = Math.Max(1, st.MaxChildren);
-        if (st.MinChildren == st.MaxChildren || st.MaxChildren <= 1)
-            pool = pool with { Pm = ProcessManagerStyle.Static, MaxChildren = maxChildren };
-        else
-        {
-            int minSpare = Math.Max(1, st.MinChildren);
-            int firstCount = run.Ticks[0].Samples.Count(s => s.Role == ProcessRole.Child);
-            pool = pool with
-            {
-                Pm = ProcessManagerStyle.Dynamic, MaxChildren = maxChildren, MinSpareServers = minSpare, MaxSpareServers = maxChildren,
-                StartServersSetting = Math.Clamp(firstCount, minSpare, maxChildren),
-            };
-        }
-        pool = pool with { MaxRequests = MostCommon(st.CompletedLifetimes) };
-
-        double leak = double.IsFinite(st.LeakKbPerObservation) && st.LeakKbPerObservation > 0 ? Math.Round(st.LeakKbPerObservation) : 0;
         var memory = new MemoryModel();
         var fresh = FreshChildren(run).ToList();
         var children = samples.Where(s => s.Role == ProcessRole.Child).ToList();
@@ -70,61 +56,74 @@ public static class ImportScenario
             MasterVszKb = master.Pid != 0 && master.VszKb > 0 ? master.VszKb : memory.MasterVszKb,
         };
 
+        // The pool's settings are not in a ps log: the defaults stand in the file (commented out, "unknown").
+        double perSecond = rate.RateRps ?? (rate.RequestsPerBlock is { } n ? n / spacing.TotalSeconds : 1.0 / spacing.TotalSeconds);
         return new Scenario
         {
             Name = name,
             Title = $"Imported ps log {log.SourceName}",
-            Description = Describe(log, run),
+            Description = Describe(log, run, rate),
             Engine = labFpm ? EngineKind.Dotnet : EngineKind.PhpFpm,
             Duration = duration,
             SampleInterval = spacing,
-            Pool = pool,
-            Request = new RequestProfile { LeakKb = Distribution.Const(leak) },
+            Pool = new PoolSettings(),
+            Request = new RequestProfile(),
             Load = new LoadPlan
             {
-                Phases = [new LoadPhase { Kind = LoadPhaseKind.Inject, Rate = 1.0 / spacing.TotalSeconds, During = duration }],
-                Iterations = Math.Max(1, log.Blocks.Count),
+                Phases = [new LoadPhase { Kind = LoadPhaseKind.Inject, Rate = Math.Max(1e-6, perSecond), During = duration }],
             },
             Memory = memory,
         };
     }
 
-    /// <summary>The TOML text: a header comment on the import, then ScenarioWriter's resolved scenario.</summary>
-    public static string ToToml(Scenario scenario, PsLog log, FollowedRun run)
+    /// <summary>The TOML text: a header comment on the import, then ScenarioWriter's scenario with the unknown settings commented out.</summary>
+    public static string ToToml(Scenario scenario, PsLog log, FollowedRun run, RequestRate? rate = null)
     {
-        var st = run.Stats;
-        var p = scenario.Pool;
+        rate ??= RequestRate.Unknown;
         var w = new StringBuilder();
         w.Append("# Imported by ./run.sh import from ").Append(log.SourceName).Append(" (")
             .Append(log.Blocks.Count.ToString(Inv)).Append(" ps blocks).\n")
             .Append("# This is not a run of the lab: manifest.json and summary.json say engine \"import\".\n")
-            .Append("# Below, what the log shows as a scenario that would reproduce it (engine: where the\n")
-            .Append("# processes came from), with these settings inferred from the log:\n");
-        w.Append("#   pm = \"").Append(p.Pm.ToString().ToLowerInvariant()).Append("\", max_children = ").Append(p.MaxChildren.ToString(Inv))
-            .Append(st.MinChildren == st.MaxChildren
-                ? $": {st.MaxChildren} {(st.MaxChildren == 1 ? "child" : "children")} in every block\n"
-                : $": {st.MinChildren} to {st.MaxChildren} children per block\n");
-        w.Append("#   max_requests = ").Append(p.MaxRequests.ToString(Inv)).Append(p.MaxRequests > 0
-            ? $": children lived {p.MaxRequests} blocks from appearing to being recycled (one ps per request)\n"
-            : ": no child was seen both appearing and being recycled (0 = unknown here)\n");
-        w.Append("#   request.leak = ").Append(ScenarioUnits.FormatSizeKb(scenario.Request.LeakKb.A))
-            .Append(": the fitted RSS growth per observation (one ps per request in the article)\n");
-        w.Append("#   memory.child_baseline, child_vsz, master_rss, master_vsz: fresh children's and the master's RSS/VSZ in the log\n");
-        w.Append("#   sample_interval = ").Append(ScenarioUnits.FormatDuration(scenario.SampleInterval))
-            .Append(log.TimeSource == TimeSource.Interval ? ": --interval (the log has no timestamps)\n" : ": the median spacing of the log's timestamps\n");
-        w.Append("# Everything else (memory_limit, work per request, ...) is a default: the log cannot show it.\n");
+            .Append("# A ps log shows processes (PIDs, RSS, VSZ) at the times of its snapshots, not the pool's settings:\n")
+            .Append("# those are left unknown here (commented out) and the lab's defaults stand in when this file is run.\n")
+            .Append("# From the log: memory.child_baseline, child_vsz, master_rss, master_vsz (fresh children's and the\n")
+            .Append("# master's RSS/VSZ), sample_interval = ").Append(ScenarioUnits.FormatDuration(scenario.SampleInterval))
+            .Append(log.TimeSource == TimeSource.Interval ? " (--interval: the log has no timestamps)" : " (the median spacing of the log's timestamps)").Append(".\n")
+            .Append(rate.Known
+                ? $"# The load: the rate given at import ({(rate.RateRps is { } r ? $"--rate {r.ToString("0.###", Inv)}" : $"--requests-per-block {rate.RequestsPerBlock!.Value.ToString("0.###", Inv)}")}).\n"
+                : "# The load is unknown too: the phase below is a placeholder (one request per snapshot), not what the log shows.\n");
         w.Append('\n');
-        w.Append(ScenarioWriter.ToToml(scenario));
-        return w.ToString();
+        var unknown = Unknown(rate).ToHashSet();
+        string section = "";
+        foreach (var line in ScenarioWriter.ToToml(scenario).Split('\n'))
+        {
+            string trimmed = line.Trim();
+            if (trimmed.StartsWith('[')) section = trimmed.Trim('[', ']');
+            int eq = line.IndexOf(" = ", StringComparison.Ordinal);
+            if (eq > 0 && !trimmed.StartsWith('#') && section.Length > 0)
+            {
+                string key = section + "." + line[..eq].Trim();
+                // the pool's directives and what the requests do (the load stays: without a rate it is a placeholder, said above)
+                if (section is "pool" or "request" && unknown.Any(u => key == u || key.StartsWith(u + ".", StringComparison.Ordinal)) || (section == "pool" && key != "pool.name"))
+                {
+                    w.Append("# ").Append(line[..eq].Trim()).Append(": unknown (the log does not say)\n");
+                    continue;
+                }
+            }
+            w.Append(line).Append('\n');
+        }
+        return w.ToString().TrimEnd('\n') + "\n";
     }
 
-    private static string Describe(PsLog log, FollowedRun run)
+    private static string Describe(PsLog log, FollowedRun run, RequestRate rate)
     {
         var st = run.Stats;
         return $"Imported from the ps log {log.SourceName}: {log.Blocks.Count} ps blocks, master PID(s) {string.Join(", ", st.MasterPids)}, "
-            + $"{st.ChildPids.Count} child PID(s), {st.Recycles} recycle(s) detected (a child vanished as another appeared), {st.Gone} child(ren) gone. "
-            + "ps does not show requests: samples.csv's requests column counts the blocks each PID was seen in before, "
-            + "so leak_kb_per_request in summary.json is KiB per observation (one ps per request, as in the article).";
+            + $"{st.ChildPids.Count} child PID(s), {st.Gone} gone (cause unknown: a ps log cannot tell pm.max_requests from an idle kill or a crash). "
+            + (rate.Known
+                ? "ps does not show requests: samples.csv's requests column estimates them from the rate given at import, shared by the children present."
+                : "ps does not show requests: samples.csv's requests column counts the blocks each PID was seen in before, so the leak in summary.json is per observation (ps snapshot), not per request.")
+            + " The pool's settings (pm, max_children, max_requests, memory_limit, ...) are not in the log: unknown.";
     }
 
     /// <summary>Each child's first sample when it appeared after the first block (a fresh child).</summary>
@@ -144,8 +143,4 @@ public static class ImportScenario
         var v = values.Order().ToArray();
         return v.Length == 0 ? 0 : v[(v.Length - 1) / 2];
     }
-
-    /// <summary>The most common value (the smaller on a tie), 0 for none.</summary>
-    private static int MostCommon(IReadOnlyList<int> values) =>
-        values.Count == 0 ? 0 : values.GroupBy(v => v).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
 }

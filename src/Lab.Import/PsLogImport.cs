@@ -16,12 +16,15 @@ public sealed record ImportOptions
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>The wall-clock time of t = 0 when the log gives no date (default: the time of the import).</summary>
     public DateTime? FallbackEpochUtc { get; init; }
+    /// <summary>--requests-per-block / --rate: how many requests the snapshots stand for, when the user knows it.</summary>
+    public RequestRate Rate { get; init; } = RequestRate.Unknown;
 }
 
 /// <summary>A ps log read and followed, ready to be written as a results folder.</summary>
 /// <param name="Name">The scenario name of the import, "import-&lt;file name&gt;".</param>
 /// <param name="SourceLines">The file as read (copied into the folder as import-source.log).</param>
-public sealed record ImportedLog(string Name, PsLog Log, FollowedRun Run, Scenario Scenario, string ScenarioToml, IReadOnlyList<string> SourceLines);
+/// <param name="Info">import.json: the settings the log does not give, and the request rate if one was given.</param>
+public sealed record ImportedLog(string Name, PsLog Log, FollowedRun Run, Scenario Scenario, string ScenarioToml, IReadOnlyList<string> SourceLines, ImportInfo Info);
 
 /// <summary>A written import: its folder and summary.</summary>
 public sealed record ImportResult(string Directory, ImportedLog Imported, Summary Summary);
@@ -65,10 +68,11 @@ public static class PsLogImport
         var lines = text.Split('\n');
         if (lines.Length > 0 && lines[^1].Length == 0) lines = lines[..^1];
         var log = PsLogParser.Parse(lines, sourceName, options.Interval);
-        var run = PidFollower.Follow(log);
+        var run = PidFollower.Follow(log, options.Rate);
         string name = ScenarioName(sourceName);
-        var scenario = ImportScenario.Build(log, run, name);
-        return new ImportedLog(name, log, run, scenario, ImportScenario.ToToml(scenario, log, run), lines);
+        var scenario = ImportScenario.Build(log, run, name, options.Rate);
+        var info = new ImportInfo(log.SourceName, ImportScenario.Unknown(options.Rate), options.Rate.RequestsPerBlock, options.Rate.RateRps);
+        return new ImportedLog(name, log, run, scenario, ImportScenario.ToToml(scenario, log, run, options.Rate), lines, info);
     }
 
     private const string Expected =
@@ -87,10 +91,11 @@ public static class PsLogImport
     }
 
     /// <summary>
-    /// Writes the results folder (it must not exist, or be empty): scenario.toml, samples.csv,
-    /// events.csv, ps.log (the blocks re-rendered as `ps aux`), empty requests.csv and fpm.log,
-    /// summary.json (recycles = those detected in the log), manifest.json (engine "import",
-    /// status complete) and import-source.log.
+    /// Writes the results folder (it must not exist, or be empty): scenario.toml (the settings
+    /// the log does not give left unknown), samples.csv, events.csv (vanished PIDs "gone, cause
+    /// unknown"), ps.log (the blocks re-rendered as `ps aux`), empty requests.csv and fpm.log,
+    /// summary.json, manifest.json (engine "import", status complete), import.json and
+    /// import-source.log.
     /// </summary>
     public static ImportResult Write(ImportedLog imported, string dir, string commandLine, ImportOptions options)
     {
@@ -98,17 +103,19 @@ public static class PsLogImport
         var epoch = imported.Log.EpochUtc ?? options.FallbackEpochUtc ?? startUtc;
         var s = imported.Scenario;
         // HostMemKb 0: the log's host is unknown; ps.log's %MEM prints 0.0.
-        var header = new RunHeader(s.Name, EngineName, s.Seed, epoch, HostMemKb: 0, FpmLogLevel.Notice, RunLengthS: null, FlushEveryTick: false);
+        var header = new RunHeader(s.Name, EngineName, s.Seed, epoch, HostMemKb: 0, FpmLogLevel.Notice, RunLengthS: null, FlushEveryTick: false,
+            LeakUnit: imported.Info.Unit);
         var manifest = Manifest.ForThisMachine(EngineName, s.Name, s.Seed, commandLine, startUtc);
         Summary summary;
         using (var writer = ResultsWriter.Create(dir, header, imported.ScenarioToml, manifest))
         {
             imported.Run.Replay(writer);
-            // The detected recycles are exits "unknown;recycled", which the summary counts as recycles.
+            // A vanished PID is an exit "unknown;gone": no recycle is claimed the log does not show.
             summary = writer.Complete(RunOutcome.Complete, manifest with { EndUtc = DateTime.UtcNow });
             dir = writer.Directory;
         }
         File.WriteAllText(Path.Combine(dir, SourceCopy), string.Join('\n', imported.SourceLines) + "\n", Utf8);
+        File.WriteAllText(Path.Combine(dir, ImportInfo.File), imported.Info.ToJson(), Utf8);
         return new ImportResult(dir, imported, summary);
     }
 
@@ -138,13 +145,23 @@ public static class PsLogImport
         lines.Add($"  PIDs      {st.MasterPids.Count + st.ChildPids.Count}: master {List(st.MasterPids)}; {st.ChildPids.Count} children {List(st.ChildPids)}");
         string perBlock = st.MinChildren == st.MaxChildren ? $"{st.MaxChildren} at a time" : $"{st.MinChildren} to {st.MaxChildren} at a time";
         string restarts = st.Restarts > 0 ? $", {st.Restarts} master restart(s)" : "";
-        lines.Add($"  children  {perBlock}; {st.Spawns} appeared, {st.Recycles} recycle(s) detected (a PID vanished as another appeared), {st.Gone} gone{restarts}");
+        lines.Add($"  children  {perBlock}; {st.Spawns} appeared, {st.Gone} gone (cause unknown: ps cannot tell pm.max_requests from an idle kill or a crash"
+                  + (st.Replaced > 0 ? $"; {st.Replaced} of them as a new PID appeared" : "") + $"){restarts}");
         lines.Add($"  memory    peak child RSS {Mib(st.PeakChildRssKb)} ({st.PeakChildRssKb.ToString(Inv)} KiB, PID {st.PeakChildPid}), pool peak {Mib(st.PeakPoolRssKb)} ({st.PeakPoolRssKb.ToString(Inv)} KiB)");
-        lines.Add(double.IsFinite(st.LeakKbPerObservation)
-            ? $"  leak      fitted {st.LeakKbPerObservation.ToString("N0", Inv)} KiB per observation"
-              + (double.IsFinite(st.LeakStdErrKb) ? " ± " + (st.LeakStdErrKb >= 1 ? st.LeakStdErrKb.ToString("N0", Inv) : "< 1") : "")
-              + " (one ps per request in the article): requests in samples.csv = blocks each PID was seen in before"
-            : "  leak      none fitted: no child was seen in two blocks or more");
+        var rate = result.Imported.Info;
+        string per = rate.HasRequests ? "request" : "observation (ps snapshot)";
+        var sum = result.Summary;
+        lines.Add(sum.LeakKbPerRequest is { } leak
+            ? $"  leak      {leak.ToString("N0", Inv)} KiB per {per}"
+              + (sum.LeakKbPerRequestLow95 is { } lo && sum.LeakKbPerRequestHigh95 is { } hi ? $" (95% interval {lo.ToString("N0", Inv)} … {hi.ToString("N0", Inv)})" : "")
+
+            : sum.RssGrowthKbPerRequest is { } growth
+                ? $"  leak      not told apart from the allocator's retention: the children's lives in the log are too short; their RSS grew {growth.ToString("N0", Inv)} KiB per {per}: leak and retention together"
+                : "  leak      none fitted: no child was seen in enough blocks");
+        lines.Add(rate.HasRequests
+            ? $"  requests  estimated from {(rate.RateRps is { } r ? $"--rate {r.ToString("0.###", Inv)}" : $"--requests-per-block {rate.RequestsPerBlock!.Value.ToString("0.###", Inv)}")}, shared by the children present in both snapshots"
+            : "  requests  ps shows none: samples.csv counts observations (ps snapshots); give --requests-per-block N or --rate R to turn snapshots into requests");
+        lines.Add("  unknown   " + string.Join(", ", rate.Unknown) + ": the log does not give them (left unknown, not guessed)");
         foreach (var note in log.Notes) lines.Add("  note      " + note);
         return lines;
     }

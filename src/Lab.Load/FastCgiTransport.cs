@@ -59,9 +59,10 @@ public sealed class FastCgiTransport : IRequestTransport
             try
             {
                 var response = await client.SendAsync(parameters, ReadOnlyMemory<byte>.Empty, cancel).ConfigureAwait(false);
-                int pid = int.TryParse(response.Header("X-Lab-Pid"), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : 0;
+                int pid = int.TryParse(response.Header(LabHeaders.Pid), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : 0;
+                long rss = long.TryParse(response.Header(LabHeaders.RssKb), NumberStyles.None, CultureInfo.InvariantCulture, out long kb) ? kb : -1;
                 string? error = response.Status >= 400 ? FirstLine(response.Stderr) ?? FirstLine(response.BodyText) : null;
-                return new TransportResult(response.Status, pid, error);
+                return new TransportResult(response.Status, pid, error, rss);
             }
             catch (FastCgiConnectionLostException e)
             {

@@ -286,7 +286,7 @@ public sealed class HttpTransport : IRequestTransport
             c.Served = true;
             if (reusable) _idle.Push(c); else Close(c);
             Pump();
-            Finish(ex, new TransportResult(head.Status, head.Pid, null));
+            Finish(ex, new TransportResult(head.Status, head.Pid, null, head.RssKb));
             return;
         }
     }
@@ -449,7 +449,7 @@ internal static class HttpResponseParser
 }
 
 /// <summary>What the lab needs from a response's head.</summary>
-internal readonly record struct ResponseHead(int Status, long ContentLength, bool Chunked, bool KeepAlive, int Pid)
+internal readonly record struct ResponseHead(int Status, long ContentLength, bool Chunked, bool KeepAlive, int Pid, long RssKb = -1)
 {
     /// <summary>Parses "HTTP/1.x SSS reason\r\n" and the header lines (each ending in \r\n).</summary>
     public static bool TryParse(ReadOnlySpan<byte> head, out ResponseHead result)
@@ -465,6 +465,7 @@ internal readonly record struct ResponseHead(int Status, long ContentLength, boo
         long contentLength = -1;
         bool chunked = false, keepAlive = http11;
         int pid = 0;
+        long rssKb = -1;
         var rest = eol < 0 ? default : head[(eol + 2)..];
         while (rest.Length > 0)
         {
@@ -488,8 +489,10 @@ internal readonly record struct ResponseHead(int Status, long ContentLength, boo
             }
             else if (Ascii.EqualsIgnoreCase(name, "X-Lab-Pid"u8))
                 System.Buffers.Text.Utf8Parser.TryParse(value, out pid, out _);
+            else if (Ascii.EqualsIgnoreCase(name, "X-Lab-Rss-Kb"u8) && System.Buffers.Text.Utf8Parser.TryParse(value, out long kb, out int used) && used == value.Length && kb >= 0)
+                rssKb = kb;
         }
-        result = new ResponseHead(status, contentLength, chunked, keepAlive, pid);
+        result = new ResponseHead(status, contentLength, chunked, keepAlive, pid, rssKb);
         return true;
     }
 

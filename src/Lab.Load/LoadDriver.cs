@@ -289,7 +289,7 @@ public sealed class LoadDriver
             Uncorrected.RecordValue(Micros(end - start));
         }
         _observer.OnRequest(new RequestRecord(spec.Id, intended, start, end, result.Pid, result.Status,
-            (end - intended) * 1000.0, spec.LeakKb, spec.TransientKb, Kind: spec.Kind));
+            (end - intended) * 1000.0, spec.LeakKb, spec.TransientKb, result.RssKb, Kind: spec.Kind));
         return end;
     }
 

@@ -9,7 +9,8 @@ namespace Lab.Load;
 /// <param name="Status">Per ARCHITECTURE.md: 200, 500 (memory_limit), 502 (child died), 503 (refused), 504 (timeout), or whatever status the server answered.</param>
 /// <param name="Pid">The child that served it, from the X-Lab-Pid response header (0 if unknown).</param>
 /// <param name="Error">What went wrong, for a failure the transport itself saw (null otherwise).</param>
-public readonly record struct TransportResult(int Status, int Pid, string? Error);
+/// <param name="RssKb">The serving child's RSS right after the request, from the X-Lab-Rss-Kb response header (-1 if unknown).</param>
+public readonly record struct TransportResult(int Status, int Pid, string? Error, long RssKb = -1);
 
 /// <summary>
 /// The seam between the load driver and what it loads: FastCGI straight to the pool's socket,

@@ -54,6 +54,10 @@ internal sealed class TreeSampler : IDisposable
     private int _lastPidListed = -1;
     private int _loadavgFd = -1;
     private readonly List<int> _lastRoots = new(4);
+    private readonly bool _rssOnly;
+
+    /// <param name="rssOnly">Read only each process's statm (its RSS): the memory guard's fast cadence; the other fields stay empty.</param>
+    public TreeSampler(bool rssOnly = false) => _rssOnly = rssOnly;
 
     /// <summary>Appends a sample of every root and every descendant (roots first, then breadth-first) to into.</summary>
     public void Sample(IReadOnlyList<int> roots, double bootOffset, List<ProcSample> into)
@@ -149,7 +153,7 @@ internal sealed class TreeSampler : IDisposable
 
         // processes that left the tree keep no descriptors
         foreach (var e in _listed)
-            if (e.StatFd >= 0 && e.Sampled != tick) e.CloseFiles();
+            if ((e.StatFd >= 0 || e.StatmFd >= 0) && e.Sampled != tick) e.CloseFiles();
         return vanished;
     }
 
@@ -174,6 +178,7 @@ internal sealed class TreeSampler : IDisposable
 
     private bool TrySample(Entry e, long tick, double bootOffset, List<ProcSample> into)
     {
+        if (_rssOnly) return TrySampleRss(e, tick, into);
         Span<byte> path = stackalloc byte[64];
         if (e.StatFd < 0)
         {
@@ -195,6 +200,25 @@ internal sealed class TreeSampler : IDisposable
         e.Ppid = st.Ppid;
         e.Sampled = tick;
         into.Add(Proc.Compose(st, resident, bootOffset));
+        return true;
+    }
+
+    /// <summary>statm alone (the memory guard): the process's RSS; a process gone between the listing and now is forgotten.</summary>
+    private bool TrySampleRss(Entry e, long tick, List<ProcSample> into)
+    {
+        if (e.StatmFd < 0)
+        {
+            Span<byte> path = stackalloc byte[64];
+            e.StatmFd = Native.OpenFile(path[..ProcFiles.PathOf(path, e.Pid, "statm"u8)]);
+        }
+        int m = e.StatmFd >= 0 ? Native.ReadAgain(e.StatmFd, _buffer) : -1;
+        if (m <= 0 || !ProcFiles.TryParseStatm(_buffer.AsSpan(0, m), out _, out long resident))
+        {
+            Forget(e);
+            return false;
+        }
+        e.Sampled = tick;
+        into.Add(new ProcSample(e.Pid, e.Ppid, '?', resident * ProcFiles.PageKb, 0, 0, 0, ""));
         return true;
     }
 

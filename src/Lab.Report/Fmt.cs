@@ -24,6 +24,28 @@ public static class Fmt
             : kb.ToString(a < 10 ? "0.#" : "0", Inv) + " KiB";
     }
 
+    /// <summary>KiB with one more digit (a fitted figure): "812.4 KiB", "4.02 MiB", "1.203 GiB".</summary>
+    public static string SizeFine(double kb)
+    {
+        if (!double.IsFinite(kb)) return None;
+        double a = Math.Abs(kb);
+        return a >= 1024 * 1024 ? (kb / 1024 / 1024).ToString("0.000", Inv) + " GiB"
+            : a >= 1024 ? (kb / 1024).ToString("0.00", Inv) + " MiB"
+            : kb.ToString(a < 10 ? "0.##" : "0.#", Inv) + " KiB";
+    }
+
+    /// <summary>
+    /// A fitted leak with its uncertainty: "4.02 MiB ± 0.21 MiB (95% interval 3.59 … 4.45 MiB)";
+    /// "±" is the standard error.
+    /// </summary>
+    public static string Fitted(double value, double? stderr, double? low95, double? high95)
+    {
+        string s = SizeFine(value);
+        if (stderr is { } se && double.IsFinite(se)) s += " ± " + SizeFine(se);
+        if (low95 is { } lo && high95 is { } hi && double.IsFinite(lo) && double.IsFinite(hi)) s += $" (95% interval {SizeFine(lo)} … {SizeFine(hi)})";
+        return s;
+    }
+
     /// <summary>Milliseconds: "0.42 ms", "20.0 ms", "153 ms", "12.3 s".</summary>
     public static string Ms(double ms) =>
         !double.IsFinite(ms) ? None

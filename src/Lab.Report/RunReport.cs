@@ -62,13 +62,13 @@ public static class RunReport
                 ReportFiles.RssPerPid when ussLines => ("USS per PID",
                     $"USS of each process {along} (private memory only, from smaps_rollup every pss_interval: what ending the process would give back; the pool's shared pages are left out), one line per PID (the master dashed grey). Markers show how each child ended."),
                 ReportFiles.RssPerPid => ("RSS per PID",
-                    $"RSS of each process {along}, one line per PID (the master dashed grey). A child's line climbs with the requests it serves; when pm.max_requests recycles it, a new PID starts low again: successive PIDs draw the sawtooth. Markers show how each child ended."),
+                    $"RSS of each process {along}, one line per PID (the master dashed grey), {(m.Folder.Requests.HasRss ? "from the sample ticks and each request's end (the serving child's own RSS)" : "from the sample ticks")}. A child's line climbs with the requests it serves; when pm.max_requests recycles it, a new PID starts low again: successive PIDs draw the sawtooth. Markers show how each child ended."),
                 ReportFiles.PoolRss when m.Ticks.HasPss => ("Pool memory: PSS against RSS",
-                    $"The pool's summed PSS (what the host pays: each shared page divided among the processes mapping it), its summed RSS (what ps adds up to: every shared page counted once per process) and its summed USS (private pages only), with the largest child's RSS, {along}. memory_limit, where shown, bounds one request's allocations, never a process."),
+                    $"The pool's summed PSS (what the host pays: each shared page divided among the processes mapping it) at the ticks that read smaps_rollup, its summed RSS (what ps adds up to: every shared page counted once per process; {(m.Folder.Requests.HasRss ? "at each sample tick and at each request's end" : "at each sample tick")}) and its summed USS (private pages only), with the largest child's RSS, {along}. memory_limit, where shown, bounds one request's allocations, never a process."),
                 ReportFiles.PoolRss => ("Pool RSS",
-                    $"The pool's total RSS (master and children: what ps adds up to; shared pages are counted once per process, so it overstates the memory used when processes share pages) and its largest child, {along}. memory_limit, where shown, bounds one request's allocations, never a process."),
+                    $"The pool's total RSS (master and children, what ps adds up to: pages the processes share are counted once per process) and its largest child, {along}: {(m.Folder.Requests.HasRss ? "at each sample tick and at each request's end (every running child at its last known RSS)" : "at each sample tick")}. memory_limit, where shown, bounds one request's allocations, never a process."),
                 _ => ("Latency and throughput",
-                    "p50 and p99 latency per time bucket, measured from each request's intended send time (corrected for coordinated omission), and the throughput of answered requests on the right axis."),
+                    "p50 and p99 latency per time bucket, measured from each request's intended send time (corrected for coordinated omission), and on the right axis the requests answered, failed and dropped per second."),
             };
             blocks.Add(new Figure(p, alt, caption));
         }
@@ -86,7 +86,7 @@ public static class RunReport
         blocks.Add(new Heading(2, "Settings", "settings"));
         if (m.Scenario is { } sc)
         {
-            var settings = RunSettings.Of(sc, m.Engine);
+            var settings = RunSettings.Of(sc, m.Engine).Select(x => m.Known(x.Key) ? x : x with { Value = "unknown (the log does not say)" }).ToList();
             blocks.Add(new Para("The scenario as it ran (defaults and overrides applied). Rerun it with ./run.sh " +
                                m.Folder.PathOf("scenario.toml") + " [key=value ...].", Muted: true));
             blocks.Add(SettingsTable(settings.Where(s => s.Main)));
@@ -113,14 +113,24 @@ public static class RunReport
     /// <summary>The figures a reader looks for first, in words.</summary>
     internal static TableBlock KeyFigures(Summary s)
     {
+        string unit = s.LeakUnit == RunHeader.PerObservation ? "ps observation" : "request";
         var rows = new List<(string, string)>
         {
-            ("requests", $"{Fmt.Int(s.RequestsTotal)} total: {Fmt.Int(s.RequestsOk)} ok, {Fmt.Int(s.RequestsFailed)} failed, {Fmt.Int(s.Dropped)} dropped"),
-            ("throughput", $"{Fmt.Rate(s.ThroughputRps)} answered, over {Fmt.Seconds(s.LoadDurationS)} of load"),
-            ("latency (from the intended send)", s.LatencyMs is { } l
-                ? $"p50 {Fmt.Ms(l.P50)} · p90 {Fmt.Ms(l.P90)} · p99 {Fmt.Ms(l.P99)} · max {Fmt.Ms(l.Max)}"
-                : "no request was answered"),
-            ("children", $"{Fmt.Int(s.ChildrenSpawned)} spawned, {Fmt.Int(s.Recycles)} recycled by pm.max_requests"),
+            ("requests", $"{Fmt.Int(s.RequestsTotal)} total: {Fmt.Int(s.RequestsOk)} ok, {Fmt.Int(s.RequestsFailed)} failed" +
+                         (s.StatusCounts.GetValueOrDefault(Lab.Core.Records.RequestStatus.Refused) is > 0 and var refused ? $" ({Fmt.Int(refused)} refused)" : "") +
+                         $", {Fmt.Int(s.Dropped)} dropped"),
+            ("served (goodput)", $"{Fmt.Rate(s.GoodputRps)} answered 200, of {Fmt.Rate(s.OfferedRps)} offered ({Fmt.Rate(s.ThroughputRps)} answered of any status), over the {Fmt.Seconds(s.LoadDurationS)} the load ran"),
+            ("latency of OK requests (from the intended send)", s.LatencyOkMs is { } ok
+                ? $"p50 {Fmt.Ms(ok.P50)} · p90 {Fmt.Ms(ok.P90)} · p99 {Fmt.Ms(ok.P99)} · max {Fmt.Ms(ok.Max)}"
+                : "no request was answered OK"),
+        };
+        if (s.LatencyFailedMs is { } failed)
+            rows.Add(("latency of failed requests", $"p50 {Fmt.Ms(failed.P50)} · p90 {Fmt.Ms(failed.P90)} · p99 {Fmt.Ms(failed.P99)} · max {Fmt.Ms(failed.Max)}"));
+        if (SummaryText.Stopped(s) is { } stopped) rows.Add(("run ended", stopped));
+        rows.AddRange(
+        [
+            ("children", $"{Fmt.Count(s.ChildPids, "child PID", "child PIDs")}: {Fmt.Int(s.ChildrenSpawned)} spawned, {Fmt.Int(s.Recycles)} recycled by pm.max_requests" +
+                         (s.ChildPidsUnmeasured > 0 ? $"; {Fmt.Int(s.ChildPidsUnmeasured)} never measured" : "")),
             ("child exits", s.ChildExits.Count == 0 ? "none" : string.Join(", ", s.ChildExits.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {Fmt.Int(e.Value)}"))),
             ("memory_limit errors", Fmt.Int(s.MemoryLimitErrors)),
             ("largest child (peak RSS)", Fmt.Size(s.PeakChildRssKb)),
@@ -129,10 +139,13 @@ public static class RunReport
                 ? $"peak {Fmt.Size(s.PeakPoolPssKb ?? fp)}, final {Fmt.Size(fp)}; summed RSS is {Fmt.Ratio(s.RssPssRatio ?? 0)} that at the last reading"
                 : "not read (no smaps_rollup: an imported RSS-only log, or another user's processes without root)"),
             ("largest child's USS", s.PeakChildUssKb is { } u ? Fmt.Size(u) + " (private memory: what ending it gives back)" : "not read"),
-            ("leak per request (fitted)", s.LeakKbPerRequest is { } leak
-                ? $"{Fmt.Size(leak)}" + (s.LeakKbPerRequestStderr is { } se ? $" ± {Fmt.Size(se)}" : "") + $" ({Fmt.Int(s.FitPoints)} samples)"
+            ($"leak per {unit} (fitted)", s.LeakKbPerRequest is { } leak
+                ? Fmt.Fitted(leak, s.LeakKbPerRequestStderr, s.LeakKbPerRequestLow95, s.LeakKbPerRequestHigh95) + $" ({Fmt.Int(s.FitPoints)} readings)"
                 : "could not be fitted"),
-        };
+            ($"RSS growth per {unit} over these lives", s.RssGrowthKbPerRequest is { } g
+                ? Fmt.SizeFine(g) + (s.RssGrowthKbPerRequestStderr is { } gse ? $" ± {Fmt.SizeFine(gse)}" : "") + " (the leak and the allocator's retention filling up together)"
+                : "could not be fitted"),
+        ]);
         return new TableBlock(["figure", "value"], rows.Select(r => (IReadOnlyList<Cell>)[r.Item1, r.Item2]).ToList());
     }
 

@@ -19,9 +19,11 @@ public sealed record Summary
     public required string Scenario { get; init; }
     public required ulong Seed { get; init; }
     public required RunStatus Status { get; init; }
+    /// <summary>"load.iterations" when the cap on requests ended the run before its planned length; null otherwise.</summary>
+    public string? StoppedBy { get; init; }
     /// <summary>Run time covered by the records: the latest time of any sample, event or request.</summary>
     public required double DurationS { get; init; }
-    /// <summary>Throughput's denominator: the planned load length for a complete run, else first intended send to last request seen.</summary>
+    /// <summary>The span the load actually ran: from the first intended send to the last request's end (the rates' denominator).</summary>
     public required double LoadDurationS { get; init; }
     public required long RequestsTotal { get; init; }
     public required long RequestsOk { get; init; }
@@ -31,21 +33,35 @@ public sealed record Summary
     public required long Dropped { get; init; }
     /// <summary>Requests by status (0 = dropped).</summary>
     public required IReadOnlyDictionary<int, long> StatusCounts { get; init; }
-    /// <summary>Answered requests (a response came: not dropped, not a client timeout) per second of load.</summary>
+    /// <summary>Answered requests (a response came, of any status: not dropped, not a client timeout) per second of load actually run.</summary>
     public required double ThroughputRps { get; init; }
+    /// <summary>Requests sent (not dropped) per second of load actually run.</summary>
+    public double OfferedRps { get; init; }
+    /// <summary>Requests answered 200 per second of load actually run: what the pool really served.</summary>
+    public double GoodputRps { get; init; }
     /// <summary>Corrected latency (end − intended) of answered requests; null if none was answered.</summary>
     public required LatencySummary? LatencyMs { get; init; }
     /// <summary>Uncorrected latency (end − start) of answered requests; null if none was answered.</summary>
     public required LatencySummary? LatencyUncorrectedMs { get; init; }
+    /// <summary>Corrected latency of the successful requests (200) alone; null if none.</summary>
+    public LatencySummary? LatencyOkMs { get; init; }
+    /// <summary>Corrected latency of the failed ones (sent, not 200: refused, memory_limit, child died, client timeout); null if none.</summary>
+    public LatencySummary? LatencyFailedMs { get; init; }
+    /// <summary>Spawn events: children the master forked during the run.</summary>
     public required long ChildrenSpawned { get; init; }
+    /// <summary>Child lives the records show (PoolLedger): spawned ones, and those there before the records began.</summary>
+    public long ChildPids { get; init; }
+    /// <summary>Of those, the ones with no RSS reading at all (no sample caught them, no rss_kb of theirs).</summary>
+    public long ChildPidsUnmeasured { get; init; }
     /// <summary>Children that exited because they reached pm.max_requests.</summary>
     public required long Recycles { get; init; }
     /// <summary>Child exits by why (max_requests, idle, kill-child, timeout, restart, ...).</summary>
     public required IReadOnlyDictionary<string, long> ChildExits { get; init; }
     /// <summary>Requests that failed on memory_limit (status 500).</summary>
     public required long MemoryLimitErrors { get; init; }
+    /// <summary>The largest child RSS read: at a sample tick, or right after a request it served.</summary>
     public required long PeakChildRssKb { get; init; }
-    /// <summary>Largest sum over one tick of the master's and the children's RSS.</summary>
+    /// <summary>The largest total of the master's and the children's RSS: at a sample tick, or at a request's end (each running child at its last known RSS).</summary>
     public required long PeakPoolRssKb { get; init; }
     /// <summary>The same sum at the last tick.</summary>
     public required long FinalPoolRssKb { get; init; }
@@ -63,9 +79,21 @@ public sealed record Summary
     /// how many times what ps adds up to overstates what the host pays. Null when no tick read PSS.
     /// </summary>
     public double? RssPssRatio { get; init; }
-    /// <summary>Fitted leak per request (LeakFit: child RSS against requests served, per PID); null if it cannot be fitted.</summary>
+    /// <summary>The leak per request (<see cref="Lab.Core.Fitting.LeakFit"/>: what grows without bound, the allocator's bounded retention apart); null if it cannot be fitted.</summary>
     public required double? LeakKbPerRequest { get; init; }
     public required double? LeakKbPerRequestStderr { get; init; }
+    /// <summary>The leak's 95% confidence interval.</summary>
+    public double? LeakKbPerRequestLow95 { get; init; }
+    public double? LeakKbPerRequestHigh95 { get; init; }
+    /// <summary>RSS growth per request over these lives (each child's RSS straight against its requests served): the leak and the retention filling up together.</summary>
+    public double? RssGrowthKbPerRequest { get; init; }
+    public double? RssGrowthKbPerRequestStderr { get; init; }
+    /// <summary>What the allocator keeps once saturated, above a fresh child besides the leak (KiB), as the leak's fit sees it.</summary>
+    public double? RetentionKb { get; init; }
+    /// <summary>How the leak was fitted, in words; null when it was not.</summary>
+    public string? LeakFitMethod { get; init; }
+    /// <summary>"request", or "observation" for an imported ps log without a request rate (the per-request figures are then per ps block).</summary>
+    public string LeakUnit { get; init; } = RunHeader.PerRequest;
     public required long FitPoints { get; init; }
     /// <summary>php-fpm status-page counters at the end (RunOutcome.PoolStatus); empty if none.</summary>
     public required IReadOnlyDictionary<string, long> PoolStatus { get; init; }
@@ -77,6 +105,7 @@ public sealed record Summary
         w.WriteString("scenario", Scenario);
         w.WriteNumber("seed", Seed);
         w.WriteString("status", Manifest.StatusName(Status));
+        if (StoppedBy is null) w.WriteNull("stopped_by"); else w.WriteString("stopped_by", StoppedBy);
         w.WriteNumber("duration_s", DurationS);
         w.WriteNumber("load_duration_s", LoadDurationS);
         w.WriteNumber("requests_total", RequestsTotal);
@@ -87,9 +116,15 @@ public sealed record Summary
         foreach (var k in StatusCounts.Keys.Order()) w.WriteNumber(k.ToString(CultureInfo.InvariantCulture), StatusCounts[k]);
         w.WriteEndObject();
         w.WriteNumber("throughput_rps", ThroughputRps);
+        w.WriteNumber("offered_rps", OfferedRps);
+        w.WriteNumber("goodput_rps", GoodputRps);
         WriteLatency(w, "latency_ms", LatencyMs);
         WriteLatency(w, "latency_uncorrected_ms", LatencyUncorrectedMs);
+        WriteLatency(w, "latency_ok_ms", LatencyOkMs);
+        WriteLatency(w, "latency_failed_ms", LatencyFailedMs);
         w.WriteNumber("children_spawned", ChildrenSpawned);
+        w.WriteNumber("child_pids", ChildPids);
+        w.WriteNumber("child_pids_unmeasured", ChildPidsUnmeasured);
         w.WriteNumber("recycles", Recycles);
         Json.WriteLongMap(w, "child_exits", ChildExits);
         w.WriteNumber("memory_limit_errors", MemoryLimitErrors);
@@ -102,6 +137,13 @@ public sealed record Summary
         Json.WriteNumberOrNull(w, "rss_pss_ratio", RssPssRatio);
         Json.WriteNumberOrNull(w, "leak_kb_per_request", LeakKbPerRequest);
         Json.WriteNumberOrNull(w, "leak_kb_per_request_stderr", LeakKbPerRequestStderr);
+        Json.WriteNumberOrNull(w, "leak_kb_per_request_low95", LeakKbPerRequestLow95);
+        Json.WriteNumberOrNull(w, "leak_kb_per_request_high95", LeakKbPerRequestHigh95);
+        Json.WriteNumberOrNull(w, "rss_growth_kb_per_request", RssGrowthKbPerRequest);
+        Json.WriteNumberOrNull(w, "rss_growth_kb_per_request_stderr", RssGrowthKbPerRequestStderr);
+        Json.WriteNumberOrNull(w, "retention_kb", RetentionKb);
+        if (LeakFitMethod is null) w.WriteNull("leak_fit"); else w.WriteString("leak_fit", LeakFitMethod);
+        w.WriteString("leak_unit", LeakUnit);
         w.WriteNumber("fit_points", FitPoints);
         Json.WriteLongMap(w, "pool_status", PoolStatus);
         w.WriteEndObject();
@@ -136,6 +178,7 @@ public sealed record Summary
             Scenario = Json.Str(r, "scenario", file),
             Seed = Json.ULong(r, "seed", file),
             Status = status,
+            StoppedBy = Json.StrOrNull(r, "stopped_by", file),
             DurationS = Json.Double(r, "duration_s", file),
             LoadDurationS = Json.Double(r, "load_duration_s", file),
             RequestsTotal = Json.Long(r, "requests_total", file),
@@ -144,9 +187,16 @@ public sealed record Summary
             Dropped = Json.Long(r, "dropped", file),
             StatusCounts = counts,
             ThroughputRps = Json.Double(r, "throughput_rps", file),
+            // written since issue 9; absent from older folders
+            OfferedRps = Optional(r, "offered_rps", file) ?? 0,
+            GoodputRps = Optional(r, "goodput_rps", file) ?? 0,
             LatencyMs = ReadLatency(r, "latency_ms", file),
             LatencyUncorrectedMs = ReadLatency(r, "latency_uncorrected_ms", file),
+            LatencyOkMs = r.TryGetProperty("latency_ok_ms", out _) ? ReadLatency(r, "latency_ok_ms", file) : null,
+            LatencyFailedMs = r.TryGetProperty("latency_failed_ms", out _) ? ReadLatency(r, "latency_failed_ms", file) : null,
             ChildrenSpawned = Json.Long(r, "children_spawned", file),
+            ChildPids = (long)(Optional(r, "child_pids", file) ?? 0),
+            ChildPidsUnmeasured = (long)(Optional(r, "child_pids_unmeasured", file) ?? 0),
             Recycles = Json.Long(r, "recycles", file),
             ChildExits = Json.LongMap(r, "child_exits", file),
             MemoryLimitErrors = Json.Long(r, "memory_limit_errors", file),
@@ -159,10 +209,21 @@ public sealed record Summary
             RssPssRatio = Json.DoubleOrAbsent(r, "rss_pss_ratio", file),
             LeakKbPerRequest = Json.DoubleOrNull(r, "leak_kb_per_request", file),
             LeakKbPerRequestStderr = Json.DoubleOrNull(r, "leak_kb_per_request_stderr", file),
+            LeakKbPerRequestLow95 = Optional(r, "leak_kb_per_request_low95", file),
+            LeakKbPerRequestHigh95 = Optional(r, "leak_kb_per_request_high95", file),
+            RssGrowthKbPerRequest = Optional(r, "rss_growth_kb_per_request", file),
+            RssGrowthKbPerRequestStderr = Optional(r, "rss_growth_kb_per_request_stderr", file),
+            RetentionKb = Optional(r, "retention_kb", file),
+            LeakFitMethod = Json.StrOrNull(r, "leak_fit", file),
+            LeakUnit = Json.StrOrNull(r, "leak_unit", file) ?? RunHeader.PerRequest,
             FitPoints = Json.Long(r, "fit_points", file),
             PoolStatus = Json.LongMap(r, "pool_status", file),
         };
     }
+
+    /// <summary>A number or null under a key that older folders do not have (null when absent).</summary>
+    private static double? Optional(JsonElement r, string key, string file) =>
+        r.TryGetProperty(key, out _) ? Json.DoubleOrNull(r, key, file) : null;
 
     private static LatencySummary? ReadLatency(JsonElement r, string key, string file)
     {

@@ -3,13 +3,17 @@ using Lab.Core.Engines;
 using Lab.Core.Fitting;
 using Lab.Core.Records;
 using Lab.Results.Formats;
+using Lab.Results.Lives;
 
 namespace Lab.Results;
 
 /// <summary>
 /// Computes a run's <see cref="Summary"/> as the records stream in, in constant memory (the
-/// latency histograms and per-PID fit sums): the results writer feeds one; a sweep or a test
-/// can use one alone.
+/// latency histograms, the fit's sums, and the running children): the results writer feeds one;
+/// a sweep or a test can use one alone. The children's counts and memory come from a
+/// <see cref="PoolLedger"/>, the same the report draws its lives from; the peaks and the leak use
+/// every RSS reading — the sample ticks and each request's rss_kb — so no child and no peak is
+/// missed whatever the sample interval.
 /// </summary>
 public sealed class SummaryBuilder : IRunSink
 {
@@ -19,14 +23,19 @@ public sealed class SummaryBuilder : IRunSink
     private readonly RunHeader _header;
     private readonly LongHistogram _corrected = NewHistogram();
     private readonly LongHistogram _uncorrected = NewHistogram();
+    private readonly LongHistogram _okCorrected = NewHistogram();
+    private readonly LongHistogram _failedCorrected = NewHistogram();
     private readonly LatencyMoments _correctedMoments = new();
     private readonly LatencyMoments _uncorrectedMoments = new();
+    private readonly LatencyMoments _okMoments = new();
+    private readonly LatencyMoments _failedMoments = new();
     private readonly StatusCounter _statuses = new();
     private readonly Dictionary<string, long> _exitsByWhy = new(StringComparer.Ordinal);
     private readonly LeakFit _fit = new();
+    private readonly PoolLedger _ledger = new();
 
     private double _lastT = 0;
-    private double _firstIntended = double.PositiveInfinity, _lastRequestT = double.NegativeInfinity;
+    private double _firstIntended = double.PositiveInfinity, _lastIntended = double.NegativeInfinity, _lastRequestT = double.NegativeInfinity;
     private long _spawned, _recycles;
     private long _peakChildRss;
     private long _tickPoolRss, _peakPoolRss, _finalPoolRss;
@@ -35,7 +44,11 @@ public sealed class SummaryBuilder : IRunSink
     private bool _tickHasPss;
     private bool _tickHasSamples, _anyTick;
 
-    public SummaryBuilder(RunHeader header) => _header = header;
+    public SummaryBuilder(RunHeader header)
+    {
+        _header = header;
+        _ledger.Ended = life => _fit.End(life.Id);
+    }
 
     /// <summary>The corrected-latency histogram (µs) so far.</summary>
     public HistogramBase CorrectedHistogram => _corrected;
@@ -56,6 +69,9 @@ public sealed class SummaryBuilder : IRunSink
     /// </summary>
     public static bool IsAnswered(int status) => status != RequestStatus.Dropped && status != RequestStatus.ClientTimeout;
 
+    /// <summary>An exit's why that means pm.max_requests recycled the child.</summary>
+    public static bool IsRecycle(string why) => why == "max_requests";
+
     public void Process(ProcessInfo process) { }
 
     public void Sample(in Sample sample)
@@ -70,12 +86,12 @@ public sealed class SummaryBuilder : IRunSink
             _tickHasPss = true;
             if (sample.Role == ProcessRole.Child && sample.UssKb > _peakChildUss) _peakChildUss = sample.UssKb;
         }
-        if (sample.Role == ProcessRole.Child)
+        var life = _ledger.Sample(sample);
+        if (life is not null)
         {
             if (sample.RssKb > _peakChildRss) _peakChildRss = sample.RssKb;
-            // From the first request on: a fresh child's first request also pays one-time costs
-            // (PHP's heap, opcode and realpath caches) that are not the leak.
-            if (sample.Requests >= 1) _fit.Add(sample.Pid, sample.Requests, sample.RssKb);
+            _fit.AddSample(life.Id, sample.Requests, sample.RssKb);
+            if (sample.Requests == 0) _fit.AddBaseline(life.Id, sample.T, sample.RssKb); // a fresh child: its own baseline
         }
     }
 
@@ -106,13 +122,14 @@ public sealed class SummaryBuilder : IRunSink
     public void Event(in PoolEvent e)
     {
         See(e.T);
-        if (e.Event == EventNames.Spawn) _spawned++;
+        if (e.Event == EventNames.Spawn) Interlocked.Increment(ref _spawned);
         else if (e.Event == EventNames.Exit)
         {
             string why = ExitWhy(e.Detail);
             _exitsByWhy[why] = _exitsByWhy.GetValueOrDefault(why) + 1;
-            if (why is "max_requests" or "recycled") _recycles++; // "recycled": a PID replaced in an imported ps log
+            if (IsRecycle(why)) Interlocked.Increment(ref _recycles);
         }
+        _ledger.Event(e);
     }
 
     /// <summary>The why of an exit detail "&lt;how&gt;;&lt;why&gt;" (e.g. "code 0;max_requests"); "unknown" if absent.</summary>
@@ -127,10 +144,28 @@ public sealed class SummaryBuilder : IRunSink
     {
         _statuses.Add(r.Status);
         if (r.TIntended < _firstIntended) _firstIntended = r.TIntended;
+        if (r.TIntended > _lastIntended) _lastIntended = r.TIntended;
         double last = r.TIntended;
         if (!r.Dropped && double.IsFinite(r.TEnd) && r.TEnd > last) last = r.TEnd;
         if (last > _lastRequestT) _lastRequestT = last;
         See(last);
+
+        if (r.Status == RequestStatus.ClientTimeout && r.Pid != 0 && _ledger.Current(r.Pid) is { } waited)
+            _fit.Break(waited.Id); // the child may still serve it: its count of requests is no longer sure
+        var life = _ledger.Request(r);
+        if (life is not null && r.HasRss)
+        {
+            if (r.RssKb > _peakChildRss) _peakChildRss = r.RssKb;
+            // the pool at this request's end: the masters and every running child at its last known RSS
+            long pool = _ledger.PoolRssKb;
+            if (pool > _peakPoolRss) _peakPoolRss = pool;
+            // the allocator keeps part of what the request allocated; one that failed on memory_limit allocated nothing
+            _fit.AddRequest(life.Id, life.Served, r.RssKb, r.Ok ? r.TransientKb : 0, Math.Min(r.TIntended, r.TStart));
+        }
+
+        if (r.Dropped) return;
+        if (r.Ok) Record(_okCorrected, _okMoments, r.LatencyMs);
+        else Record(_failedCorrected, _failedMoments, r.LatencyMs);
         if (!IsAnswered(r.Status)) return;
         Record(_corrected, _correctedMoments, r.LatencyMs);
         Record(_uncorrected, _uncorrectedMoments, r.UncorrectedMs);
@@ -154,6 +189,9 @@ public sealed class SummaryBuilder : IRunSink
         if (double.IsFinite(t) && t > _lastT) _lastT = t;
     }
 
+    /// <summary>The leak fit of what was seen so far (summary.json's leak figures, with the fit's baseline, retention and ρ).</summary>
+    public LeakFitResult LeakFitResult => _fit.Result();
+
     /// <summary>The summary of what was seen so far, with the outcome's status and pool counters.</summary>
     public Summary Build(RunOutcome outcome)
     {
@@ -163,12 +201,12 @@ public sealed class SummaryBuilder : IRunSink
         long dropped = _statuses.Get(RequestStatus.Dropped);
         long answered = _correctedMoments.Count;
 
-        double observedLoad = total > 0 ? Math.Max(0, _lastRequestT - _firstIntended) : 0;
-        double loadDuration = _header.RunLengthS is { } planned && planned > 0
-            ? (outcome.Status == RunStatus.Complete ? planned : Math.Min(planned, observedLoad))
-            : observedLoad;
+        // The span the load actually ran: first intended send to the last request's end (not the planned phases).
+        double span = total > 0 ? Math.Max(0, _lastRequestT - _firstIntended) : 0;
+        double Rate(long n) => span > 0 ? Json.Round3(n / span) : 0;
 
-        var (slope, stderr, points) = _fit.Result();
+        var fit = _fit.Result();
+        static double? R(double v) => double.IsFinite(v) ? Json.Round3(v) : null;
         var pool = new Dictionary<string, long>(StringComparer.Ordinal);
         if (outcome.PoolStatus is not null) foreach (var (k, v) in outcome.PoolStatus) pool[k] = v;
 
@@ -178,33 +216,60 @@ public sealed class SummaryBuilder : IRunSink
             Scenario = _header.Name,
             Seed = _header.Seed,
             Status = outcome.Status,
+            StoppedBy = StoppedByIterations(outcome, total) ? "load.iterations" : null,
             DurationS = Json.Round3(_lastT),
-            LoadDurationS = Json.Round3(loadDuration),
+            LoadDurationS = Json.Round3(span),
             RequestsTotal = total,
             RequestsOk = ok,
             RequestsFailed = total - ok - dropped,
             Dropped = dropped,
             StatusCounts = _statuses.ToDictionary(),
-            ThroughputRps = loadDuration > 0 ? Json.Round3(answered / loadDuration) : 0,
+            ThroughputRps = Rate(answered),
+            OfferedRps = Rate(total - dropped),
+            GoodputRps = Rate(ok),
             LatencyMs = Latency(_corrected, _correctedMoments),
             LatencyUncorrectedMs = Latency(_uncorrected, _uncorrectedMoments),
+            LatencyOkMs = Latency(_okCorrected, _okMoments),
+            LatencyFailedMs = Latency(_failedCorrected, _failedMoments),
             ChildrenSpawned = _spawned,
+            ChildPids = _ledger.Lives,
+            ChildPidsUnmeasured = _ledger.Unmeasured,
             Recycles = _recycles,
             ChildExits = new Dictionary<string, long>(_exitsByWhy, StringComparer.Ordinal),
             MemoryLimitErrors = _statuses.Get(RequestStatus.MemoryLimit),
             PeakChildRssKb = _peakChildRss,
-            PeakPoolRssKb = _anyTick ? _peakPoolRss : 0,
+            PeakPoolRssKb = _anyTick || _peakPoolRss > 0 ? _peakPoolRss : 0,
             FinalPoolRssKb = _anyTick ? _finalPoolRss : 0,
             PeakPoolPssKb = _peakPss >= 0 ? _peakPss : null,
             FinalPoolPssKb = _finalPss >= 0 ? _finalPss : null,
             PeakChildUssKb = _peakChildUss >= 0 ? _peakChildUss : null,
             RssPssRatio = _finalPss > 0 ? Json.Round3((double)_finalRssOfPss / _finalPss) : null,
-            LeakKbPerRequest = double.IsFinite(slope) ? Json.Round3(slope) : null,
-            LeakKbPerRequestStderr = double.IsFinite(stderr) ? Json.Round3(stderr) : null,
-            FitPoints = points,
+            // a leak the fit could not tell from the retention (its interval wider than the growth) is not given as one
+            LeakKbPerRequest = fit.Determined ? R(fit.LeakKb) : null,
+            LeakKbPerRequestStderr = fit.Determined ? R(fit.StdErrKb) : null,
+            LeakKbPerRequestLow95 = fit.Determined ? R(fit.Low95Kb) : null,
+            LeakKbPerRequestHigh95 = fit.Determined ? R(fit.High95Kb) : null,
+            RssGrowthKbPerRequest = R(fit.GrowthKb),
+            RssGrowthKbPerRequestStderr = R(fit.GrowthStdErrKb),
+            RetentionKb = fit.Determined ? R(fit.RetentionKb) : null,
+            LeakFitMethod = !fit.HasLeak ? null
+                : (fit.Determined ? Lab.Core.Fitting.LeakFit.Method
+                    : FormattableString.Invariant($"not told apart from the allocator's retention: the lives are too short (the leak's 95% interval ran from {fit.Low95Kb:0} to {fit.High95Kb:0} KiB, wider than the RSS growth of {fit.GrowthKb:0} KiB per request); fitted ") + Lab.Core.Fitting.LeakFit.Method)
+                  + (fit.FromRequests ? "; from each request's rss_kb" : "; from the sample ticks (no rss_kb per request)"),
+            LeakUnit = _header.LeakUnit,
+            FitPoints = fit.Points,
             PoolStatus = pool,
         };
     }
+
+    /// <summary>
+    /// The run ended because load.iterations requests were sent: the cap was reached while the
+    /// load still had a good part of its planned length to go (its last request was sent before
+    /// 95% of it), so the run ended early.
+    /// </summary>
+    private bool StoppedByIterations(RunOutcome outcome, long total) =>
+        outcome.Status == RunStatus.Complete && _header.Iterations is { } cap && total >= cap
+        && _header.RunLengthS is { } planned && _lastIntended < 0.95 * planned;
 
     private static LatencySummary? Latency(LongHistogram h, LatencyMoments m)
     {

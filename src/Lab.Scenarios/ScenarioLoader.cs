@@ -42,7 +42,8 @@ public static partial class ScenarioLoader
     {
         var doc = TomlDocReader.Read(text, sourceName);
         Overrides.Apply(doc, overrides);
-        return new ScenarioBuilder(doc, name, checkFiles, notice).Build();
+        var scenario = new ScenarioBuilder(doc, name, checkFiles, notice).Build();
+        return OverriddenTitle.Apply(scenario, text, sourceName, name, overrides);
     }
 
     /// <summary>Every *.toml of the folder, sorted by name; a broken file lists with its error as title.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Lab.Core.Requests;
 using Lab.FastCgi;
 using Lab.Pool.Code;
 using Lab.Pool.Interop;
@@ -123,7 +124,7 @@ internal static unsafe class Child
 
         var headers = new List<KeyValuePair<string, string>>(4)
         {
-            new("X-Lab-Pid", pid.ToString(Inv)),
+            new(LabHeaders.Pid, pid.ToString(Inv)),
             new("X-Lab-Requests", served.ToString(Inv)),
         };
         byte[] stdout;
@@ -150,6 +151,9 @@ internal static unsafe class Child
             var spec = LeakRequest.Parse(query);
             _code?.Touch(); // the request runs the application's code (request.code): every page of it
             var result = LeakScript.Run(spec, settings.MemoryLimitBytes, scriptFilename);
+            // the child's RSS right after the request's work (its transient memory freed)
+            long rssKb = SelfRss.ReadKb();
+            if (rssKb >= 0) headers.Add(new(LabHeaders.RssKb, rssKb.ToString(Inv)));
             if (result.MemoryLimitExceeded)
             {
                 // PHP writes the fatal error to its error log, the child's stderr ("NOTICE: PHP message: ...",

@@ -148,32 +148,44 @@ public class AdviseTests
         // one request, over before the second sample: nothing to fit a slope on
         var run = await Run(tmp.Sub("short"), "article-growth", "iterations=1");
         var e = Assert.Throws<AdviseException>(() => PoolFit.Of(run));
-        Assert.Contains("too few samples to fit the leak per request", e.Message);
+        Assert.Contains("too few readings to fit the leak per request", e.Message);
         Assert.Contains("child sample(s)", e.Message);
         Assert.Contains("sample_interval", e.Message);
         Assert.Throws<AdviseException>(() => AdviseRun.Prepare(run, new AdviceRequest(GiB, true, 0.2, null)));
     }
 
     [Fact]
-    public async Task Advise_works_on_an_imported_ps_log_per_observation()
+    public async Task Advise_on_an_imported_ps_log_needs_a_rate_or_answers_per_snapshot_when_asked()
     {
         using var tmp = new SweepTempDir();
         string log = Path.Combine(LabPaths.LabDir, "lessons", "data", "ps-aux-php-fpm-max-requests-5.txt");
         var imported = PsLogImport.Read(log, new ImportOptions());
         var written = PsLogImport.Write(imported, tmp.Sub("import"), "test", new ImportOptions());
         var run = RunFolder.Open(written.Directory);
-        var fit = PoolFit.Of(run);
-        Assert.Equal("observation", fit.Unit);
-        Assert.Equal(7148, fit.Baseline.Value, 0);      // the two children seen starting; not the first block's (already 11 MiB)
-        Assert.InRange(fit.Leak.Value, 2.5 * MiB, 4 * MiB);
-        Assert.Contains(fit.Notes, n => n.Contains("per observation"));
 
-        var outcome = await AdviseRun.RunAsync(run, new AdviceRequest(GiB, true, 0.2, null), tmp.Sub("advise"), SweepSimRunner.Run, "test", null, CancellationToken.None);
+        // snapshots are not requests: refused without --per-block
+        var e = Assert.Throws<AdviseException>(() => PoolFit.Of(run));
+        Assert.Contains("cannot turn snapshots into requests", e.Message);
+        Assert.Contains("--requests-per-block", e.Message);
+        Assert.Contains("--per-block", e.Message);
+
+        var fit = PoolFit.Of(run, perBlock: true);
+        Assert.Equal(PoolFit.PerSnapshot, fit.Unit);
+        Assert.Equal(7148, fit.Baseline.Value, 0);      // the two children seen starting; not the first block's (already 11 MiB)
+        Assert.InRange(fit.Leak.Value, 2 * MiB, 4.5 * MiB);
+        Assert.Contains(fit.Notes, n => n.Contains("per ps snapshot"));
+
+        var outcome = await AdviseRun.RunAsync(run, new AdviceRequest(GiB, true, 0.2, null) { PerBlock = true }, tmp.Sub("advise"), SweepSimRunner.Run, "test", null, CancellationToken.None);
         var p = Assert.IsType<PoolChoice>(outcome.Advice.Primary);
         Assert.Equal(1, p.MaxChildren);
-        Assert.InRange(p.MaxRequests, 150, 260);
-        Assert.All(outcome.Verifications, v => Assert.True(v.Held));
-        Assert.Contains(outcome.Lines, l => l.Contains("per observation"));
+        Assert.Contains(outcome.Lines, l => l.Contains("ps snapshots (--per-block: counted in ps snapshots, not requests)"));
+
+        // with the rate known (one request per snapshot, as the article took it), per request
+        var rated = PsLogImport.Read(log, new ImportOptions { Rate = new Lab.Import.Following.RequestRate(1, null) });
+        var run2 = RunFolder.Open(PsLogImport.Write(rated, tmp.Sub("import-rated"), "test", new ImportOptions()).Directory);
+        var fit2 = PoolFit.Of(run2);
+        Assert.Equal("request", fit2.Unit);
+        Assert.Equal(fit.Leak.Value, fit2.Leak.Value, 6);
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public class AdviseCliTests : IDisposable
     {
         string run = SimRun("short", "iterations=1");
         var r = _lab.RunBad("advise", run);
-        Assert.Contains("too few samples", r.Stderr);
+        Assert.Contains("too few readings", r.Stderr);
     }
 
     [Theory]

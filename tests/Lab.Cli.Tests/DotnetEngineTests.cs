@@ -68,6 +68,17 @@ public class DotnetEngineTests : IDisposable
         string summary = File.ReadAllText(Path.Combine(dir, "summary.json"));
         double leak = double.Parse(System.Text.RegularExpressions.Regex.Match(summary, "\"leak_kb_per_request\": ([0-9.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.InRange(leak, 4096 * 0.9, 4096 * 1.1);
+
+        // every request carries its child's RSS right after it (the worker's own /proc/self/statm):
+        // 4 MiB more after each of a child's requests
+        Assert.All(requests, c => Assert.True(c[9].Length > 0 && double.Parse(c[9], CultureInfo.InvariantCulture) > 1000, $"request {c[0]}: rss_kb '{c[9]}'"));
+        foreach (var g in requests.GroupBy(c => c[4]).Where(g => g.Count() >= 4))
+        {
+            var rss = g.OrderBy(c => double.Parse(c[3], CultureInfo.InvariantCulture)).Select(c => double.Parse(c[9], CultureInfo.InvariantCulture)).ToList();
+            Assert.InRange((rss[3] - rss[0]) / 3, 4096 * 0.95, 4096 * 1.05);
+        }
+        // one source for the counts: the terminal, summary.json, the plot's legend and the report agree
+        Assert.Empty(CountAgreement.Check(dir, r.Stdout));
     }
 
     [Fact]
@@ -193,6 +204,52 @@ public class DotnetEngineTests : IDisposable
         Assert.Contains("guard", manifest);
         Assert.True(Csv(dir, "samples.csv").Count > 2);
         Assert.Contains(Csv(dir, "events.csv"), c => c[1] == "guard");
+        Assert.Empty(Orphans.Of(dir));
+    }
+
+    /// <summary>
+    /// The guard samples at its own 10 Hz: with a 4 s sample interval it still stops a pool whose
+    /// RSS grows by hundreds of MiB a second within a second of crossing guard.max_rss (the sampler
+    /// would only have looked at 4 s).
+    /// </summary>
+    [Fact]
+    public void The_memory_guard_is_not_outrun_between_two_samples()
+    {
+        string name = _lab.Scenario("outrun", """
+            [pool]
+            pm = "static"
+            max_children = 4
+            [request]
+            leak = "16M"
+            work = "1ms"
+            [[load.phases]]
+            phase = "inject"
+            rate = 20
+            during = "30s"
+            [guard]
+            max_rss = "256M"
+            """, sampleInterval: "4s");
+        string dir = Path.Combine(_lab.Root, "outrun");
+        var r = _lab.Run(name, "--out", dir);
+        Assert.Equal(3, r.ExitCode);
+        var guard = Assert.Single(Csv(dir, "events.csv"), c => c[1] == "guard");
+        double stoppedAt = double.Parse(guard[0], CultureInfo.InvariantCulture);
+        // when the pool crossed 256 MiB: the first request's end at which the master and the
+        // children, each at its last known RSS, added up past it
+        var run = Lab.Results.RunFolder.Open(dir);
+        var ledger = new Lab.Results.Lives.PoolLedger();
+        double crossed = double.NaN;
+        foreach (var (kind, row) in Lab.Results.Reading.RunReplay.Steps(run))
+        {
+            if (kind == Lab.Results.Reading.ReplayKind.Event) ledger.Event(run.Events[row]);
+            else if (kind == Lab.Results.Reading.ReplayKind.Sample) ledger.Sample(run.Samples[row]);
+            else if (kind == Lab.Results.Reading.ReplayKind.Request && ledger.Request(run.Requests[row]) is not null
+                     && double.IsNaN(crossed) && ledger.PoolRssKb >= 256 * 1024)
+                crossed = run.Requests.TEnd[row];
+        }
+        Assert.False(double.IsNaN(crossed), "the pool never crossed 256 MiB in the records");
+        Assert.True(stoppedAt - crossed <= 1.0, $"crossed 256 MiB at {crossed:0.000} s, stopped at {stoppedAt:0.000} s");
+        Assert.True(stoppedAt < 4, "stopped before the sampler's second tick");
         Assert.Empty(Orphans.Of(dir));
     }
 

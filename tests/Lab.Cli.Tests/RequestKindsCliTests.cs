@@ -58,7 +58,9 @@ public class RequestKindsCliTests : IDisposable
             var m = Regex.Match(md, @"export \([\d.]+% of the requests, (\d+) of 320\) accounts for ([\d.]+)% of the children's memory growth: ([\d.]+) MiB");
             Assert.True(m.Success, md[..Math.Min(md.Length, 3000)]);
             Assert.Equal(exports, int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
-            Assert.True(double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) >= 90, m.Value);
+            // (nearly) all: on the dotnet engine the pages' own growth is real too (the worker's heap
+            // keeps part of their transient memory: about 30 KiB a page against 6 KiB asked)
+            Assert.True(double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) >= (engine == "sim" ? 90 : 80), m.Value);
             Assert.InRange(double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), 45, 55);
         }
     }

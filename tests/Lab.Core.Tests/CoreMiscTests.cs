@@ -28,20 +28,6 @@ public class CoreMiscTests
     }
 
     [Fact]
-    public void Leak_fit_recovers_the_slope_of_a_sawtooth()
-    {
-        var fit = new LeakFit();
-        ulong draw = 0;
-        for (int pid = 100; pid < 110; pid++)
-            for (int r = 0; r <= 5; r++)
-                fit.Add(pid, r, 7000 + 4096 * r + (Lab.Core.Randomness.LabRandom.Uniform(1, 1, draw++) - 0.5) * 800);
-        var (slope, se, n) = fit.Result();
-        Assert.Equal(60, n);
-        Assert.InRange(slope, 4096 - 60, 4096 + 60);
-        Assert.InRange(se, 1, 60);
-    }
-
-    [Fact]
     public void Memory_limit_counts_transient_memory_only()
     {
         Assert.False(MemoryLimit.Exceeds(-1, 10_000_000));

@@ -88,7 +88,7 @@ public class GeneratedLogTests
     }
 
     [Fact]
-    public void Recycles_are_detected_where_a_child_PID_is_replaced()
+    public void A_replaced_child_PID_is_gone_cause_unknown_never_a_guessed_recycle()
     {
         for (int seed = 1; seed <= 5; seed++)
         {
@@ -101,9 +101,10 @@ public class GeneratedLogTests
                 replaced += truth[i].Fpm.Count(p => p.Role == ProcessRole.Child && !before.Contains(p.Pid));
             }
             Assert.True(replaced > 3);
-            Assert.Equal(replaced, run.Stats.Recycles);
+            Assert.Equal(replaced, run.Stats.Replaced);
             Assert.Equal(replaced, run.Stats.Spawns);
-            Assert.Equal(0, run.Stats.Gone);
+            Assert.Equal(replaced, run.Stats.Gone);
+            Assert.All(run.Ticks.SelectMany(t => t.Events).Where(e => e.Event == EventNames.Exit), e => Assert.Equal("unknown;gone", e.Detail));
             Assert.Equal(truth.SelectMany(b => b.Fpm).Where(p => p.Role == ProcessRole.Child).Select(p => p.Pid).Distinct().Count(), run.Stats.ChildPids.Count);
         }
     }

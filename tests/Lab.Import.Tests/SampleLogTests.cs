@@ -49,25 +49,26 @@ public class SampleLogTests
     }
 
     [Fact]
-    public void Two_recycles_detected_and_followed_PIDs()
+    public void Two_children_gone_cause_unknown_and_followed_PIDs()
     {
         var run = Import().Run;
         var st = run.Stats;
         Assert.Equal([Master], st.MasterPids);
         Assert.Equal([13672, 13702, 13728], st.ChildPids);
-        Assert.Equal(2, st.Recycles);
+        // 13672 and 13702 vanished as a new child appeared: the log does not say pm.max_requests did it
+        Assert.Equal(2, st.Gone);
+        Assert.Equal(2, st.Replaced);
         Assert.Equal(2, st.Spawns);
-        Assert.Equal(0, st.Gone);
-        Assert.Equal([5], st.CompletedLifetimes); // 13702: seen from its spawn to its recycle, 5 blocks (max_requests = 5)
+        Assert.Equal([5], st.Lifetimes); // 13702, seen from appearing to vanishing: 5 blocks (13672 was there before the log)
         Assert.Equal(20884, st.PeakChildRssKb);
         Assert.Equal(13672, st.PeakChildPid);
 
         var events = run.Ticks.SelectMany(t => t.Events).ToList();
         Assert.Equal(
         [
-            new PoolEvent(4, EventNames.Exit, 13672, "unknown;recycled"),
+            new PoolEvent(4, EventNames.Exit, 13672, "unknown;gone"),
             new PoolEvent(4, EventNames.Spawn, 13702, "respawn"),
-            new PoolEvent(9, EventNames.Exit, 13702, "unknown;recycled"),
+            new PoolEvent(9, EventNames.Exit, 13702, "unknown;gone"),
             new PoolEvent(9, EventNames.Spawn, 13728, "respawn"),
         ], events);
 
@@ -78,13 +79,16 @@ public class SampleLogTests
     }
 
     [Fact]
-    public void The_leak_fit_is_per_observation_and_matches_the_children_growth()
+    public void Three_short_lives_show_the_growth_but_cannot_tell_the_leak_from_the_retention()
     {
         var st = Import().Run.Stats;
-        // The fit starts at each child's second observation (as the results' summary does): a fresh
-        // child's first request also pays one-time costs. Here a fresh child's first step is
-        // +4,704 KiB, the later ones 1,556 to 3,960: the steady growth is about 2.9 MiB per ps.
-        Assert.InRange(st.LeakKbPerObservation, 2700, 3100);
+        // Each child's RSS from its first observation on (as the results' summary does: a fresh
+        // child's first request also pays one-time costs): steps of 3,224, 3,960, 3,176, 3,892,
+        // 1,624, 3,844, 1,556, 2,288 KiB. The growth is plain; with 3 to 4 observations a child,
+        // whether it is a leak or the allocator filling up cannot be told (the leak's interval is
+        // wider than the growth): no leak is claimed.
+        Assert.InRange(st.GrowthKb, 2500, 3100);
+        Assert.True(double.IsNaN(st.LeakKb));
         Assert.Equal(11, st.FitPoints);
     }
 
@@ -117,47 +121,66 @@ public class SampleLogTests
 
         var s = folder.Summary!;
         Assert.Equal("import", s.Engine);
-        Assert.Equal(2, s.Recycles);
+        Assert.Equal(0, s.Recycles);              // nothing in the log says pm.max_requests
         Assert.Equal(2, s.ChildrenSpawned);
-        Assert.Equal(2, s.ChildExits["recycled"]);
+        Assert.Equal(2, s.ChildExits["gone"]);
+        Assert.Equal(3, s.ChildPids);
+        Assert.Equal("observation", s.LeakUnit);
+        Assert.True(File.Exists(folder.PathOf(ImportInfo.File)));
+        Assert.Contains("pool.max_requests", folder.UnknownSettings);
         Assert.Equal(20884, s.PeakChildRssKb);
         Assert.Equal(16008 + 20884, s.PeakPoolRssKb);
         Assert.Equal(0, s.RequestsTotal);
-        Assert.NotNull(s.LeakKbPerRequest);
-        Assert.Equal(Math.Round(imported.Run.Stats.LeakKbPerObservation, 3), s.LeakKbPerRequest!.Value, 3);
+        Assert.Null(s.LeakKbPerRequest);
+        Assert.Equal(Math.Round(imported.Run.Stats.GrowthKb, 3), s.RssGrowthKbPerRequest!.Value, 3);
+        Assert.Contains("not told apart", s.LeakFitMethod);
 
         Assert.Equal(File.ReadAllText(Imports.SamplePath), File.ReadAllText(folder.PathOf(PsLogImport.SourceCopy)));
     }
 
     [Fact]
-    public void The_scenario_toml_states_what_was_inferred_and_parses_as_a_scenario()
+    public void The_scenario_toml_invents_no_setting_and_parses_as_a_scenario()
     {
         var imported = Import();
         string toml = imported.ScenarioToml;
         Assert.StartsWith("# Imported by ./run.sh import from ps-aux-php-fpm-max-requests-5.txt (14 ps blocks)", toml);
+        Assert.Contains("# max_requests: unknown (the log does not say)", toml);
+        Assert.Contains("# max_children: unknown (the log does not say)", toml);
+        Assert.Contains("# leak: unknown (the log does not say)", toml);
+        Assert.DoesNotContain("max_requests = 5", toml);
         var s = ScenarioLoader.Parse(toml, "scenario.toml", imported.Name, []);
-        Assert.Equal(ProcessManagerStyle.Static, s.Pool.Pm);
-        Assert.Equal(1, s.Pool.MaxChildren);
-        Assert.Equal(5, s.Pool.MaxRequests);
         Assert.Equal(EngineKind.PhpFpm, s.Engine);
         Assert.Equal(TimeSpan.FromSeconds(1), s.SampleInterval);
         Assert.Equal(7148, s.Memory.ChildBaselineKb);
         Assert.Equal(16008, s.Memory.MasterRssKb);
-        Assert.InRange(s.Request.LeakKb.A, 2700, 3100);
-        Assert.Equal(14, s.Load.Iterations);
+        Assert.Equal("Imported ps log ps-aux-php-fpm-max-requests-5.txt", s.Title); // no "max_requests 3" in the title
     }
 
     [Fact]
-    public void The_printed_summary_names_PIDs_recycles_peak_and_leak_per_observation()
+    public void The_printed_summary_names_PIDs_the_gone_peak_and_leak_per_observation()
     {
         using var tmp = new TempDir();
         var result = PsLogImport.Write(Import(), tmp.Path("run"), "./run.sh import x", Imports.Options);
         string text = string.Join('\n', PsLogImport.SummaryLines(result));
         Assert.Contains("14 ps blocks", text);
         Assert.Contains("master 13670; 3 children 13672, 13702, 13728", text);
-        Assert.Contains("2 recycle(s) detected", text);
+        Assert.Contains("2 gone (cause unknown", text);
+        Assert.DoesNotContain("recycle", text);
         Assert.Contains("peak child RSS 20.4 MiB (20884 KiB, PID 13672)", text);
-        Assert.Matches(@"fitted 2,[7-9]\d\d KiB per observation", text);
-        Assert.Contains("one ps per request", text);
+        Assert.Matches(@"grew 2,\d\d\d KiB per observation \(ps snapshot\)", text);
+        Assert.Contains("not told apart from the allocator's retention", text);
+        Assert.Contains("--requests-per-block N or --rate R", text);
+        Assert.Contains("pool.max_requests", text);
+    }
+
+    [Fact]
+    public void With_a_rate_the_snapshots_become_requests()
+    {
+        var imported = PsLogImport.Read(Imports.SamplePath, Imports.Options with { Rate = new RequestRate(RequestsPerBlock: 2, RateRps: null) });
+        var child = imported.Run.Ticks.Select(t => t.Samples.Single(s => s.Role == ProcessRole.Child)).ToList();
+        Assert.Equal([0L, 2, 4, 6, 0, 2, 4, 6, 8, 0, 2, 4, 6, 8], child.Select(s => s.Requests));
+        Assert.Equal("request", imported.Info.Unit);
+        Assert.DoesNotContain("load", imported.Info.Unknown);
+        Assert.Contains("pool.max_requests", imported.Info.Unknown);
     }
 }

@@ -35,6 +35,8 @@ public class NginxFrontTests : IDisposable
         var requests = Csv(dir, "requests.csv");
         Assert.Equal(40, requests.Count);
         Assert.All(requests, c => Assert.Equal("200", c[5]));
+        // the child's RSS right after each request came back through nginx too (X-Lab-Rss-Kb)
+        Assert.All(requests, c => Assert.True(c[9].Length > 0 && Num(c[9]) > 1000, $"request {c[0]}: rss_kb '{c[9]}'"));
         // every answer names a child /proc showed, none served more than max_requests
         var children = Csv(dir, "samples.csv").Where(c => c[2] == "child").Select(c => Int(c[1])).ToHashSet();
         var served = requests.GroupBy(c => Int(c[4])).ToDictionary(g => g.Key, g => g.Count());

@@ -79,6 +79,31 @@ public class PhpFpmEngineTests : IDisposable
         Assert.InRange(root.GetProperty("leak_kb_per_request").GetDouble(), 4096 * 0.9, 4096 * 1.25);
         Assert.Equal(4, root.GetProperty("recycles").GetInt64());
 
+        // every request carries its child's RSS right after it (leak.php's X-Lab-Rss-Kb, from
+        // /proc/self/statm): the same as the sampler's reading of that child between requests
+        Assert.All(requests, c => Assert.True(c[9].Length > 0 && Num(c[9]) > 1000, $"request {c[0]}: rss_kb '{c[9]}'"));
+        var byPid = requests.GroupBy(c => Int(c[4])).ToList();
+        int compared = 0;
+        foreach (var g in byPid)
+        {
+            var list = g.OrderBy(c => Num(c[3])).ToList();
+            for (int k = 0; k < list.Count; k++)
+            {
+                // the samples counted after the (k+1)th request: between requests (the smallest: a sample taken
+                // once the next request has started holds its leak already)
+                var idle = samples.Where(c => c[2] == "child" && Int(c[1]) == g.Key && Int(c[7]) == k + 1).Select(c => Num(c[3])).ToList();
+                if (idle.Count == 0) continue;
+                double sample = idle.Min();
+                Assert.InRange(Num(list[k][9]), sample * 0.95 - 256, sample * 1.05 + 256);
+                compared++;
+            }
+            // its growth from the 1st to the 4th request is the leak
+            if (list.Count >= 4) Assert.InRange((Num(list[3][9]) - Num(list[0][9])) / 3, 4096 * 0.9, 4096 * 1.1);
+        }
+        Assert.True(compared >= 8, $"{compared} requests compared with a sample");
+        // one source for the counts: the terminal, summary.json, the plot's legend and the report agree
+        Assert.Empty(CountAgreement.Check(dir, r.Stdout));
+
         // php-fpm's status page, scraped at the end, in summary.json
         var status = root.GetProperty("pool_status");
         Assert.True(status.GetProperty("accepted conn").GetInt64() >= 20, status.ToString());

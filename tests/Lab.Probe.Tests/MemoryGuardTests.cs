@@ -65,3 +65,47 @@ public class MemoryGuardTests
         Assert.Equal("512 KiB", MemoryGuard.FormatKb(512));
     }
 }
+
+public class GuardSamplerTests
+{
+    /// <summary>
+    /// The guard's own sampler watches the whole tree (a grandchild that grows, under a shell) at
+    /// its own cadence, with no sampler tick involved, and trips once, with the total it saw.
+    /// </summary>
+    [Fact]
+    public void Trips_on_a_grandchild_that_grows_past_max_rss()
+    {
+        using var tree = Spawned.Start("sh", "-c",
+            "perl -e '$| = 1; my @keep; print qq(ready\\n); while (<STDIN>) { push @keep, q(a) x (16 * 1024 * 1024); print qq(grown\\n); }'; wait");
+        Assert.Equal("ready", tree.ReadLine());
+        var clock = new RunClock();
+        long start = 0;
+        Assert.True(Spawned.WaitFor(() => (start = TreeRss(tree.Pid)) > 0));
+        var limits = new GuardLimits(start + 40 * 1024, 0);
+        var trips = new List<(long TotalKb, string Why)>();
+        using var guard = new GuardSampler(clock, () => [tree.Pid], new MemoryGuard(limits), (t, total, why) => { lock (trips) trips.Add((total, why)); });
+        guard.Start();
+        Assert.True(Spawned.WaitFor(() => guard.Checks >= 2));
+        lock (trips) Assert.Empty(trips); // under the limit: nothing
+        for (int i = 0; i < 4; i++)
+        {
+            tree.WriteLine("grow");
+            Assert.Equal("grown", tree.ReadLine());
+        }
+        Assert.True(Spawned.WaitFor(() => { lock (trips) return trips.Count > 0; }), "the guard never tripped");
+        long checks = guard.Checks;
+        Thread.Sleep(300);
+        Assert.Equal(checks, guard.Checks); // it stops at its first trip
+        var (totalKb, reason) = Assert.Single(trips);
+        Assert.True(totalKb >= limits.MaxRssKb);
+        Assert.StartsWith("the pool's RSS reached ", reason);
+        Assert.True(guard.PeakKb >= totalKb);
+    }
+
+    private static long TreeRss(int root)
+    {
+        long sum = Proc.TryRead(root, new RunClock(), out var r) ? r.RssKb : 0;
+        foreach (int pid in Proc.Descendants(root)) if (Proc.TryRead(pid, new RunClock(), out var s)) sum += s.RssKb;
+        return sum;
+    }
+}

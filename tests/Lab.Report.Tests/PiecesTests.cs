@@ -113,8 +113,8 @@ public class LatencySeriesTests
         Assert.Equal([50.0, 500.0], l.P50Ms);
         Assert.Equal([99.0, 500.0], l.P99Ms);
         Assert.Equal([0.0, 1.0, 2.0], l.RateT);          // bucket starts, then the end
-        Assert.Equal(100, l.AnsweredPerS[0], 9);
-        Assert.Equal(10, l.AnsweredPerS[1], 9);          // a 500 is answered: it has a latency
+        Assert.Equal(100, l.OkPerS[0], 9);
+        Assert.Equal(8, l.OkPerS[1], 9);                 // a 500 is answered, but not OK: not goodput
         Assert.Equal(2, l.FailedPerS[1], 9);
         Assert.Equal(3, l.DroppedPerS[1], 9);
         Assert.Equal((2, 3), (l.Failed, l.Dropped));

@@ -83,9 +83,9 @@ public class RunReportTests(ArticleRuns runs) : IClassFixture<ArticleRuns>
         Assert.Contains("memory (MiB)", pool);
         Assert.Contains("time (s)", pool);
         var latency = Svg.Texts(Svg.Load(Path.Combine(runs.Recycled.Directory, "latency.svg")));
-        Assert.Contains("p50 latency", latency);
-        Assert.Contains("p99 latency", latency);
-        Assert.Contains("throughput, answered (right axis)", latency);
+        Assert.Contains("p50 latency (OK)", latency);
+        Assert.Contains("p99 latency (OK)", latency);
+        Assert.Contains("answered OK per second (right axis)", latency);
         Assert.Contains("latency (ms)", latency);
         Assert.Contains("requests per second", latency);
         Assert.Contains("time (s)", latency);
@@ -129,7 +129,9 @@ public class RunReportTests(ArticleRuns runs) : IClassFixture<ArticleRuns>
 
         string unbounded = File.ReadAllText(runs.UnboundedHtml);
         var u = runs.Unbounded.Summary!;
-        Assert.Contains($"about {Fmt.Size(u.LeakKbPerRequest!.Value)} per request", unbounded);
+        string unboundedMd = File.ReadAllText(Path.Combine(runs.Unbounded.Directory, "report.md"));
+        Assert.Contains($"about {Fmt.SizeFine(u.LeakKbPerRequest!.Value)} ± {Fmt.SizeFine(u.LeakKbPerRequestStderr!.Value)}", unboundedMd);
+        Assert.Contains("the allocator's bounded retention apart", unboundedMd);
         Assert.Contains($"The largest child reached {Fmt.Size(u.PeakChildRssKb)}, past memory_limit 128M", unbounded);
         Assert.Contains("never stopped the growth", unbounded);
     }
@@ -273,9 +275,10 @@ public class RunReportTests(ArticleRuns runs) : IClassFixture<ArticleRuns>
         var run = TestRuns.Synthetic(tmp.Sub("empty"), children: 0, ticks: 1, concurrent: 1, complete: false);
         Assert.Equal(0, run.Samples.Count);
         string html = File.ReadAllText(RunReport.Generate(run, new ReportOptions()));
-        Assert.Contains("no samples were recorded", Svg.Texts(Svg.Load(Path.Combine(run.Directory, "rss-per-pid.svg"))));
-        Assert.Contains("no request was answered", Svg.Texts(Svg.Load(Path.Combine(run.Directory, "latency.svg"))));
-        Assert.Contains("No growth per request could be fitted", html);
+        Assert.Contains("no RSS was recorded", Svg.Texts(Svg.Load(Path.Combine(run.Directory, "rss-per-pid.svg"))));
+        Assert.Contains("no sample or request's RSS was recorded", Svg.Texts(Svg.Load(Path.Combine(run.Directory, "pool-rss.svg"))));
+        Assert.Contains("no request was answered OK", Svg.Texts(Svg.Load(Path.Combine(run.Directory, "latency.svg"))));
+        Assert.Contains("No leak per request could be fitted", html);
     }
 
     [Fact]

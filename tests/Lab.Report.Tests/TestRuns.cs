@@ -30,7 +30,7 @@ internal static class TestRuns
     public static RunFolder Sim(string dir, string scenario, params string[] overrides)
     {
         var s = ScenarioLoader.Load(scenario, [.. overrides, "engine=sim"], LabPaths.Scenarios);
-        var header = new RunHeader(s.Name, "sim", s.Seed, SimEngine.Epoch, s.Memory.HostMemKb, s.LogLevel, s.RunLength.TotalSeconds, FlushEveryTick: false);
+        var header = RunHeader.For(s, "sim", SimEngine.Epoch, s.Memory.HostMemKb, flushEveryTick: false);
         var manifest = Manifest.ForThisMachine("sim", s.Name, s.Seed, "./run.sh " + scenario + " " + string.Join(' ', overrides), DateTime.UtcNow);
         using (var w = ResultsWriter.Create(dir, header, ScenarioWriter.ToToml(s), manifest))
         {

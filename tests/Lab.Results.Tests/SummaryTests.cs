@@ -68,9 +68,16 @@ public class SummaryTests
         Assert.Equal(1, s.Dropped);
         Assert.Equal(1, s.MemoryLimitErrors);
         Assert.Equal(new Dictionary<int, long> { [0] = 1, [200] = 18, [500] = 1 }, s.StatusCounts);
-        Assert.Equal(19 / 10.0, s.ThroughputRps, 3); // answered / planned load length of a complete run
-        Assert.Equal(10, s.LoadDurationS);
+        // over the span the load actually ran: the first intended send (0.25 s) to the last request's end
+        double span = 9.75 + 0.012 + 0.001 * (19 % 4) - 0.25;
+        Assert.Equal(Math.Round(span, 3), s.LoadDurationS, 3);
+        Assert.Equal(19 / span, s.ThroughputRps, 2);    // answered, of any status
+        Assert.Equal(18 / span, s.GoodputRps, 2);       // 200s
+        Assert.Equal(19 / span, s.OfferedRps, 2);       // sent (the dropped one was not)
         Assert.Equal(10, s.DurationS);
+        Assert.Null(s.StoppedBy);
+        Assert.NotNull(s.LatencyOkMs);
+        Assert.NotNull(s.LatencyFailedMs);              // the 500
     }
 
     [Fact]
@@ -154,9 +161,11 @@ public class SummaryTests
         Assert.NotNull(s.LeakKbPerRequest);
         Assert.NotNull(s.LeakKbPerRequestStderr);
         Assert.Equal(30 * 20, s.FitPoints); // from the first request on (served = 0 is left out)
-        Assert.InRange(s.LeakKbPerRequestStderr!.Value, 0.5, 10);
-        Assert.InRange(s.LeakKbPerRequest!.Value, slope - 3 * s.LeakKbPerRequestStderr.Value, slope + 3 * s.LeakKbPerRequestStderr.Value);
-        Assert.InRange(s.LeakKbPerRequest.Value, slope * 0.98, slope * 1.02);
+        Assert.True(s.LeakKbPerRequestLow95 <= slope && slope <= s.LeakKbPerRequestHigh95, $"{s.LeakKbPerRequestLow95} … {s.LeakKbPerRequestHigh95}");
+        Assert.InRange(s.LeakKbPerRequest!.Value, slope * 0.97, slope * 1.03);
+        Assert.InRange(s.LeakKbPerRequestStderr!.Value, 0.5, 25);
+        // samples only: the growth straight through each child's samples is as good here (no retention)
+        Assert.InRange(s.RssGrowthKbPerRequest!.Value, slope * 0.99, slope * 1.01);
     }
 
     [Fact]
@@ -182,10 +191,12 @@ public class SummaryTests
         var keys = JsonDocument.Parse(json).RootElement.EnumerateObject().Select(p => p.Name).ToArray();
         Assert.Equal(new[]
         {
-            "engine", "scenario", "seed", "status", "duration_s", "load_duration_s", "requests_total", "requests_ok",
-            "requests_failed", "dropped", "status_counts", "throughput_rps", "latency_ms", "latency_uncorrected_ms",
-            "children_spawned", "recycles", "child_exits", "memory_limit_errors", "peak_child_rss_kb", "peak_pool_rss_kb",
-            "final_pool_rss_kb", "peak_pool_pss_kb", "final_pool_pss_kb", "peak_child_uss_kb", "rss_pss_ratio", "leak_kb_per_request", "leak_kb_per_request_stderr", "fit_points", "pool_status",
+            "engine", "scenario", "seed", "status", "stopped_by", "duration_s", "load_duration_s", "requests_total", "requests_ok",
+            "requests_failed", "dropped", "status_counts", "throughput_rps", "offered_rps", "goodput_rps", "latency_ms", "latency_uncorrected_ms",
+            "latency_ok_ms", "latency_failed_ms", "children_spawned", "child_pids", "child_pids_unmeasured", "recycles", "child_exits",
+            "memory_limit_errors", "peak_child_rss_kb", "peak_pool_rss_kb", "final_pool_rss_kb", "peak_pool_pss_kb", "final_pool_pss_kb", "peak_child_uss_kb", "rss_pss_ratio", "leak_kb_per_request", "leak_kb_per_request_stderr",
+            "leak_kb_per_request_low95", "leak_kb_per_request_high95", "rss_growth_kb_per_request", "rss_growth_kb_per_request_stderr",
+            "retention_kb", "leak_fit", "leak_unit", "fit_points", "pool_status",
         }, keys);
         Assert.Contains("\"p999\"", json);
         Assert.Contains("\n  \"pool_status\": {\n    \"accepted conn\": 19,\n    \"max listen queue\": 3\n  }\n}\n", json);

@@ -31,7 +31,7 @@ public static class AdvicePlot
         double top = Math.Max(ram * 1.12, verified.Where(v => v.Ran).Select(v => v.PeakPoolKb * 1.1).DefaultIfEmpty(0).Max());
         var unit = SizeUnit.For(top);
 
-        string per = f.Unit == "request" ? "requests" : "observations";
+        string per = f.Unit == "request" ? "requests" : "ps snapshots";
         string mem = f.InPss ? "PSS (what the host pays)" : "RSS";
         var plt = PlotKit.New($"Advice for {runTitle}",
             $"Peak pool {mem} predicted against pm.max_requests (left axis), respawns per 1,000 {per} (right axis)");
@@ -40,8 +40,8 @@ public static class AdvicePlot
         {
             int n = ns[i];
             var color = PlotKit.Palette[i % PlotKit.Palette.Length];
-            double[] upper = xs.Select(m => unit.Of(f.Master.Value + n * f.ChildKb(m, f.LeakUpperKb))).ToArray();
-            double[] fitted = xs.Select(m => unit.Of(f.Master.Value + n * f.ChildKb(m, Math.Max(0, f.Leak.Value)))).ToArray();
+            double[] upper = xs.Select(m => unit.Of(f.FixedKb + n * f.ChildKb(m, f.LeakUpperKb))).ToArray();
+            double[] fitted = xs.Select(m => unit.Of(f.FixedKb + n * f.ChildKb(m, Math.Max(0, f.Leak.Value)))).ToArray();
             var band = plt.Add.FillY(xs, fitted, upper);
             band.FillColor = color.WithOpacity(0.15);
             band.LineWidth = 0;
@@ -71,7 +71,7 @@ public static class AdvicePlot
         }
         if (choices.Count == 0) PlotKit.Note(plt, "no max_requests fits: see the advice", Alignment.MiddleCenter);
 
-        plt.XLabel(f.Unit == "request" ? "pm.max_requests" : "pm.max_requests (one observation per request)");
+        plt.XLabel(f.Unit == "request" ? "pm.max_requests" : "max_requests in ps snapshots (--per-block: not requests)");
         plt.YLabel($"peak pool {mem} ({unit.Name})");
         plt.Axes.Right.Label.Text = $"respawns per 1,000 {per}";
         plt.Axes.SetLimitsX(0, xMax);

@@ -15,7 +15,7 @@ public static class AdviceText
         [
             .. (f.Shared is { } s ? new[] { $"shared    S = {PlusMinus(s)}   {s.How}" } : []),
             $"{(f.InPss ? "private   B_private" : "baseline  B")} = {PlusMinus(f.Baseline)}   {f.Baseline.How}",
-            $"leak      L = {PlusMinus(f.Leak)} per {u}   {f.Leak.How}; the upper end of its 95% interval, L + 1.96 × stderr = {Fmt.Size(f.LeakUpperKb)}",
+            $"leak      L = {PlusMinus(f.Leak)} per {u}   {f.Leak.How}; the upper end of its 95% interval = {Fmt.Size(f.LeakUpperKb)}",
             $"retained  R = {Fmt.Size(f.Retained.Value)}   {f.Retained.How}",
             $"master      = {PlusMinus(f.Master)}   {f.Master.How}",
             .. (f.InPss ? new[] { $"(in RSS: a fresh child {Fmt.Size(f.Baseline.Value + (f.Shared?.Value ?? 0) / Math.Max(1, f.Children))}+ with its share, the master {Fmt.Size(f.MasterRssKb)}; the RSS formula below counts the shared pages in every child)" } : []),
@@ -64,6 +64,7 @@ public static class AdviceText
     public static string Choice(PoolChoice c, Advice a, double? throughputRps)
     {
         string mr = c.MaxRequests == 0 ? "0 (unlimited)" : c.MaxRequests.ToString(Fmt.Inv); // as typed in the pool's config, no separator
+        if (a.Fit.Unit != "request" && c.MaxRequests > 0) mr += $" {a.Fit.Unit}s (--per-block: counted in ps snapshots, not requests)";
         string respawns = c.MaxRequests == 0
             ? "no respawns"
             : $"{Fmt.Num(c.RespawnsPer1k, "0.##")} respawns per 1,000 {a.Fit.Unit}s" + (throughputRps is > 0 and { } rps

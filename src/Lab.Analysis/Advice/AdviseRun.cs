@@ -25,7 +25,7 @@ public static class AdviseRun
     /// <summary>What advise will do, checked before anything is written: the fit and the advice (AdviseException on bad input).</summary>
     public static (PoolFit Fit, Advice Advice, Scenario? Scenario, string? ScenarioProblem) Prepare(RunFolder run, AdviceRequest request)
     {
-        var rssFit = PoolFit.Of(run);
+        var rssFit = PoolFit.Of(run, request.PerBlock);
         // In private and shared memory when the run read smaps_rollup; else in RSS, and said so.
         var fit = PoolFit.PrivateOf(run, rssFit) ?? rssFit with
         {
@@ -40,8 +40,10 @@ public static class AdviseRun
             catch (ScenarioException e) { problem = "its scenario.toml cannot be read: " + e.Message; }
         }
         // The run's own pool, else what the samples show: the most children sampled at one tick.
-        int runChildren = scenario?.Pool.MaxChildren ?? MostChildrenAtOnce(run);
-        int runMaxRequests = scenario?.Pool.MaxRequests ?? 0;
+        // (an import does not know its pool's settings: what its snapshots show)
+        bool known = run.UnknownSettings.Count == 0;
+        int runChildren = known && scenario is not null ? scenario.Pool.MaxChildren : MostChildrenAtOnce(run);
+        int runMaxRequests = known && scenario is not null ? scenario.Pool.MaxRequests : 0;
         var advice = Advisor.Advise(fit, request, runChildren, runMaxRequests);
         if (fit.InPss)
         {
@@ -150,7 +152,7 @@ public static class AdviseRun
             [a.Fit.InPss ? "baseline B_private" : "baseline B", Fmt.Size(a.Fit.Baseline.Value), Unc(a.Fit.Baseline), a.Fit.Baseline.How],
             .. (a.Fit.Shared is { } sh ? new[] { new[] { "shared S (once for the pool)", Fmt.Size(sh.Value), Unc(sh), sh.How } } : []),
             [$"leak L per {a.Fit.Unit}", Fmt.Size(a.Fit.Leak.Value), Unc(a.Fit.Leak), a.Fit.Leak.How],
-            ["leak, 95% upper bound", Fmt.Size(a.Fit.LeakUpperKb), "", "L + 1.96 × its standard error: what the advice plans with"],
+            ["leak, 95% upper bound", Fmt.Size(a.Fit.LeakUpperKb), "", "the upper end of the leak's 95% confidence interval (Student's t): what the advice plans with"],
             ["retained R", Fmt.Size(a.Fit.Retained.Value), "", a.Fit.Retained.How],
             ["master", Fmt.Size(a.Fit.Master.Value), Unc(a.Fit.Master), a.Fit.Master.How],
             ["budget for the children", Fmt.Size(a.ChildrenBudgetKb), "", a.Fit.InPss ? "ram × (1 − margin) − master − S" : "ram × (1 − margin) − master"],

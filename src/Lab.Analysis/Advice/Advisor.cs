@@ -9,6 +9,9 @@ namespace Lab.Analysis.Advice;
 /// <param name="MaxChildren">max_children= if given.</param>
 public sealed record AdviceRequest(double RamKb, bool RamGiven, double Margin, int? MaxChildren)
 {
+    /// <summary>advise --per-block: on an imported ps log without a request rate, answer per ps snapshot.</summary>
+    public bool PerBlock { get; init; }
+
     /// <summary>The default ram= (2 GiB), as the lab's usage line shows it.</summary>
     public const double DefaultRamKb = 2.0 * 1024 * 1024;
     public const double DefaultMargin = 0.2;
@@ -72,7 +75,7 @@ public static class Advisor
         {
             int m = Recommend(bound, fit, notes);
             primary = Choice(fit, n, m, request.MaxChildren is null
-                ? $"the run's pm.max_children = {n}"
+                ? fit.FromImport ? $"the most children the log shows at once, {n}" : $"the run's pm.max_children = {n}"
                 : $"pm.max_children = {n} as given");
         }
         else

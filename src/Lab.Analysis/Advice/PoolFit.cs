@@ -1,4 +1,3 @@
-using Lab.Core.Fitting;
 using Lab.Core.Records;
 using Lab.Report;
 using Lab.Results;
@@ -12,21 +11,26 @@ public sealed class AdviseException(string message) : Exception(message);
 public sealed record Fitted(double Value, double Uncertainty, string How);
 
 /// <summary>
-/// The numbers advise needs, fitted from a run's samples (KiB):
+/// The numbers advise needs, fitted from a run (KiB):
 /// <list type="bullet">
-/// <item>baseline B: the RSS of fresh children (sampled before their first request), their median;</item>
-/// <item>leak L per request: Lab.Core's LeakFit (each child's RSS against the requests it had
-/// served, from its first request on — a fresh child's first request also pays one-time costs,
-/// which R then holds — the slopes pooled), with its standard error, as summary.json's;</item>
-/// <item>retained R: what children hold above B + L × requests served — the allocator's
-/// residue and the request in flight — its 99th percentile over the samples;</item>
+/// <item>baseline B: the RSS of fresh children (sampled before their first request), their median
+/// (else the leak fit's own baseline);</item>
+/// <item>leak L per request: Lab.Core's LeakFit — each child's RSS after each request against the
+/// requests it had served, the allocator's bounded retention apart — with its 95% interval, as
+/// summary.json's (the RSS growth per request over these lives, retention filling up included,
+/// would over-state a leak seen over short lives);</item>
+/// <item>retained R: what children hold above B + L × requests served — the allocator's residue
+/// and the request in flight — its 99th percentile over every reading (samples and request ends);</item>
 /// <item>the master's RSS, its median.</item>
 /// </list>
-/// For an imported ps log, "per request" is per observation (one ps block).
+/// An imported ps log has no requests: advise needs import --requests-per-block N or --rate R to
+/// turn its snapshots into requests, or --per-block to answer per ps snapshot.
 /// </summary>
 public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted Retained, Fitted Master,
     long ChildSamples, int Children, long FitPoints, IReadOnlyList<string> Notes)
 {
+    private readonly double? _leakUpper;
+
     /// <summary>
     /// The pool's shared memory S, counted once for the pool (what the children pay together for
     /// the pages they share: summed PSS − summed USS of the children), when the fit is in private
@@ -44,49 +48,79 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
     /// <summary>What the pool pays whatever its number of children: the master, and the shared memory once.</summary>
     public double FixedKb => Master.Value + (Shared?.Value ?? 0);
 
-    /// <summary>The normal quantile of a two-sided 95% confidence interval.</summary>
-    public const double Z95 = 1.96;
 
-    /// <summary>The upper end of the leak's 95% confidence interval (never below 0): what the advice plans with.</summary>
-    public double LeakUpperKb => Math.Max(0, Leak.Value + Z95 * (double.IsFinite(Leak.Uncertainty) ? Leak.Uncertainty : 0));
+    /// <summary>
+    /// The upper end of the leak's 95% interval (Student's t from the fit; else L + 1.96 × its
+    /// standard error), never below 0: what the advice plans with.
+    /// </summary>
+    public double LeakUpperKb
+    {
+        get => _leakUpper ?? Math.Max(0, Leak.Value + PoolFitZ * (double.IsFinite(Leak.Uncertainty) ? Leak.Uncertainty : 0));
+        init => _leakUpper = value;
+    }
+
+    /// <summary>Fitted from an imported ps log (the pool's settings are not known).</summary>
+    public bool FromImport { get; init; }
 
     /// <summary>One child's RSS after n requests, for a leak per request: B + leak × n + R.</summary>
     public double ChildKb(double requests, double leakKb) => Baseline.Value + leakKb * requests + Retained.Value;
 
-    /// <summary>Fewest child samples at distinct request counts the leak's fit needs (a slope and its error).</summary>
-    public const int MinFitPoints = 3;
+    /// <summary>The unit of an import answered per ps snapshot (advise --per-block).</summary>
+    public const string PerSnapshot = "ps snapshot";
 
     /// <summary>Fits a results folder (a run of any engine, or an import).</summary>
-    /// <exception cref="AdviseException">No child sample, or too few to fit the leak with its uncertainty.</exception>
-    public static PoolFit Of(RunFolder run)
+    /// <param name="perBlock">For an import without a request rate: answer per ps snapshot (else it is refused).</param>
+    /// <exception cref="AdviseException">No child sample, too few to fit the leak with its uncertainty, or an import without requests.</exception>
+    public static PoolFit Of(RunFolder run, bool perBlock = false)
     {
         var s = run.Samples;
         bool import = run.Manifest.Engine == "import";
-        string unit = import ? "observation" : "request";
+        bool snapshots = import && run.Import is not { HasRequests: true };
+        if (snapshots && !perBlock)
+            throw new AdviseException(
+                $"{run.Directory} is an imported ps log without a request rate: a ps snapshot is not a request, so advise cannot turn snapshots into requests " +
+                "(pm.max_requests counts requests). Import it again with the rate you know — ./run.sh import FILE --requests-per-block N (requests the pool served between two snapshots) " +
+                "or --rate R (requests per second) — or add --per-block to answer per ps snapshot (max_requests then counts snapshots, not requests).");
+        string unit = snapshots ? PerSnapshot : "request";
         string dir = run.Directory;
         var notes = new List<string>();
 
         var childRows = Enumerable.Range(0, s.Count).Where(i => s.Role[i] == ProcessRole.Child).ToList();
-        if (childRows.Count == 0)
-            throw new AdviseException($"{dir}: samples.csv has no child sample ({s.Count} samples, all of the master). advise fits the children's RSS: it needs a run (or an imported ps log) that sampled php-fpm's children.");
+        var r = run.Requests;
+        var readings = Enumerable.Range(0, r.Count).Where(i => r.RssKb[i] >= 0 && r.Pid[i] != 0).ToList();
+        if (childRows.Count == 0 && readings.Count == 0)
+            throw new AdviseException($"{dir}: neither samples.csv nor requests.csv hold a child's RSS ({s.Count} samples, all of the master). advise fits the children's RSS: it needs a run (or an imported ps log) that measured php-fpm's children.");
 
-        var fit = new LeakFit();
-        foreach (int i in childRows)
-            if (s.Requests[i] >= 1) fit.Add(s.Pid[i], s.Requests[i], s.RssKb[i]);
-        var (slope, se, points) = fit.Result();
-        var byPid = childRows.GroupBy(i => s.Pid[i]).ToList();
-        if (!double.IsFinite(slope) || !double.IsFinite(se) || points < MinFitPoints)
+        // The leak, as summary.json fits it (the folder replayed through the same SummaryBuilder).
+        var (summary, leakFit) = run.ComputeSummaryAndFit();
+        var byPid = childRows.Select(i => s.Pid[i]).Concat(readings.Select(i => r.Pid[i])).Distinct().Count();
+        double leakKb, se, upper;
+        string leakHow;
+        if (summary.LeakKbPerRequest is { } l && summary.LeakKbPerRequestStderr is { } e && double.IsFinite(e))
         {
-            int most = byPid.Max(g => g.Select(i => s.Requests[i]).Distinct().Count());
+            (leakKb, se) = (l, e);
+            upper = Math.Max(0, summary.LeakKbPerRequestHigh95 ?? leakKb + PoolFitZ * se);
+            leakHow = $"LeakFit over {summary.FitPoints} readings of {ChildCount(childRows, readings, s, r)} child(ren): RSS after each {unit} against the {unit}s served, per child, the allocator's bounded retention apart; 95% interval {Fmt.SizeFine(summary.LeakKbPerRequestLow95 ?? double.NaN)} … {Fmt.SizeFine(upper)}";
+        }
+        else if (summary.RssGrowthKbPerRequest is { } g && summary.RssGrowthKbPerRequestStderr is { } ge && double.IsFinite(ge))
+        {
+            // the leak cannot be told from the retention here: plan with the growth, leak and retention filling up together (at least the leak)
+            (leakKb, se) = (g, ge);
+            upper = Math.Max(0, g + PoolFitZ * ge);
+            leakHow = $"the RSS growth per {unit} over these lives (the children's lives are too short to tell the leak from the allocator's retention filling up: the growth holds both, so it over-states the leak, never under-states it)";
+            notes.Add($"the leak could not be told apart from the allocator's retention over lives this short: the advice plans with the RSS growth per {unit}, {Fmt.SizeFine(g)}, an upper bound of the leak");
+        }
+        else
+        {
             throw new AdviseException(
-                $"{dir}: too few samples to fit the leak per {unit}: {childRows.Count} child sample(s) from {byPid.Count} child(ren), " +
-                $"at most {most} different {unit} count(s) in one child. advise needs children sampled at {MinFitPoints} or more different " +
-                $"{unit} counts (more samples than children, so the slope's uncertainty can be told). Run longer, send more requests, or sample more often (sample_interval).");
+                $"{dir}: too few readings to fit the leak per {unit}: {childRows.Count} child sample(s) and {readings.Count} request(s) with the child's RSS, from {byPid} child(ren). " +
+                $"advise needs children measured after several consecutive {unit}s each, to tell the leak from what the allocator keeps. " +
+                $"Run longer, send more requests, or sample more often (sample_interval).");
         }
 
         // -- baseline: fresh children. In an import the first block's children were not seen start: not fresh.
         var firstBlock = import && s.Count > 0 ? Enumerable.Range(0, s.Count).Where(i => s.T[i] == s.T[0]).Select(i => s.Pid[i]).ToHashSet() : [];
-        var freshPerChild = byPid.Where(g => !firstBlock.Contains(g.Key))
+        var freshPerChild = childRows.GroupBy(i => s.Pid[i]).Where(g => !firstBlock.Contains(g.Key))
             .Select(g => g.Where(i => s.Requests[i] == 0).Select(i => (double)s.RssKb[i]).ToList())
             .Where(l => l.Count > 0).Select(Stats.Median).ToList();
         Fitted baseline;
@@ -97,21 +131,18 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
         }
         else
         {
-            // Each child's own line, RSS = a + L × served, taken back to 0 served.
-            var intercepts = byPid.Where(g => g.Count() >= 1)
-                .Select(g => g.Average(i => (double)s.RssKb[i]) - slope * g.Average(i => (double)s.Requests[i])).ToList();
-            baseline = new Fitted(Stats.Median(intercepts), intercepts.Count > 1 ? Stats.StdDev(intercepts) / Math.Sqrt(intercepts.Count) : double.NaN,
-                $"no child was sampled fresh: the children's fitted lines at 0 {unit}s, their median");
+            baseline = new Fitted(leakFit.BaselineKb, double.NaN, $"no child was sampled fresh: the leak fit's baseline (its children's RSS taken back to 0 {unit}s)");
             notes.Add($"no child was sampled before its first {unit}: the baseline is extrapolated from the fit");
         }
 
         // -- retained: the residue above baseline + leak (the allocator's, and the request in flight)
-        var residue = childRows.Where(i => s.Requests[i] >= 1)
-            .Select(i => Math.Max(0, s.RssKb[i] - baseline.Value - slope * s.Requests[i])).Order().ToList();
+        var residue = childRows.Where(i => s.Requests[i] >= 1).Select(i => (double)s.RssKb[i] - baseline.Value - leakKb * s.Requests[i])
+            .Concat(RequestResidues(run, baseline.Value, leakKb))
+            .Select(v => Math.Max(0, v)).Order().ToList();
         Fitted retained = residue.Count == 0
-            ? new Fitted(0, double.NaN, "no child sampled after a request")
+            ? new Fitted(0, double.NaN, $"no child measured after a {unit}")
             : new Fitted(Stats.Percentile(residue, 0.99), double.NaN,
-                $"99th percentile of what {residue.Count} child samples held above B + L × {unit}s (median {Fmt.Size(Stats.Percentile(residue, 0.5))}): the allocator's residue and the {unit} in flight");
+                $"99th percentile of what {residue.Count} readings of children held above B + L × {unit}s (median {Fmt.Size(Stats.Percentile(residue, 0.5))}): the allocator's residue and the {unit} in flight");
 
         // -- the master
         var master = Enumerable.Range(0, s.Count).Where(i => s.Role[i] == ProcessRole.Master).Select(i => (double)s.RssKb[i]).ToList();
@@ -119,11 +150,18 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
             ? new Fitted(0, double.NaN, "no master in the samples: counted as 0")
             : new Fitted(Stats.Median(master), master.Count > 1 ? Stats.StdDev(master) : double.NaN, $"median of the master's {master.Count} samples");
         if (master.Count == 0) notes.Add("the samples hold no master process: its RSS is counted as 0 in the budget");
-        if (import) notes.Add("an imported ps log: \"per request\" is per observation (one ps block); the advice assumes one observation per request, as the article's log");
-        if (slope < 0) notes.Add($"the fitted slope is negative ({Fmt.Size(slope)} per {unit}): the children do not grow; the advice plans with the upper end of its confidence interval");
+        if (snapshots) notes.Add("an imported ps log without a request rate, answered per ps snapshot (--per-block): every figure \"per request\" here is per snapshot, and max_requests counts snapshots — not what php-fpm counts");
+        else if (import) notes.Add($"an imported ps log: requests estimated from the rate given at import ({(run.Import!.RateRps is { } rate ? $"{Fmt.Num(rate)} requests per second" : $"{Fmt.Num(run.Import.RequestsPerBlock ?? 0)} request{(run.Import.RequestsPerBlock == 1 ? "" : "s")} per snapshot")}, shared by the children present)");
+        if (leakKb < 0) notes.Add($"the fitted leak is negative ({Fmt.Size(leakKb)} per {unit}): the children do not grow; the advice plans with the upper end of its confidence interval");
+        if (summary.LeakKbPerRequest is not null && summary.RssGrowthKbPerRequest is { } growth && Math.Abs(growth - leakKb) > 0.05 * Math.Max(1, Math.Abs(leakKb)))
+            notes.Add($"the children's RSS grew {Fmt.SizeFine(growth)} per {unit} over their lives, of which {Fmt.SizeFine(leakKb)} is the leak and the rest the allocator's retention filling up (bounded: R holds it)");
 
-        return new PoolFit(unit, baseline, new Fitted(slope, se, $"LeakFit over {points} child samples of {byPid.Count} child(ren): RSS against {unit}s served, per child, slopes pooled"),
-            retained, masterFit, childRows.Count, byPid.Count, points, notes) { MasterRssKb = masterFit.Value };
+        return new PoolFit(unit, baseline, new Fitted(leakKb, se, leakHow), retained, masterFit, childRows.Count, byPid, summary.FitPoints, notes)
+        {
+            LeakUpperKb = upper,
+            FromImport = import,
+            MasterRssKb = masterFit.Value,
+        };
     }
 
     /// <summary>
@@ -178,6 +216,27 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
         {
             Shared = shared,
             MasterRssKb = rss.Master.Value,
+            LeakUpperKb = rss.LeakUpperKb,
+            FromImport = rss.FromImport,
         };
+    }
+
+
+    private const double PoolFitZ = 1.96;
+
+    private static int ChildCount(List<int> childRows, List<int> readings, Lab.Results.Reading.SampleTable s, Lab.Results.Reading.RequestTable r) =>
+        childRows.Select(i => s.Pid[i]).Concat(readings.Select(i => r.Pid[i])).Distinct().Count();
+
+    /// <summary>What each request's reading held above B + L × the requests its child had served.</summary>
+    private static IEnumerable<double> RequestResidues(RunFolder run, double baseline, double leak)
+    {
+        var r = run.Requests;
+        var served = new Dictionary<int, long>();
+        foreach (int i in Enumerable.Range(0, r.Count).OrderBy(i => Lab.Results.Reading.RunReplay.RequestTime(r, i)))
+        {
+            if (r.Pid[i] == 0 || r.Status[i] is not (RequestStatus.Ok or RequestStatus.MemoryLimit)) continue;
+            long n = served[r.Pid[i]] = served.GetValueOrDefault(r.Pid[i]) + 1;
+            if (r.RssKb[i] >= 0) yield return r.RssKb[i] - baseline - leak * n;
+        }
     }
 }

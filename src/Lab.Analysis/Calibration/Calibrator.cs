@@ -59,7 +59,9 @@ public static class Calibrator
         var s = real.Samples;
         var master = Enumerable.Range(0, s.Count).Where(i => s.Role[i] == ProcessRole.Master).Select(i => (s.RssKb[i], s.VszKb[i])).ToList();
 
-        var memory = MemoryFit.Fit(children, master, original.Seed, original.Pool.MemoryLimitBytes, original.Memory);
+        // the run's own leak fit (summary.json's: the allocator's bounded retention apart), one of the candidates for the leak
+        var (_, leakFit) = real.ComputeSummaryAndFit();
+        var memory = MemoryFit.Fit(children, master, original.Seed, original.Pool.MemoryLimitBytes, original.Memory, leakFit);
         var work = WorkFit.Fit(real, original);
         long hostMem = real.Manifest.Machine.MemTotalKb > 0 ? real.Manifest.Machine.MemTotalKb : original.Memory.HostMemKb;
         // The real load starts once the pool is up (its start-up, tens of ms after t = 0); the

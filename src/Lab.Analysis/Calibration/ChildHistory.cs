@@ -6,14 +6,19 @@ namespace Lab.Analysis.Calibration;
 /// <summary>A request a child served (or failed on memory_limit: it counts towards the child's requests too).</summary>
 public readonly record struct ServedRequest(long Id, long LeakKb, long TransientKb, double TEnd);
 
-/// <summary>One sample of a child: its RSS and VSZ after it had served <paramref name="Served"/> requests.</summary>
+/// <summary>
+/// One reading of a child: its RSS (and VSZ) after it had served <paramref name="Served"/> requests —
+/// a sample, or the end of a request that carried the child's own RSS (requests.csv's rss_kb:
+/// exact, right after that request; its VSZ is not known, -1).
+/// </summary>
 /// <param name="Busy">
 /// A request of this child was in flight at the sample (between its send and its answer): the
 /// RSS then holds part of the next request (its leak, its transient memory). Fits and boundaries
 /// use the samples between requests only, where the sim and the real run are in the same state
 /// (a sim's tick may fall on the very instant a request arrives).
 /// </param>
-public readonly record struct ChildSample(double T, long Served, long RssKb, long VszKb, bool Busy = false);
+/// <param name="FromRequest">A request's rss_kb (else a sample).</param>
+public readonly record struct ChildSample(double T, long Served, long RssKb, long VszKb, bool Busy = false, bool FromRequest = false);
 
 /// <summary>
 /// One child's life in a run, as the results folder tells it: the requests it served, in the
@@ -26,6 +31,9 @@ public sealed record ChildHistory(int Pid, IReadOnlyList<ServedRequest> Requests
 {
     public bool Recycled => ExitWhy == "max_requests";
 
+    /// <summary>Whether the child's requests carried its RSS (rss_kb): its states after each request are then exact.</summary>
+    public bool HasReadings => Samples.Any(s => s.FromRequest);
+
     /// <summary>
     /// Every child of a run, in the order they were first seen. A request counts for the child
     /// that answered it with 200 or 500 (memory_limit), as the engines count served requests.
@@ -37,9 +45,15 @@ public sealed record ChildHistory(int Pid, IReadOnlyList<ServedRequest> Requests
     {
         var requests = new Dictionary<int, List<ServedRequest>>();
         var inFlight = new Dictionary<int, InFlight>();
+        var readings = new Dictionary<int, List<(double T, long Id, long RssKb)>>();
         var r = run.Requests;
         for (int i = 0; i < r.Count; i++)
         {
+            if (r.Pid[i] != 0 && r.RssKb[i] >= 0 && r.Status[i] is RequestStatus.Ok or RequestStatus.MemoryLimit)
+            {
+                if (!readings.TryGetValue(r.Pid[i], out var rl)) readings[r.Pid[i]] = rl = new();
+                rl.Add((r.TEnd[i], r.Id[i], r.RssKb[i]));
+            }
             if (r.Pid[i] == 0) continue;
             if (!inFlight.TryGetValue(r.Pid[i], out var spans)) inFlight[r.Pid[i]] = spans = new();
             spans.Add(r.TStart[i], r.TEnd[i]);
@@ -76,6 +90,14 @@ public sealed record ChildHistory(int Pid, IReadOnlyList<ServedRequest> Requests
                 while (counted.Count < sample.Served)
                     counted.Add(new ServedRequest(-(counted.Count + 1), (long)Math.Round(assumedLeakKb), 0, sample.T));
             requests[pid] = counted;
+        }
+        // Each request's reading: the child's RSS right after its k-th request, in the order they ended.
+        foreach (var (pid, rl) in readings)
+        {
+            rl.Sort((a, b) => a.T != b.T ? a.T.CompareTo(b.T) : a.Id.CompareTo(b.Id));
+            if (!samples.TryGetValue(pid, out var list)) samples[pid] = list = new();
+            for (int k = 0; k < rl.Count; k++) list.Add(new ChildSample(rl[k].T, k + 1, rl[k].RssKb, -1, Busy: false, FromRequest: true));
+            list.Sort((a, b) => a.T.CompareTo(b.T));
         }
 
         return order.Select(pid => new ChildHistory(pid,

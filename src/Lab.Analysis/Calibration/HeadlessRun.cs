@@ -17,9 +17,7 @@ public static class HeadlessRun
     {
         bool real = scenario.Engine != EngineKind.Sim;
         string name = EngineNames.Of(scenario.Engine);
-        var header = new RunHeader(scenario.Name, name, scenario.Seed, engine.EpochUtc,
-            real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, scenario.LogLevel, scenario.RunLength.TotalSeconds,
-            FlushEveryTick: real);
+        var header = RunHeader.For(scenario, name, engine.EpochUtc, real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, flushEveryTick: real);
         var manifest = Manifest.ForThisMachine(name, scenario.Name, scenario.Seed, commandLine, DateTime.UtcNow);
         using var writer = ResultsWriter.Create(dir, header, ScenarioWriter.ToToml(scenario), manifest);
         RunOutcome outcome;

@@ -55,8 +55,9 @@ public static class MemoryFit
 {
     private sealed record State(long Served, double RssKb, double Weight, double Leak, int Child, int Index);
 
+    /// <param name="leakFit">The run's own leak fit (LeakFit, as summary.json's): a third candidate for the leak, beside the per-PID regressions.</param>
     public static MemoryFitResult Fit(IReadOnlyList<ChildHistory> children, IReadOnlyList<(long RssKb, long VszKb)> masterSamples,
-        ulong seed, long memoryLimitBytes, MemoryModel prior)
+        ulong seed, long memoryLimitBytes, MemoryModel prior, Lab.Core.Fitting.LeakFitResult? leakFit = null)
     {
         var notes = new List<string>();
 
@@ -74,7 +75,10 @@ public static class MemoryFit
         for (int ci = 0; ci < histories.Count; ci++)
         {
             var c = histories[ci];
-            foreach (var g in c.Samples.Where(s => !s.Busy && s.Served >= 1 && s.Served <= c.Requests.Count).GroupBy(s => s.Served))
+            // The child's readings right after each request when it has them (exact, no request in
+            // flight), else its samples between requests.
+            bool exact = c.HasReadings;
+            foreach (var g in c.Samples.Where(s => !s.Busy && s.Served >= 1 && s.Served <= c.Requests.Count && (!exact || s.FromRequest)).GroupBy(s => s.Served))
             {
                 int k = (int)g.Key;
                 states.Add(new State(k, g.Average(s => (double)s.RssKb), g.Count(), leakSums[ci][k], ci, k));
@@ -118,6 +122,18 @@ public static class MemoryFit
         var levels = states.Select((s, i) => (s.Served, i)).GroupBy(x => x.Served).Select(g => g.Select(x => x.i).ToArray()).ToList();
         var weights = states.Select(s => s.Weight).ToArray();
 
+        // The run's own leak fit, the allocator's bounded retention apart (LeakFit): as leak_scale
+        // when every request leaks alike, as per_request when none leaks; not a candidate when
+        // the leak varies per request (it gives one mean, not the two terms).
+        LeakSolution? runFit = null;
+        if (leakFit is { HasLeak: true } lf && mode != LeakTerms.Both)
+        {
+            double meanLeak = leaks.Count > 0 ? leaks.Average() : 0;
+            runFit = mode == LeakTerms.ScaleOnly && meanLeak > 0
+                ? new LeakSolution(Math.Max(0, lf.LeakKb / meanLeak), 0, lf.StdErrKb / meanLeak, double.NaN, mode, byChild.Count, FromRunFit: true)
+                : mode == LeakTerms.PerRequestOnly ? new LeakSolution(1, Math.Max(0, lf.LeakKb), double.NaN, lf.StdErrKb, mode, byChild.Count, FromRunFit: true) : null;
+        }
+
         // A first look without retention bounds retain_max's grid: what is left above the leak.
         var noRetention = PerPidRegression(states, byChild, _ => 0, mode, b0);
         var noRetentionKept = states.Select(s => s.RssKb - b0 - noRetention.Predict(s)).ToArray();
@@ -145,7 +161,7 @@ public static class MemoryFit
                 retained[ci] = SimMemoryReplay.Retained(draws[ci], f, mx, sh);
             for (int k = 0; k < states.Count; k++) replayed[k] = retained[states[k].Child][states[k].Index];
             double replayedWobble = Wobble(replayed, weights, levels);
-            foreach (var leak in new[] { PerPidRegression(states, byChild, s => retained[s.Child][s.Index], mode, b0), noRetention })
+            foreach (var leak in new[] { PerPidRegression(states, byChild, s => retained[s.Child][s.Index], mode, b0), noRetention, runFit }.OfType<LeakSolution>())
             {
                 double sse = 0, w = 0;
                 for (int k = 0; k < states.Count; k++)
@@ -174,17 +190,19 @@ public static class MemoryFit
                 (kept > 0 ? $"; the {kept:0} KiB the real children keep beyond baseline + leak are not modelled" : ""));
         }
 
-        var leakFit = best.Leak;
-        string leakHow = leakFit.Children > 0
-            ? $"per-PID regression (fixed effects) of RSS{(ReferenceEquals(leakFit, noRetention) ? "" : " − retention")} on the KiB leaked, {leakFit.Children} children, states after ≥ 1 request"
+        var chosen = best.Leak;
+        string leakHow = chosen.FromRunFit
+            ? "the run's leak fit (each child's RSS after each request against the requests it had served, the allocator's bounded retention apart), as summary.json's"
+            : chosen.Children > 0
+            ? $"per-PID regression (fixed effects) of RSS{(ReferenceEquals(chosen, noRetention) ? "" : " − retention")} on the KiB leaked, {chosen.Children} children, states after ≥ 1 request"
             : "regression of RSS − baseline on the KiB leaked, across children";
         string retentionHow = anyTransient
             ? "grid search, replaying the sim's allocator over the real children's requests; ± half the range within 10% of the best fit"
             : "not fitted (no transient memory)";
         return new MemoryFitResult(
             baseline, childVsz, masterRss, masterVsz,
-            new Estimate(leakFit.Scale, leakFit.ScaleErr, mode == LeakTerms.PerRequestOnly ? "kept (no leak in the run)" : leakHow),
-            new Estimate(leakFit.PerRequest, leakFit.PerRequestErr,
+            new Estimate(chosen.Scale, chosen.ScaleErr, mode == LeakTerms.PerRequestOnly ? "kept (no leak in the run)" : leakHow),
+            new Estimate(chosen.PerRequest, chosen.PerRequestErr,
                 mode == LeakTerms.ScaleOnly ? "0 (not separable from leak_scale)" : leakHow.Replace("the KiB leaked", "requests served", StringComparison.Ordinal)),
             new Estimate(best.F, anyTransient ? HalfRange(near.Select(n => n.F)) : double.NaN, retentionHow),
             new Estimate(best.M, anyTransient ? HalfRange(near.Select(n => n.M)) : double.NaN, retentionHow),
@@ -194,7 +212,7 @@ public static class MemoryFit
 
     private enum LeakTerms { ScaleOnly, PerRequestOnly, Both }
 
-    private sealed record LeakSolution(double Scale, double PerRequest, double ScaleErr, double PerRequestErr, LeakTerms Mode, int Children)
+    private sealed record LeakSolution(double Scale, double PerRequest, double ScaleErr, double PerRequestErr, LeakTerms Mode, int Children, bool FromRunFit = false)
     {
         public double Predict(State s) => Scale * s.Leak + PerRequest * s.Served;
     }

@@ -34,6 +34,9 @@ public static class LabCommandLine
         public readonly Option<string> Memory = new("--memory") { Description = "what each child's line of rss-per-pid shows: rss (as ps) or uss (private memory)", HelpName = "rss|uss" };
         public readonly Option<string> Jobs = new("--jobs") { Description = "cells run at once (simulator cells)", HelpName = "N" };
         public readonly Option<string> Interval = new("--interval") { Description = "time between two ps outputs when the log has no timestamps", HelpName = "1s" };
+        public readonly Option<string> RequestsPerBlock = new("--requests-per-block") { Description = "requests the pool served between two ps outputs (turns snapshots into requests)", HelpName = "N" };
+        public readonly Option<string> Rate = new("--rate") { Description = "requests per second the pool served while the log was taken", HelpName = "R" };
+        public readonly Option<bool> PerBlock = new("--per-block") { Description = "plan per ps snapshot of an import (its figures are per observation)" };
         public readonly Option<bool> Yes = new("--yes") { Description = "run even when the run would write several GB" };
         public readonly Option<bool> Results = new("--results") { Description = "also remove the stale results folders listed" };
         public readonly Option<string> Pid = new("--pid") { Description = "the php-fpm master to record (needed when several run)", HelpName = "MASTER_PID" };
@@ -121,7 +124,10 @@ public static class LabCommandLine
             (r, w) => ReportCommand.Bind(w, X(r, o), r.GetValue(o.Plain), r.GetResult(o.Memory) is null ? Lab.Report.ChildMemory.Rss : ReportCommand.ParseMemory(r.GetValue(o.Memory))),
             a => Task.FromResult(ReportCommand.Run(a)), o.X, o.Memory);
         Add("import", "a pasted `ps aux | grep php` log → results folder and report", ImportCommand.Usage,
-            (r, w) => ImportCommand.Bind(w, r.GetResult(o.Interval) is null ? null : r.GetValue(o.Interval) ?? "", Out(r, o, ImportCommand.Usage)), a => Task.FromResult(ImportCommand.Run(a)), o.Interval, o.Out);
+            (r, w) => ImportCommand.Bind(w, r.GetResult(o.Interval) is null ? null : r.GetValue(o.Interval) ?? "", Out(r, o, ImportCommand.Usage),
+                Value(r, o.RequestsPerBlock, "--requests-per-block", "the requests the pool served between two ps snapshots, e.g. --requests-per-block 1"),
+                Value(r, o.Rate, "--rate", "the requests per second the pool served while the log was taken, e.g. --rate 2")),
+            a => Task.FromResult(ImportCommand.Run(a)), o.Interval, o.RequestsPerBlock, o.Rate, o.Out);
         Add("record", "attach to a running php-fpm (started without the lab) and record it: nothing is started or changed", RecordCommand.Usage,
             (r, w) => RecordCommand.Bind(w, Value(r, o.Pid, "--pid", "the master's PID, e.g. --pid 1234"), Value(r, o.Pool, "--pool", "the pool's name, e.g. --pool www"),
                 Value(r, o.Status, "--status", "the status page's path, e.g. --status /status"), Out(r, o, RecordCommand.Usage), r.GetValue(o.Plain)),
@@ -129,7 +135,7 @@ public static class LabCommandLine
         Add("sweep", "the scenario once per combination of values: sweep.csv, plots, compare, report", SweepCommand.Usage,
             (r, w) => SweepCommand.Bind(w, Out(r, o, SweepCommand.Usage), r.GetResult(o.Jobs) is null ? null : r.GetValue(o.Jobs) ?? "", r.GetValue(o.Plain), r.GetValue(o.Yes)), SweepCommand.RunAsync, o.Out, o.Jobs, o.Yes);
         Add("advise", "fit a run's leak; pm.max_requests (and max_children) for the RAM, verified on the sim", AdviseCommand.Usage,
-            (r, w) => AdviseCommand.Bind(w, Out(r, o, AdviseCommand.Usage), r.GetValue(o.Plain)), AdviseCommand.RunAsync, o.Out);
+            (r, w) => AdviseCommand.Bind(w, Out(r, o, AdviseCommand.Usage), r.GetValue(o.Plain), r.GetValue(o.PerBlock)), AdviseCommand.RunAsync, o.Out, o.PerBlock);
         Add("calibrate", "fit the simulator to a real run (engine php-fpm or dotnet) and compare them", CalibrateCommand.Usage,
             (r, w) => CalibrateCommand.Bind(w, Out(r, o, CalibrateCommand.Usage), r.GetValue(o.Plain)), CalibrateCommand.RunAsync, o.Out);
         Add("lessons", "rebuild every figure of the course in lab/", LessonsCommand.Usage,

@@ -21,7 +21,7 @@ namespace Lab.Cli.Commands;
 /// </summary>
 public static class AdviseCommand
 {
-    public const string Usage = "./run.sh advise DIR [ram=2G] [max_children=N] [margin=20%] [--out DIR] [--plain]";
+    public const string Usage = "./run.sh advise DIR [ram=2G] [max_children=N] [margin=20%] [--per-block] [--out DIR] [--plain]";
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private static readonly string[] Keys = ["ram", "max_children", "margin"];
@@ -64,7 +64,7 @@ public static class AdviseCommand
 
     public static AdviseArgs Parse(string[] args) => Lab.Cli.CommandLine.LabCommandLine.ArgsOf<AdviseArgs>(["advise", .. args]);
 
-    public static AdviseArgs Bind(IReadOnlyList<string> words, string? outDir, bool plain)
+    public static AdviseArgs Bind(IReadOnlyList<string> words, string? outDir, bool plain, bool perBlock = false)
     {
         string? dir = null;
         double ramKb = AdviceRequest.DefaultRamKb;
@@ -102,7 +102,7 @@ public static class AdviseCommand
             else throw new LabUsageException($"advise takes one results folder, got '{dir}' and '{arg}'. Usage: {Usage}");
         }
         if (dir is null) throw new LabUsageException($"advise needs a results folder (a run, or an import of a ps log). Usage: {Usage}");
-        return new AdviseArgs(dir, new AdviceRequest(ramKb, ramGiven, margin, maxChildren), outDir, plain, settings);
+        return new AdviseArgs(dir, new AdviceRequest(ramKb, ramGiven, margin, maxChildren) { PerBlock = perBlock }, outDir, plain, settings);
     }
 
     /// <summary>A setting's key (ram, max_children, ...), not a folder whose name holds '=' (a sweep's cell: results/sweep-x/max_requests=5).</summary>

@@ -25,9 +25,8 @@ public static class RunPipeline
         bool real = scenario.Engine != EngineKind.Sim;
         string engineName = EngineNames.Of(scenario.Engine);
         var size = RunSize.Of(scenario);
-        var header = new RunHeader(scenario.Name, engineName, scenario.Seed, engine.EpochUtc,
-            real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, scenario.LogLevel, scenario.RunLength.TotalSeconds, FlushEveryTick: real,
-            Compress: size.Compress, SummaryRecords: size.SummaryRecords);
+        var header = RunHeader.For(scenario, engineName, engine.EpochUtc, real ? MachineInfo.ReadMemTotalKb() : scenario.Memory.HostMemKb, flushEveryTick: real)
+            with { Compress = size.Compress, SummaryRecords = size.SummaryRecords };
         var manifest = Manifest.ForThisMachine(engineName, scenario.Name, scenario.Seed, commandLine, DateTime.UtcNow);
         using var writer = ResultsWriter.Create(dir, header, ScenarioWriter.ToToml(scenario), manifest);
         live?.Watch(writer);

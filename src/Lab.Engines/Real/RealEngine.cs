@@ -40,29 +40,28 @@ public sealed class RealEngine : IEngine
         host.LogLine += state.OnLogLine;
         IFront? front = null;
         Sampler? sampler = null;
+        GuardSampler? guardSampler = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         string? guardReason = null;
         var versions = new Dictionary<string, string>(host.Versions);
         try
         {
-            var limits = MemoryGuard.Resolve(scenario.Guard, Proc.ReadMemInfo());
-            var guard = new MemoryGuard(limits);
+            IReadOnlyList<int> Roots() => host.MasterPid is var m and > 0 ? [m] : [];
             var smaps = new SmapsSchedule(scenario.PssInterval, scenario.SampleInterval);
-            sampler = new Sampler(_clock, scenario.SampleInterval,
-                () => host.MasterPid is var m and > 0 ? [m] : [],
-                (t, procs) =>
-                {
-                    state.OnTick(t, procs, host.MasterPid, smaps.ReadIfDue(t, procs, force: _finalTick));
-                    if (guardReason is null && guard.Check(procs.Sum(p => p.RssKb), Proc.ReadMemInfo()) is { } why)
-                    {
-                        guardReason = why;
-                        state.Event(EventNames.Guard, 0, why);
-                        stop.Cancel();
-                    }
-                });
+            sampler = new Sampler(_clock, scenario.SampleInterval, Roots,
+                (t, procs) => state.OnTick(t, procs, host.MasterPid, smaps.ReadIfDue(t, procs, force: _finalTick)));
+            // The guard watches at its own 10 Hz, whatever sample_interval: no leak outruns it between two samples.
+            var guard = new MemoryGuard(MemoryGuard.Resolve(scenario.Guard, Proc.ReadMemInfo()));
+            guardSampler = new GuardSampler(_clock, Roots, guard, (t, totalKb, why) =>
+            {
+                if (Interlocked.CompareExchange(ref guardReason, why, null) is not null) return;
+                state.Event(EventNames.Guard, 0, why);
+                stop.Cancel();
+            });
 
             await host.StartAsync(scenario.Pool, stop.Token);
             sampler.Start();
+            guardSampler.Start();
             if (_frontFactory is not null)
             {
                 front = _frontFactory(temp, host);
@@ -104,9 +103,11 @@ public sealed class RealEngine : IEngine
         }
         catch (Exception e)
         {
+            guardSampler?.Dispose();
             await Shutdown(host, front, sampler, state);
             return new RunOutcome(RunStatus.Failed, $"{e.GetType().Name}: {e.Message}", versions);
         }
+        guardSampler?.Dispose();
 
         IReadOnlyDictionary<string, long>? status = null;
         if (!stop.IsCancellationRequested)

@@ -11,27 +11,28 @@ public sealed record FollowedTick(double T, IReadOnlyList<PoolEvent> Events, IRe
 /// <param name="MasterPids">Every master PID, in order of appearance.</param>
 /// <param name="ChildPids">Every child PID, in order of appearance.</param>
 /// <param name="Spawns">Children that appeared after the first block.</param>
-/// <param name="Recycles">Children that vanished while another appeared in the same block (pm.max_requests' signature).</param>
-/// <param name="Gone">Children that vanished with no replacement (idle kill, crash, scale-down: ps cannot tell).</param>
+/// <param name="Replaced">Of the children gone, those that vanished while another appeared in the same block (pm.max_requests looks like that, and so do a crash and an idle kill followed by a spawn: ps cannot tell).</param>
+/// <param name="Gone">Children that vanished, the cause unknown (all but those of a master's restart).</param>
 /// <param name="Restarts">Blocks where the master's PID changed (a restart of php-fpm).</param>
-/// <param name="CompletedLifetimes">Blocks each child was seen in, for children seen both appearing and being recycled.</param>
+/// <param name="Lifetimes">Blocks each child was seen in, for children seen both appearing and vanishing.</param>
 /// <param name="MinChildren">Fewest children in one block (0 when php-fpm was down in a block).</param>
 public sealed record FollowStats(
     IReadOnlyList<int> MasterPids,
     IReadOnlyList<int> ChildPids,
     int Spawns,
-    int Recycles,
+    int Replaced,
     int Gone,
     int Restarts,
-    IReadOnlyList<int> CompletedLifetimes,
+    IReadOnlyList<int> Lifetimes,
     int MinChildren,
     int MaxChildren,
     long PeakChildRssKb,
     int PeakChildPid,
     long PeakPoolRssKb,
-    double LeakKbPerObservation,
+    double LeakKb,
     double LeakStdErrKb,
-    long FitPoints);
+    long FitPoints,
+    double GrowthKb = double.NaN);
 
 /// <summary>The blocks of a ps log as the samples and events of a run.</summary>
 public sealed record FollowedRun(IReadOnlyList<FollowedTick> Ticks, FollowStats Stats)
@@ -49,16 +50,29 @@ public sealed record FollowedRun(IReadOnlyList<FollowedTick> Ticks, FollowStats 
     }
 }
 
+/// <summary>How many requests a ps log's snapshots stand for, when the user knows it (import --requests-per-block / --rate).</summary>
+/// <param name="RequestsPerBlock">Requests the pool served between two snapshots.</param>
+/// <param name="RateRps">Requests per second of log the pool served.</param>
+public sealed record RequestRate(double? RequestsPerBlock, double? RateRps)
+{
+    public static readonly RequestRate Unknown = new(null, null);
+    public bool Known => RequestsPerBlock is not null || RateRps is not null;
+
+    /// <summary>Requests the pool served between two snapshots dt seconds apart.</summary>
+    public double Between(double dt) => RequestsPerBlock ?? (RateRps ?? 0) * dt;
+}
+
 /// <summary>
 /// Follows PIDs across the blocks of a ps log:
 /// <list type="bullet">
-/// <item>a sample per process per block; requests = the number of earlier blocks the PID was
-/// seen in (0, 1, 2, ...): ps does not show requests served, so the article's method is assumed —
-/// one ps per request — and the leak fit is per observation;</item>
-/// <item>a child PID that appears after the first block: spawn; one that vanishes: exit, with
-/// detail "unknown;recycled" when another child appeared in the same block (a recycle,
-/// oldest PIDs paired first), "unknown;restart" when the master changed in that block, else
-/// "unknown;gone";</item>
+/// <item>a sample per process per block; requests: ps does not show requests served. Without a
+/// rate, the number of earlier blocks the PID was seen in (0, 1, 2, ...: observations, and the
+/// leak fit is per observation); with one (<see cref="RequestRate"/>), the requests the pool
+/// served between two blocks shared evenly by the children present in both, summed per child
+/// (rounded to whole requests);</item>
+/// <item>a child PID that appears after the first block: spawn; one that vanishes: exit
+/// "unknown;gone" — gone, the cause unknown: ps cannot tell pm.max_requests from an idle kill
+/// or a crash — or "unknown;restart" when the master changed in that block;</item>
 /// <item>a master that vanishes: stop; one that appears after the first block: start, and
 /// restart when it replaces one in the same block.</item>
 /// </list>
@@ -66,8 +80,9 @@ public sealed record FollowedRun(IReadOnlyList<FollowedTick> Ticks, FollowStats 
 /// </summary>
 public static class PidFollower
 {
-    public static FollowedRun Follow(PsLog log)
+    public static FollowedRun Follow(PsLog log, RequestRate? rate = null)
     {
+        rate ??= RequestRate.Unknown;
         var ticks = new List<FollowedTick>(log.Blocks.Count);
         var alive = new Dictionary<int, Alive>();
         var masters = new List<int>();
@@ -75,7 +90,7 @@ public static class PidFollower
         var seenEver = new HashSet<int>();
         var lifetimes = new List<int>();
         var fit = new LeakFit();
-        int spawns = 0, recycles = 0, gone = 0, restarts = 0;
+        int spawns = 0, replaced = 0, gone = 0, restarts = 0;
         int minChildren = int.MaxValue, maxChildren = 0;
         long peakChild = 0, peakPool = 0;
         int peakChildPid = 0;
@@ -108,14 +123,12 @@ public static class PidFollower
                 for (int i = 0; i < goneChildren.Count; i++)
                 {
                     var c = goneChildren[i];
-                    string why = restart ? "restart" : i < pairs ? "recycled" : "gone";
-                    events.Add(new PoolEvent(t, EventNames.Exit, c.Pid, "unknown;" + why));
-                    if (why == "recycled")
-                    {
-                        recycles++;
-                        if (c.AppearedInLog) lifetimes.Add(c.Seen);
-                    }
-                    else if (why == "gone") gone++;
+                    // the log says why only when the master went too (a restart); else: gone, cause unknown
+                    events.Add(new PoolEvent(t, EventNames.Exit, c.Pid, restart ? "unknown;restart" : "unknown;gone"));
+                    if (restart) continue;
+                    gone++;
+                    if (i < pairs) replaced++;
+                    if (c.AppearedInLog) lifetimes.Add(c.Seen);
                 }
                 if (restart)
                 {
@@ -142,18 +155,25 @@ public static class PidFollower
 
             long poolRss = 0;
             int childCount = 0;
+            // with a request rate: what the pool served since the previous block, shared by the children present in both
+            if (rate.Known && bi > 0)
+            {
+                var stayed = block.Processes.Where(p => p.Role == ProcessRole.Child && alive[p.Pid].Seen > 0).ToList();
+                double share = stayed.Count > 0 ? rate.Between(t - log.Blocks[bi - 1].T) / stayed.Count : 0;
+                foreach (var p in stayed) alive[p.Pid].Requests += share;
+            }
             foreach (var p in block.Processes)
             {
                 var a = alive[p.Pid];
                 var l = p.Line;
-                long requests = p.Role == ProcessRole.Child ? a.Seen : 0;
+                long requests = p.Role != ProcessRole.Child ? 0 : rate.Known ? (long)Math.Round(a.Requests) : a.Seen;
                 samples.Add(new Sample(t, p.Pid, p.Role, l.RssKb, l.VszKb ?? 0, l.CpuS ?? double.NaN, l.State, requests));
                 a.Seen++;
                 poolRss += l.RssKb;
                 if (p.Role == ProcessRole.Child)
                 {
                     childCount++;
-                    if (requests >= 1) fit.Add(p.Pid, requests, l.RssKb); // as SummaryBuilder: from the first observation after a fresh one
+                    fit.AddSample(p.Pid, requests, l.RssKb); // as SummaryBuilder: from the first observation after a fresh one
                     if (l.RssKb > peakChild) { peakChild = l.RssKb; peakChildPid = p.Pid; }
                 }
             }
@@ -163,9 +183,11 @@ public static class PidFollower
             ticks.Add(new FollowedTick(t, events, newProcesses, samples));
         }
 
-        var (slope, se, points) = fit.Result();
-        var stats = new FollowStats(masters, children, spawns, recycles, gone, restarts, lifetimes,
-            minChildren == int.MaxValue ? 0 : minChildren, maxChildren, peakChild, peakChildPid, peakPool, slope, se, points);
+        var result = fit.Result();
+        // a leak the log's lives are too short to tell from the retention is not given as one (as in summary.json)
+        var (slope, se, points) = result.Determined ? (result.LeakKb, result.StdErrKb, result.Points) : (double.NaN, double.NaN, result.Points);
+        var stats = new FollowStats(masters, children, spawns, replaced, gone, restarts, lifetimes,
+            minChildren == int.MaxValue ? 0 : minChildren, maxChildren, peakChild, peakChildPid, peakPool, slope, se, points, result.GrowthKb);
         return new FollowedRun(ticks, stats);
     }
 
@@ -177,5 +199,7 @@ public static class PidFollower
         public bool AppearedInLog { get; } = appearedInLog;
         /// <summary>Blocks this PID was seen in so far.</summary>
         public int Seen;
+        /// <summary>Requests it served so far, estimated from the rate given (not rounded).</summary>
+        public double Requests;
     }
 }

@@ -23,26 +23,43 @@ internal static class Findings
         if (m.Status != RunStatus.Complete)
             said.Add($"This run is {StatusWord(m.Status)} ({m.Folder.Manifest.Reason ?? "no reason recorded"}): what follows is what was recorded before it stopped" +
                      (m.SummaryComputed ? ", with the summary computed from the files." : "."));
+        if (SummaryText.Stopped(s) is { } stopped) said.Add(char.ToUpperInvariant(stopped[0]) + stopped[1..] + ", before the load's planned length.");
+
+        // Overload first: what was refused, failed and dropped, and what the pool actually served.
+        if (Overload(s) is { } overload) said.Add(overload);
 
         // The leak.
+        string unit = s.LeakUnit == Lab.Results.RunHeader.PerObservation ? "ps observation" : "request";
         bool leak = LeakIsClear(s.LeakKbPerRequest, s.LeakKbPerRequestStderr);
         double meanAsked = MeanLeakAsked(m);
-        int sampledOnce = m.ChildLives.Count(l => l.Rows.Length < 2);
-        bool shortLives = m.ChildLives.Count > 0 && sampledOnce * 2 > m.ChildLives.Count;
+        int measuredOnce = m.ChildLives.Count(l => l.Readings < 2);
+        bool shortLives = m.ChildLives.Count > 0 && measuredOnce * 2 > m.ChildLives.Count;
         if (s.LeakKbPerRequest is not { } fitted)
-            said.Add("No growth per request could be fitted: " + (shortLives
-                ? $"most children lived less than two sample intervals ({Fmt.Seconds(m.SampleInterval)}), so no child was seen growing; a shorter sample_interval would show it."
-                : "too few samples of children that served requests."));
+        {
+            string why = s.RssGrowthKbPerRequest is not null
+                ? $"the children's lives were too short to tell the leak from what the allocator keeps (their RSS grew {Fmt.SizeFine(s.RssGrowthKbPerRequest.Value)} per {unit} over these lives, the two together)."
+                : shortLives
+                    ? $"most children were measured less than twice (each served one {unit}, or lived less than a sample interval, {Fmt.Seconds(m.SampleInterval)}), so no child was seen growing."
+                    : "too few measurements of children that served requests.";
+            said.Add("No leak per request could be fitted: " + why);
+        }
         else if (leak)
-            said.Add($"Each child's RSS grew by about {Fmt.Size(fitted)} per request it served" +
-                     (s.LeakKbPerRequestStderr is { } se ? $" (fitted over {Fmt.Int(s.FitPoints)} samples, ± {Fmt.Size(se)})" : "") +
-                     (meanAsked > 0 ? $"; the requests leaked {Fmt.Size(meanAsked)} each on average." : "."));
+        {
+            string text = $"Each child leaked about {Fmt.Fitted(fitted, s.LeakKbPerRequestStderr, s.LeakKbPerRequestLow95, s.LeakKbPerRequestHigh95)} per {unit} it served" +
+                          $" (fitted over {Fmt.Int(s.FitPoints)} readings, the allocator's bounded retention apart)";
+            if (s.RssGrowthKbPerRequest is { } growth && growth - fitted > 0.02 * Math.Abs(fitted))
+                text += $"; its RSS grew {Fmt.SizeFine(growth)} per {unit} over these lives, the extra {Fmt.SizeFine(growth - fitted)} being the allocator's retention filling up" +
+                        (s.RetentionKb is { } r && r > 0 ? $" (it saturates at about {Fmt.Size(r)})" : "");
+            else if (s.RssGrowthKbPerRequest is { } g2)
+                text += $"; its RSS grew {Fmt.SizeFine(g2)} per {unit} over these lives";
+            text += meanAsked > 0 ? $". The requests asked for {Fmt.SizeFine(meanAsked)} each on average." : ".";
+            said.Add(text);
+        }
         else
-            said.Add($"RSS did not grow steadily with the requests served: the fitted growth, {Fmt.Size(fitted)} per request" +
-                     (s.LeakKbPerRequestStderr is { } se2 ? $" ± {Fmt.Size(se2)}" : "") + ", is within the noise.");
+            said.Add($"RSS did not grow steadily with the requests served: the fitted leak, {Fmt.Fitted(fitted, s.LeakKbPerRequestStderr, s.LeakKbPerRequestLow95, s.LeakKbPerRequestHigh95)} per {unit}, is within the noise.");
 
         // memory_limit: per request, never per process.
-        if (m.MemoryLimitBytes is { } limit)
+        if (m.MemoryLimitBytes is { } limit && m.Known("pool.memory_limit"))
         {
             string limitText = FpmConfig.MemoryLimitText(limit);
             double limitKb = limit / 1024.0;
@@ -59,29 +76,29 @@ internal static class Findings
             said.Add($"{Fmt.Count(s.MemoryLimitErrors, "request", "requests")} failed with PHP's \"Allowed memory size … exhausted\" (status 500): that request's own allocations passed memory_limit; the child lived on and served the next one.");
 
         // Recycling.
-        int maxRequests = m.Scenario?.Pool.MaxRequests ?? 0;
+        int maxRequests = m.Known("pool.max_requests") ? m.Scenario?.Pool.MaxRequests ?? 0 : 0;
         if (s.Recycles > 0)
         {
             string every = maxRequests > 0 ? $"pm.max_requests = {maxRequests}" : "pm.max_requests";
-            long spawned = Math.Max(s.ChildrenSpawned, m.ChildLives.Count);
-            string seen = m.ChildLives.Count < spawned * 0.9 ? $", {Fmt.Int(m.ChildLives.Count)} of them caught by the sampler" : "";
-            string text = $"{every} recycled a child {Fmt.Count(s.Recycles, "time", "times")} ({Fmt.Count(spawned, "child PID", "child PIDs")} in all{seen}); the largest child never passed {Fmt.Size(s.PeakChildRssKb)}";
-            double served = m.Ticks.Count > 0 ? m.Ticks.Served[^1] : s.RequestsOk;
+            string text = $"{every} recycled a child {Fmt.Count(s.Recycles, "time", "times")} ({Fmt.Count(s.ChildPids, "child PID", "child PIDs")} in all); the largest child never passed {Fmt.Size(s.PeakChildRssKb)}";
+            double served = m.ServedTotal > 0 ? m.ServedTotal : s.RequestsOk;
             int concurrent = Math.Max(1, m.Ticks.Children.Length > 0 ? m.Ticks.Children.Max() : 1);
             if (leak && s.LeakKbPerRequest is { } l && served > 0)
             {
                 double share = served / concurrent;
-                double without = m.ChildBaselineKb + l * share;
+                double baseline = m.ChildBaselineKb > 0 ? m.ChildBaselineKb : 0;
+                double retained = s.RetentionKb is { } r && r > 0 ? r : 0;
+                double without = baseline + l * share + retained;
                 if (without > 1.2 * s.PeakChildRssKb)
                     text += concurrent == 1
-                        ? $". Without recycling, the one child serving all {Fmt.Int((long)served)} requests would have reached about {Fmt.Size(without)} at {Fmt.Size(l)} per request (estimated from the fitted leak)"
-                        : $". Without recycling, a child serving its share of the pool's {Fmt.Int((long)served)} requests (about {Fmt.Int((long)Math.Round(share))}) would have reached about {Fmt.Size(without)} at {Fmt.Size(l)} per request (estimated from the fitted leak)";
+                        ? $". Without recycling, the one child serving all {Fmt.Int((long)served)} requests would have reached about {Fmt.Size(without)} (a fresh child's {Fmt.Size(baseline)}, {Fmt.SizeFine(l)} leaked per request, {Fmt.Size(retained)} the allocator keeps: estimated from the fit)"
+                        : $". Without recycling, a child serving its share of the pool's {Fmt.Int((long)served)} requests (about {Fmt.Int((long)Math.Round(share))}) would have reached about {Fmt.Size(without)} (a fresh child's {Fmt.Size(baseline)}, {Fmt.SizeFine(l)} leaked per request, {Fmt.Size(retained)} the allocator keeps: estimated from the fit)";
             }
             said.Add(text + ".");
         }
         else if (maxRequests > 0 && m.Scenario is not null)
             said.Add($"pm.max_requests = {maxRequests} never recycled a child: none served {maxRequests} requests in this run.");
-        else if (maxRequests == 0 && m.Scenario is not null && leak)
+        else if (maxRequests == 0 && m.Scenario is not null && m.Known("pool.max_requests") && leak)
             said.Add("pm.max_requests = 0: children are never recycled, so each keeps everything it leaks until it exits.");
 
         // Restarts and reloads: what they reset.
@@ -102,35 +119,62 @@ internal static class Findings
         }
 
         // Children that ended other than by recycling, idleness or the end of the run.
-        var unusual = s.ChildExits.Where(e => e.Key is not ("max_requests" or "recycled" or "idle" or "shutdown" or "restart" or "reload"))
+        long gone = s.ChildExits.Where(e => e.Key is "gone" or "recycled").Sum(e => e.Value);
+        if (gone > 0)
+            said.Add($"{Fmt.Count(gone, "child PID", "child PIDs")} vanished between two ps observations: gone, cause unknown — the log does not say whether pm.max_requests, an idle kill, a crash or a kill ended {(gone == 1 ? "it" : "them")}.");
+        var unusual = s.ChildExits.Where(e => e.Key is not ("max_requests" or "recycled" or "gone" or "idle" or "shutdown" or "restart" or "reload"))
             .OrderByDescending(e => e.Value).Select(e => $"{Fmt.Int(e.Value)} {ExitWhy(e.Key)}").ToList();
         if (unusual.Count > 0) said.Add($"Children also ended by: {string.Join(", ", unusual)}.");
         if (s.ChildExits.GetValueOrDefault("idle") is > 0 and var idle)
             said.Add($"{Fmt.Count(idle, "idle child was", "idle children were")} ended by the process manager (pm.process_idle_timeout or too many spare children).");
 
-        // Failures and drops.
+        // Failures and drops (under overload, said first already).
         long sent = s.RequestsTotal - s.Dropped;
-        if (s.RequestsFailed > 0)
+        if (Overload(s) is null)
         {
-            var causes = s.StatusCounts.Where(c => c.Key is not (RequestStatus.Ok or RequestStatus.Dropped))
-                .OrderByDescending(c => c.Value).Select(c => $"{Fmt.Int(c.Value)} {RequestStatus.Describe(c.Key)} ({c.Key})");
-            said.Add($"{Fmt.Int(s.RequestsFailed)} of {Fmt.Count(sent, "sent request", "sent requests")} failed: {string.Join(", ", causes)}.");
+            if (s.RequestsFailed > 0)
+                said.Add($"{Fmt.Int(s.RequestsFailed)} of {Fmt.Count(sent, "sent request", "sent requests")} failed: {Causes(s)}.");
+            else if (sent > 0)
+                said.Add($"All {Fmt.Count(sent, "sent request was", "sent requests were")} answered OK" +
+                         (s.LatencyMs is { } lat ? $"; latency p50 {Fmt.Ms(lat.P50)}, p99 {Fmt.Ms(lat.P99)} (from the intended send time)." : "."));
+            if (s.Dropped > 0)
+                said.Add($"{Fmt.Count(s.Dropped, "request was", "requests were")} dropped: not sent at the intended time because load.max_in_flight requests were already waiting.");
         }
-        else if (sent > 0)
-            said.Add($"All {Fmt.Count(sent, "sent request was", "sent requests were")} answered OK" +
-                     (s.LatencyMs is { } lat ? $"; latency p50 {Fmt.Ms(lat.P50)}, p99 {Fmt.Ms(lat.P99)} (from the intended send time)." : "."));
-        if (s.Dropped > 0)
-            said.Add($"{Fmt.Count(s.Dropped, "request was", "requests were")} dropped: not sent at the intended time because load.max_in_flight requests were already waiting.");
         int maxChildrenHits = m.Folder.Events.Count(e => e.Event == EventNames.MaxChildren);
         if (maxChildrenHits > 0 && m.Scenario is { } sc)
             said.Add($"The pool reached pm.max_children ({sc.Pool.MaxChildren}) {Fmt.Count(maxChildrenHits, "time", "times")}: requests waited in the listen queue.");
-        if (m.Ticks.Count > 0 && m.Scenario?.Pool.Pm is not Lab.Core.Scenarios.ProcessManagerStyle.Static)
+        if (m.Ticks.Count > 0 && m.Scenario?.Pool.Pm is not Lab.Core.Scenarios.ProcessManagerStyle.Static && m.Known("pool.pm"))
         {
             int lo = m.Ticks.Children.Min(), hi = m.Ticks.Children.Max();
             if (hi > lo) said.Add($"The process manager ran between {lo} and {Fmt.Count(hi, "child", "children")}.");
         }
         return said;
     }
+
+    /// <summary>The share of requests that failed or were dropped from which a run reads as overloaded.</summary>
+    public const double OverloadShare = 0.05;
+
+    /// <summary>
+    /// Under overload (5% or more of the requests failed or were dropped): how many were refused,
+    /// failed otherwise and dropped, and what the pool actually served (goodput) against what
+    /// was offered. Null otherwise.
+    /// </summary>
+    public static string? Overload(Lab.Results.Summary s)
+    {
+        long bad = s.RequestsFailed + s.Dropped;
+        if (s.RequestsTotal == 0 || bad < OverloadShare * s.RequestsTotal) return null;
+        long refused = s.StatusCounts.GetValueOrDefault(RequestStatus.Refused);
+        long otherFailed = s.RequestsFailed - refused;
+        string served = $"the pool served {Fmt.Count(s.RequestsOk, "request", "requests")} OK: {Fmt.Rate(s.GoodputRps)} (goodput) against {Fmt.Rate(s.OfferedRps)} offered, over {Fmt.Seconds(s.LoadDurationS)} of load";
+        string lat = s.LatencyOkMs is { } ok ? $"; the OK requests' latency p50 {Fmt.Ms(ok.P50)}, p99 {Fmt.Ms(ok.P99)} (from the intended send time)" : "";
+        return $"Overloaded: of {Fmt.Count(s.RequestsTotal, "request", "requests")}, {Fmt.Int(refused)} {(refused == 1 ? "was" : "were")} refused (503, listen queue full or nothing listening), " +
+               $"{Fmt.Int(otherFailed)} failed otherwise{(otherFailed > 0 ? $" ({Causes(s, except: RequestStatus.Refused)})" : "")} and {Fmt.Int(s.Dropped)} {(s.Dropped == 1 ? "was" : "were")} dropped (never sent); " +
+               served + lat + ".";
+    }
+
+    private static string Causes(Lab.Results.Summary s, int except = -1) =>
+        string.Join(", ", s.StatusCounts.Where(c => c.Key is not (RequestStatus.Ok or RequestStatus.Dropped) && c.Key != except)
+            .OrderByDescending(c => c.Value).Select(c => $"{Fmt.Int(c.Value)} {RequestStatus.Describe(c.Key)} ({c.Key})"));
 
     private static string StatusWord(RunStatus s) => s == RunStatus.Incomplete ? "incomplete" : "failed";
 
@@ -140,6 +184,7 @@ internal static class Findings
         "timeout" => "killed by request_terminate_timeout",
         "crash" => "crashed",
         "unknown" => "exited for a reason not recorded",
+        "error" => "exited with an error code",
         _ => why,
     };
 

@@ -9,22 +9,23 @@ namespace Lab.Report.Model;
 /// Latency percentiles and throughput over time from requests.csv (streamed), in buckets of equal width
 /// (about a sixtieth of the run, at least one sample interval, and wide enough to hold a few
 /// requests each, so one slow request does not make a percentile). Latency is the corrected
-/// one (end − intended send), of answered requests, bucketed by their end time.
+/// one (end − intended send) of the requests answered OK (a refusal answers fast and would pull
+/// the percentiles down), bucketed by their end time; the rates: OK, failed, dropped per second.
 /// </summary>
 internal sealed class LatencySeries
 {
     public required double BucketS { get; init; }
-    /// <summary>Bucket centres of the buckets that have answered requests, with their p50 and p99 (ms).</summary>
+    /// <summary>Bucket centres of the buckets that have requests answered OK, with their p50 and p99 (ms).</summary>
     public required double[] LatencyT { get; init; }
     public required double[] P50Ms { get; init; }
     public required double[] P99Ms { get; init; }
     /// <summary>
     /// Every bucket's start and, last, the end of the last bucket (one more than the rates: a
-    /// step line holds each rate across its bucket), and per second: answered, failed (sent,
-    /// not ok), dropped (never sent), the last value repeated at the end.
+    /// step line holds each rate across its bucket), and per second: answered OK (goodput),
+    /// failed (sent, not ok), dropped (never sent), the last value repeated at the end.
     /// </summary>
     public required double[] RateT { get; init; }
-    public required double[] AnsweredPerS { get; init; }
+    public required double[] OkPerS { get; init; }
     public required double[] FailedPerS { get; init; }
     public required double[] DroppedPerS { get; init; }
     public long Failed { get; init; }
@@ -99,7 +100,7 @@ internal sealed class LatencySeries
             if (st == RequestStatus.Dropped) { _dropped[Bucket(r.TIntended)]++; _droppedTotal++; return; }
             double end = double.IsFinite(r.TEnd) ? r.TEnd : r.TIntended;
             if (st != RequestStatus.Ok) { _failed[Bucket(end)]++; _failedTotal++; }
-            if (SummaryBuilder.IsAnswered(st) && double.IsFinite(r.LatencyMs) && double.IsFinite(r.TEnd))
+            else if (double.IsFinite(r.LatencyMs) && double.IsFinite(r.TEnd))
             {
                 int b = Bucket(end);
                 _answered[b]++;
@@ -133,8 +134,8 @@ internal sealed class LatencySeries
         {
             if (n == 0) break;
             int b = Math.Clamp((int)Math.Floor(r.T / w), 0, n - 1);
-            long ans = r.Requests - r.Dropped;
-            answered[b] += double.IsFinite(r.P50Ms) ? ans : 0;
+            long ans = r.Ok;
+            answered[b] += ans;
             failed[b] += r.Failed; failedTotal += r.Failed;
             dropped[b] += r.Dropped; droppedTotal += r.Dropped;
             if (double.IsFinite(r.P50Ms)) p50[b].Add((r.P50Ms, Math.Max(1, ans)));
@@ -181,7 +182,7 @@ internal sealed class LatencySeries
         return new LatencySeries
         {
             BucketS = w, LatencyT = lt.ToArray(), P50Ms = p50.ToArray(), P99Ms = p99.ToArray(),
-            RateT = rt, AnsweredPerS = ans, FailedPerS = failed, DroppedPerS = dropped,
+            RateT = rt, OkPerS = ans, FailedPerS = failed, DroppedPerS = dropped,
             Failed = failedTotal, Dropped = droppedTotal,
         };
     }

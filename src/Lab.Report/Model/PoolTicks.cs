@@ -1,18 +1,22 @@
 using Lab.Core.Records;
+using Lab.Results.Lives;
+using Lab.Results;
 using Lab.Results.Reading;
 
 namespace Lab.Report.Model;
 
 /// <summary>
-/// The pool at each sample tick: total RSS (master and children, as summary.json's
-/// peak_pool_rss_kb counts it), the largest child, how many children, and the requests served
-/// by the pool so far.
+/// The pool over the run, at every moment its memory is known: each sample tick (the tick's own
+/// sums, as summary.json counts them) and each request's end that carried the serving child's
+/// RSS (the master and every running child at its last known RSS: <see cref="PoolLedger"/>), so
+/// a peak between two ticks is drawn. Each moment has the pool's total RSS, its largest child,
+/// how many children, and the requests served by the pool so far.
 /// </summary>
 internal sealed class PoolTicks
 {
     public required double[] T { get; init; }
     public required long[] PoolRssKb { get; init; }
-    /// <summary>Summed PSS of the processes read at the tick (smaps_rollup); -1 at ticks that did not read it.</summary>
+    /// <summary>Summed PSS of the processes read at the tick (smaps_rollup); -1 at moments that did not read it.</summary>
     public required long[] PoolPssKb { get; init; }
     /// <summary>Summed USS of the processes read at the tick; -1 at ticks that did not read it.</summary>
     public required long[] PoolUssKb { get; init; }
@@ -20,115 +24,15 @@ internal sealed class PoolTicks
     public required long[] PoolRssOfPssKb { get; init; }
     /// <summary>Whether any tick read PSS.</summary>
     public bool HasPss { get; init; }
-    /// <summary>0 at a tick without children.</summary>
+    /// <summary>0 at a moment without children.</summary>
     public required long[] LargestChildKb { get; init; }
     public required int[] Children { get; init; }
-    /// <summary>
-    /// Requests served by the pool's children up to the tick: from requests.csv (requests a
-    /// child answered, by their end time) when it has them, else from the samples' per-PID
-    /// counters (which miss a child's last requests between its last sample and its exit).
-    /// </summary>
+    /// <summary>Requests served by the pool's children up to the moment (see <see cref="ServedCounter"/>).</summary>
     public required double[] Served { get; init; }
-    public required bool ServedFromRequests { get; init; }
+    /// <summary>Whether the moment is a sample tick (else a request's end).</summary>
+    public required bool[] IsTick { get; init; }
 
     public int Count => T.Length;
-
-    /// <param name="servedByTick">Requests answered by a child up to each tick, counted from the run's requests (<see cref="ServedCounter"/>); null: count from the samples.</param>
-    public static PoolTicks Build(SampleTable s, double[] tickT, int[] tickOfRow, double[]? servedByTick)
-    {
-        int n = tickT.Length;
-        var pool = new long[n];
-        var largest = new long[n];
-        var children = new int[n];
-        var pss = new long[n];
-        var uss = new long[n];
-        var rssOfPss = new long[n];
-        Array.Fill(pss, -1L); Array.Fill(uss, -1L); Array.Fill(rssOfPss, -1L);
-        bool anyPss = false;
-        for (int i = 0; i < s.Count; i++)
-        {
-            int k = tickOfRow[i];
-            pool[k] += s.RssKb[i];
-            if (s.PssKb[i] >= 0)
-            {
-                if (pss[k] < 0) { pss[k] = 0; uss[k] = 0; rssOfPss[k] = 0; }
-                pss[k] += s.PssKb[i];
-                uss[k] += Math.Max(0, s.UssKb[i]);
-                rssOfPss[k] += s.RssKb[i];
-                anyPss = true;
-            }
-            if (s.Role[i] == ProcessRole.Child)
-            {
-                children[k]++;
-                if (s.RssKb[i] > largest[k]) largest[k] = s.RssKb[i];
-            }
-        }
-
-        var served = new double[n];
-        bool fromRequests = servedByTick is not null;
-        if (servedByTick is not null) served = servedByTick;
-        else
-        {
-            var last = new Dictionary<int, long>();
-            long total = 0;
-            for (int i = 0; i < s.Count; i++)
-            {
-                if (s.Role[i] != ProcessRole.Child) continue;
-                long q = s.Requests[i];
-                long before = last.GetValueOrDefault(s.Pid[i]);
-                // A counter that falls means a new process under a reused PID: it starts from 0.
-                total += q >= before ? q - before : q;
-                last[s.Pid[i]] = q;
-                served[tickOfRow[i]] = total;
-            }
-            for (int k = 1; k < n; k++) if (served[k] < served[k - 1]) served[k] = served[k - 1];
-        }
-        return new PoolTicks
-        {
-            T = tickT, PoolRssKb = pool, LargestChildKb = largest, Children = children, Served = served, ServedFromRequests = fromRequests,
-            PoolPssKb = pss, PoolUssKb = uss, PoolRssOfPssKb = rssOfPss, HasPss = anyPss,
-        };
-    }
-
-    /// <summary>
-    /// Counts the requests answered by a child (a PID, a finite end) up to each tick, from the
-    /// run's requests streamed once (a request ending at the tick's instant — the files keep 6 and
-    /// 3 decimals — counts at that tick), or, for records = "summary", from the seconds' served
-    /// counts, each at the end of its second.
-    /// </summary>
-    internal sealed class ServedCounter(double[] tickT)
-    {
-        private readonly double[] _at = new double[tickT.Length + 1]; // _at[k]: ended after tick k-1, by tick k
-        private long _any;
-
-        private int TickOf(double end)
-        {
-            int i = Array.BinarySearch(tickT, end - 1e-6);
-            return i >= 0 ? i : ~i;
-        }
-
-        public void Add(in RequestRecord r)
-        {
-            if (r.Pid == 0 || !double.IsFinite(r.TEnd)) return;
-            _at[TickOf(r.TEnd)]++;
-            _any++;
-        }
-
-        public void Add(BySecondTable seconds)
-        {
-            foreach (var r in seconds.Rows) { _at[TickOf(r.T + 1)] += r.Served; _any += r.Served; }
-        }
-
-        /// <summary>Served up to each tick; null when no request was answered by a child (count from the samples then).</summary>
-        public double[]? Finish()
-        {
-            if (_any == 0) return null;
-            var served = new double[tickT.Length];
-            double total = 0;
-            for (int k = 0; k < served.Length; k++) served[k] = total += _at[k];
-            return served;
-        }
-    }
 
     /// <summary>The last tick that read PSS, -1 if none.</summary>
     public int LastPssTick()
@@ -137,17 +41,112 @@ internal sealed class PoolTicks
         return -1;
     }
 
-    /// <summary>Requests served by the last tick at or before t (0 before the first tick).</summary>
+    /// <summary>Requests served by the last moment at or before t (0 before the first).</summary>
     public double ServedAt(double t)
     {
         int i = TickAtOrBefore(t);
         return i < 0 ? 0 : Served[i];
     }
 
-    /// <summary>The index of the last tick at or before t, -1 if none.</summary>
+    /// <summary>The index of the last moment at or before t, -1 if none.</summary>
     public int TickAtOrBefore(double t)
     {
         int i = Array.BinarySearch(T, t);
-        return i >= 0 ? i : ~i - 1;
+        if (i >= 0)
+        {
+            while (i + 1 < T.Length && T[i + 1] == t) i++;
+            return i;
+        }
+        return ~i - 1;
+    }
+
+    /// <summary>The moments being collected, in time order.</summary>
+    internal sealed class Builder
+    {
+        private readonly List<double> _t = new(), _served = new();
+        private readonly List<long> _pool = new(), _largest = new(), _pss = new(), _uss = new(), _rssOfPss = new();
+        private bool _anyPss;
+        private readonly List<int> _children = new();
+        private readonly List<bool> _tick = new();
+
+        /// <param name="pss">Summed PSS, USS and the RSS of the same processes at a tick that read smaps_rollup; -1 at other moments.</param>
+        public void Add(double t, long pool, long largest, int children, double served, bool tick, long pss = -1, long uss = -1, long rssOfPss = -1)
+        {
+            _t.Add(t); _pool.Add(pool); _largest.Add(largest); _children.Add(children); _served.Add(served); _tick.Add(tick);
+            _pss.Add(pss); _uss.Add(uss); _rssOfPss.Add(rssOfPss);
+            _anyPss |= pss >= 0;
+        }
+
+        public PoolTicks Build() => new()
+        {
+            T = _t.ToArray(), PoolRssKb = _pool.ToArray(), LargestChildKb = _largest.ToArray(), Children = _children.ToArray(),
+            Served = _served.ToArray(), IsTick = _tick.ToArray(),
+            PoolPssKb = _pss.ToArray(), PoolUssKb = _uss.ToArray(), PoolRssOfPssKb = _rssOfPss.ToArray(), HasPss = _anyPss,
+        };
+    }
+}
+
+/// <summary>
+/// Requests served by the pool up to a moment: from requests.csv (requests a child answered, by
+/// their end time) when it has them, else from the samples' per-PID counters (which miss a
+/// child's last requests between its last sample and its exit).
+/// </summary>
+internal sealed class ServedCounter
+{
+    private readonly double[] _ends;
+    private readonly double[]? _tickT, _tickServed;
+
+    public bool FromRequests { get; }
+
+    /// <summary>From the folder's requests (streamed: 8 bytes a request kept), else its samples.</summary>
+    public ServedCounter(SampleTable s, RunFolder folder)
+    {
+        var ends = new List<double>();
+        folder.ForEachRequest(r =>
+        {
+            if (r.Pid != 0 && double.IsFinite(r.TEnd) && r.Status is RequestStatus.Ok or RequestStatus.MemoryLimit) ends.Add(r.TEnd);
+        });
+        _ends = ends.ToArray();
+        Array.Sort(_ends);
+        int count = _ends.Length;
+        FromRequests = count > 0;
+        if (FromRequests) return;
+
+        // From the samples: each PID's counter, summed (a counter that falls is a new process under a reused PID).
+        var tickT = new List<double>();
+        var served = new List<double>();
+        var last = new Dictionary<int, long>();
+        long total = 0;
+        for (int i = 0; i < s.Count; i++)
+        {
+            if (i == 0 || s.T[i] != s.T[i - 1]) { tickT.Add(s.T[i]); served.Add(total); }
+            if (s.Role[i] != ProcessRole.Child) continue;
+            long q = s.Requests[i];
+            long before = last.GetValueOrDefault(s.Pid[i]);
+            total += q >= before ? q - before : q;
+            last[s.Pid[i]] = q;
+            served[^1] = total;
+        }
+        _tickT = tickT.ToArray();
+        _tickServed = served.ToArray();
+    }
+
+    /// <summary>Requests served up to time t (a request ending at the instant counts; the files keep 6 and 3 decimals).</summary>
+    public double At(double t)
+    {
+        if (FromRequests) return UpperBound(_ends, t + 1e-6);
+        int i = UpperBound(_tickT!, t + 1e-9) - 1;
+        return i < 0 ? 0 : _tickServed![i];
+    }
+
+    private static int UpperBound(double[] a, double v)
+    {
+        int lo = 0, hi = a.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (a[mid] <= v) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 }

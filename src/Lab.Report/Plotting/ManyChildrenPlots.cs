@@ -25,21 +25,24 @@ internal static class ManyChildrenPlots
     /// <summary>rss-per-pid for many children: the distribution of the children's RSS over time.</summary>
     public static RenderedPlot RssDistribution(RunModel m, XAxis xAxis)
     {
-        var s = m.Folder.Samples;
         var x = new RunPlots.XMap(m, xAxis);
         double xMax = PlotKit.Span(x.Max);
         int columns = Math.Max(1, Math.Min(RunPlots.Columns / 2, m.Ticks.Count));
-        var (colOf, counts) = Bin(m, x, xMax, columns);
+        var counts = new int[columns];
+        foreach (var l in m.ChildLives) for (int k = 0; k < l.Readings; k++) counts[Column(x.Of(l, k), xMax, columns)]++;
 
-        // every child sample, grouped by column (counting sort), then each column's quantiles
+        // every child reading (samples and requests' ends), grouped by column (counting sort), then each column's quantiles
         var start = new int[columns + 1];
         for (int c = 0; c < columns; c++) start[c + 1] = start[c] + counts[c];
         var fill = (int[])start.Clone();
         var values = new double[start[columns]];
-        for (int i = 0; i < s.Count; i++)
-            if (s.Role[i] == ProcessRole.Child && colOf[i] >= 0) values[fill[colOf[i]]++] = s.RssKb[i];
         double dataMax = 0;
-        for (int i = 0; i < s.Count; i++) if (s.RssKb[i] > dataMax) dataMax = s.RssKb[i];
+        foreach (var l in m.Lives)
+            for (int k = 0; k < l.Readings; k++)
+            {
+                if (l.RssKb[k] > dataMax) dataMax = l.RssKb[k];
+                if (l.Role == ProcessRole.Child) values[fill[Column(x.Of(l, k), xMax, columns)]++] = l.RssKb[k];
+            }
         var limit = RunPlots.Reference(m.MemoryLimitBytes, dataMax);
         var unit = SizeUnit.For(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0));
 
@@ -77,23 +80,23 @@ internal static class ManyChildrenPlots
         // the first child (how a fresh one grows) and the largest ones (the worst case), as lines
         var shown = new List<(ProcessLife Life, string Why)>();
         if (m.ChildLives.MinBy(l => l.FirstT) is { } first) shown.Add((first, "first child"));
-        foreach (var l in m.ChildLives.OrderByDescending(l => l.Rows.Max(r => s.RssKb[r])).Take(LargestShown))
+        foreach (var l in m.ChildLives.Where(l => l.Readings > 0).OrderByDescending(l => l.RssKb.Max()).Take(LargestShown))
             if (!shown.Any(v => ReferenceEquals(v.Life, l))) shown.Add((l, "largest"));
         int colour = 1;
         foreach (var (life, why) in shown)
         {
             var d = new Decimator(0, xMax, RunPlots.Columns);
-            foreach (int row in life.Rows) d.Add(x.Of(row), unit.Of(s.RssKb[row]));
+            for (int k = 0; k < life.Readings; k++) d.Add(x.Of(life, k), unit.Of(life.RssKb[k]));
             var (lx, ly) = d.Finish();
             if (lx.Length == 0) continue;
-            long peak = life.Rows.Max(r => s.RssKb[r]);
+            long peak = life.RssKb.Max();
             PlotKit.Line(plt, lx, ly, PlotKit.Palette[colour++ % PlotKit.Palette.Length], RunPlots.ChildLineWidth,
                 $"pid {life.Pid} ({why}, peak {Fmt.Size(peak)})");
         }
         foreach (var master in m.Lives.Where(l => l.Role == ProcessRole.Master))
         {
             var d = new Decimator(0, xMax, RunPlots.Columns);
-            foreach (int row in master.Rows) d.Add(x.Of(row), unit.Of(s.RssKb[row]));
+            for (int k = 0; k < master.Readings; k++) d.Add(x.Of(master, k), unit.Of(master.RssKb[k]));
             var (lx, ly) = d.Finish();
             if (lx.Length > 0) PlotKit.Line(plt, lx, ly, PlotKit.MasterGrey, 1.2f, master == m.Lives.First(l => l.Role == ProcessRole.Master) ? $"master (pid {master.Pid})" : null, LinePattern.Dashed);
         }
@@ -112,23 +115,23 @@ internal static class ManyChildrenPlots
     /// <summary>rss-by-slot: one row per scoreboard slot, its successive PIDs one after the other, colour = RSS.</summary>
     public static RenderedPlot SlotHeatmap(RunModel m, XAxis xAxis)
     {
-        var s = m.Folder.Samples;
         var x = new RunPlots.XMap(m, xAxis);
         double xMax = PlotKit.Span(x.Max);
         var slots = Slots.Assign(m.ChildLives);
         int columns = Math.Max(1, Math.Min(RunPlots.Columns, m.Ticks.Count));
         double dataMax = 0;
-        foreach (var l in m.ChildLives) foreach (int r in l.Rows) dataMax = Math.Max(dataMax, s.RssKb[r]);
+        foreach (var l in m.ChildLives) for (int k = 0; k < l.Readings; k++) dataMax = Math.Max(dataMax, l.RssKb[k]);
         var unit = SizeUnit.For(dataMax);
         var cells = new double[Math.Max(1, slots.Count), columns];
         for (int r = 0; r < cells.GetLength(0); r++) for (int c = 0; c < columns; c++) cells[r, c] = double.NaN;
         for (int k = 0; k < m.ChildLives.Count; k++)
         {
             int slot = slots.SlotOf[k];
-            foreach (int row in m.ChildLives[k].Rows)
+            var life = m.ChildLives[k];
+            for (int i = 0; i < life.Readings; i++)
             {
-                int c = Math.Clamp((int)(x.Of(row) / xMax * columns), 0, columns - 1);
-                double v = unit.Of(s.RssKb[row]);
+                int c = Column(x.Of(life, i), xMax, columns);
+                double v = unit.Of(life.RssKb[i]);
                 // the most a slot held in the column: peaks are exact, a recycle shows as the drop after them
                 if (double.IsNaN(cells[slot, c]) || v > cells[slot, c]) cells[slot, c] = v;
             }
@@ -153,19 +156,6 @@ internal static class ManyChildrenPlots
         return PlotKit.Render(plt, ReportFiles.RssBySlot, PlotKit.Width, 600);
     }
 
-    /// <summary>Each sample row's column (-1 for the master's), and how many child samples each column holds.</summary>
-    private static (int[] ColOf, int[] Counts) Bin(RunModel m, RunPlots.XMap x, double xMax, int columns)
-    {
-        var s = m.Folder.Samples;
-        var colOf = new int[s.Count];
-        var counts = new int[columns];
-        for (int i = 0; i < s.Count; i++)
-        {
-            if (s.Role[i] != ProcessRole.Child) { colOf[i] = -1; continue; }
-            int c = Math.Clamp((int)(x.Of(i) / xMax * columns), 0, columns - 1);
-            colOf[i] = c;
-            counts[c]++;
-        }
-        return (colOf, counts);
-    }
+    /// <summary>The column of an x.</summary>
+    private static int Column(double x, double xMax, int columns) => Math.Clamp((int)(x / xMax * columns), 0, columns - 1);
 }

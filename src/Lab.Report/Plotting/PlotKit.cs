@@ -118,6 +118,11 @@ public static class PlotKit
     public static RenderedPlot Render(Plot plt, string name, int width = Width, int height = Height)
     {
         byte[] png = plt.GetImageBytes(width, height, ImageFormat.Png);
+        // Skia's SVG canvas cannot draw a path effect: every dashed or dotted line would print
+        // "Unsupported path effect in addPaint." on stderr (and come out solid anyway). The SVG
+        // gets its lines solid, said plainly; the PNG (the report's picture) keeps the patterns.
+        foreach (var p in plt.GetPlottables())
+            if (p is IHasLine h) h.LineStyle.Pattern = LinePattern.Solid;
         string svg = plt.GetSvgXml(width, height);
         return new RenderedPlot(name, png, svg, width, height);
     }

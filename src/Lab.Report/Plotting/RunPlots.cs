@@ -1,7 +1,6 @@
 using Lab.Core.Php;
 using Lab.Core.Records;
 using Lab.Report.Model;
-using Lab.Results.Reading;
 using ScottPlot;
 
 namespace Lab.Report.Plotting;
@@ -31,21 +30,24 @@ internal static class RunPlots
     public static RenderedPlot RssPerPid(RunModel m, XAxis xAxis, ChildMemory memory = ChildMemory.Rss)
     {
         if (ManyChildrenPlots.Apply(m)) return ManyChildrenPlots.RssDistribution(m, xAxis);
-        var s = m.Folder.Samples;
         bool uss = memory == ChildMemory.Uss && m.Ticks.HasPss;
-        long[] value = uss ? s.UssKb : s.RssKb;
         string what = uss ? "USS" : "RSS";
+        long[] Values(ProcessLife l) => uss ? l.UssKb : l.RssKb;
         var x = new XMap(m, xAxis);
         int children = m.ChildLives.Count;
+        int unmeasured = m.ChildLives.Count(l => l.Readings == 0);
         int concurrent = m.Ticks.Count == 0 ? 0 : m.Ticks.Children.Max();
         bool named = children <= MaxNamedLives;
         bool labels = named && concurrent <= MaxConcurrentForLabels;
 
-        string who = $"{Fmt.Count(children, "child PID", "child PIDs")}" + (m.Lives.Count > children ? " and the master" : "");
-        var plt = PlotKit.New(m.PlotTitle, $"{what} of each process ({(xAxis == XAxis.Time ? "over time" : "over requests served")}) · {who}");
+        string who = $"{Fmt.Count(children, "child PID", "child PIDs")}" + (m.Lives.Count > children ? " and the master" : "")
+                     + (unmeasured > 0 ? $" ({unmeasured} never measured: no sample and no request's RSS)" : "");
+        bool fromRequests = m.ChildLives.Any(l => l.FromRequest.Any(f => f));
+        string readings = uss ? "the ticks that read smaps_rollup" : fromRequests ? "samples and each request's end" : "samples";
+        var plt = PlotKit.New(m.PlotTitle, $"{what} of each process ({(xAxis == XAxis.Time ? "over time" : "over requests served")}; {readings}) · {who}");
 
         double dataMax = 0;
-        for (int i = 0; i < s.Count; i++) if (value[i] > dataMax) dataMax = value[i];
+        foreach (var life in m.Lives) foreach (long kb in Values(life)) if (kb > dataMax) dataMax = kb;
         var limit = Reference(m.MemoryLimitBytes, dataMax);
         var unit = SizeUnit.For(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0));
 
@@ -53,7 +55,14 @@ internal static class RunPlots
         double labelRoom = labels ? 0.07 * xMax : 0;
         int childIndex = 0;
         bool masterInLegend = false;
-        var exitGroups = new Dictionary<ExitKind, (List<double> X, List<double> Y)>();
+        var exitGroups = new Dictionary<ExitKind, ExitGroup>();
+        // Every child life's exit counts in the legend (as in summary.json), drawn where it was last measured.
+        foreach (var life in m.ChildLives)
+        {
+            if (life.ExitDetail is not { } detail) continue;
+            var kind = KindOf(detail);
+            (exitGroups.TryGetValue(kind, out var g) ? g : exitGroups[kind] = new ExitGroup()).Count++;
+        }
         // Past the named few, the children's lines are drawn per colour as one line broken by
         // gaps (NaN): thousands of PIDs cost ten plottables, not thousands.
         var batches = named ? null : PlotKit.Palette.Select(_ => (X: new List<double>(), Y: new List<double>())).ToArray();
@@ -61,7 +70,8 @@ internal static class RunPlots
         foreach (var life in m.Lives)
         {
             var d = new Decimator(0, xMax, Columns);
-            foreach (int row in life.Rows) if (value[row] >= 0) d.Add(x.Of(row), unit.Of(value[row]));
+            var values = Values(life);
+            for (int i = 0; i < life.Readings; i++) if (values[i] >= 0) d.Add(x.Of(life, i), unit.Of(values[i]));
             var (xs, ys) = d.Finish();
             if (xs.Length == 0) continue;
             bool master = life.Role == ProcessRole.Master;
@@ -76,7 +86,7 @@ internal static class RunPlots
                     if (b.X.Count > 0) { b.X.Add(double.NaN); b.Y.Add(double.NaN); }
                     b.X.AddRange(xs); b.Y.AddRange(ys);
                 }
-                AddExit(life, exitGroups, x, unit, value);
+                AddExit(life, exitGroups, x, unit, values);
                 continue;
             }
             string? legend = null;
@@ -96,13 +106,13 @@ internal static class RunPlots
                 t.LabelBold = true;
                 t.LabelFontColor = color;
             }
-            if (!master) AddExit(life, exitGroups, x, unit, value);
+            if (!master) AddExit(life, exitGroups, x, unit, values);
         }
         if (batches is not null)
         {
             for (int c = 0; c < batches.Length; c++)
                 if (batches[c].X.Count > 0) PlotKit.Line(plt, batches[c].X.ToArray(), batches[c].Y.ToArray(), PlotKit.Palette[c], ManyChildLineWidth);
-            // A child sampled once (it lived less than a tick) is a dot.
+            // A child measured once (it lived less than a tick and served one request) is a dot.
             if (dots.X.Count > 0) plt.Add.Markers(dots.X.ToArray(), dots.Y.ToArray(), MarkerShape.FilledCircle, 3, PlotKit.Palette[0].WithOpacity(0.6));
         }
         foreach (var (kind, g) in exitGroups.OrderBy(k => k.Key))
@@ -110,15 +120,18 @@ internal static class RunPlots
             var (shape, size, color, text) = Style(kind);
             // Thousands of exits: small and see-through, so they do not bury the lines.
             if (!named) { size = Math.Max(4, size * 0.6f); color = color.WithOpacity(0.5); }
-            var mk = plt.Add.Markers(g.X.ToArray(), g.Y.ToArray(), shape, size, color);
-            mk.LegendText = $"{text} ({g.X.Count})";
+            // exits of children never measured: counted in the legend, nowhere to draw (a point off the axes carries the legend entry)
+            var mk = g.X.Count > 0
+                ? plt.Add.Markers(g.X.ToArray(), g.Y.ToArray(), shape, size, color)
+                : plt.Add.Markers(new[] { -1e300 }, new[] { -1e300 }, shape, size, color);
+            mk.LegendText = $"{text} ({g.Count})";
             mk.MarkerLineWidth = 1.5f;
         }
 
         double yTop = PlotKit.Span(unit.Of(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0))) * 1.1;
         DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax);
         foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
-        if (s.Count == 0) PlotKit.Note(plt, "no samples were recorded", Alignment.MiddleCenter);
+        if (m.Lives.All(l => l.Readings == 0)) PlotKit.Note(plt, "no RSS was recorded", Alignment.MiddleCenter);
 
         plt.XLabel(x.Title);
         plt.YLabel($"{what} ({unit.Name})");
@@ -130,27 +143,34 @@ internal static class RunPlots
         return PlotKit.Render(plt, ReportFiles.RssPerPid, PlotKit.Width, 600);
     }
 
-    /// <summary>A child's exit, marked at its last sample.</summary>
-    private static void AddExit(ProcessLife life, Dictionary<ExitKind, (List<double> X, List<double> Y)> groups, XMap x, SizeUnit unit, long[] value)
+    /// <summary>A child's exit, marked at its last reading of what is drawn (an unmeasured child's counts in the legend only).</summary>
+    private static void AddExit(ProcessLife life, Dictionary<ExitKind, ExitGroup> groups, XMap x, SizeUnit unit, long[] values)
     {
-        if (life.ExitDetail is not { } detail) return;
-        int last = Array.FindLastIndex(life.Rows, r => value[r] >= 0);
+        if (life.ExitDetail is not { } detail || life.Readings == 0) return;
+        int last = Array.FindLastIndex(values, v => v >= 0);
         if (last < 0) return;
-        last = life.Rows[last];
-        var kind = KindOf(detail);
-        if (!groups.TryGetValue(kind, out var g)) groups[kind] = g = (new(), new());
-        g.X.Add(x.Of(last)); g.Y.Add(unit.Of(value[last]));
+        var g = groups[KindOf(detail)];
+        g.X.Add(x.Of(life, last)); g.Y.Add(unit.Of(values[last]));
     }
 
-    internal enum ExitKind { Recycled, Killed, Idle, Ended }
+    /// <summary>The exits of one kind: every one counted, those of measured children drawn.</summary>
+    private sealed class ExitGroup
+    {
+        public readonly List<double> X = new(), Y = new();
+        public int Count;
+    }
+
+    internal enum ExitKind { Recycled, Killed, Idle, Ended, Gone }
 
     /// <summary>How a child ended, from its exit detail "&lt;how&gt;;&lt;why&gt;".</summary>
     internal static ExitKind KindOf(string detail)
     {
         string why = Lab.Results.SummaryBuilder.ExitWhy(detail);
-        if (why is "max_requests" or "recycled") return ExitKind.Recycled; // "recycled": seen replaced in an imported ps log
+        if (Lab.Results.SummaryBuilder.IsRecycle(why)) return ExitKind.Recycled;
         if (why == "idle") return ExitKind.Idle;
         if (why is "shutdown" or "restart" or "reload") return ExitKind.Ended;
+        // A PID that vanished from a ps log ("gone"; "recycled" in imports made before the lab stopped guessing): nothing says why.
+        if (why is "gone" or "recycled" or "unknown") return ExitKind.Gone;
         // kill-child, timeout, crash, or a signal for a reason not recorded.
         return ExitKind.Killed;
     }
@@ -160,6 +180,7 @@ internal static class RunPlots
         ExitKind.Recycled => (MarkerShape.FilledCircle, 7, PlotKit.Ink, "exit: pm.max_requests reached"),
         ExitKind.Killed => (MarkerShape.Eks, 10, PlotKit.LimitRed, "exit: killed, crashed or timed out"),
         ExitKind.Idle => (MarkerShape.OpenCircle, 7, PlotKit.MarkGrey, "exit: idle, ended by the process manager"),
+        ExitKind.Gone => (MarkerShape.OpenTriangleDown, 8, PlotKit.MarkGrey, "gone, cause unknown"),
         _ => (MarkerShape.OpenSquare, 6, PlotKit.MarkGrey, "exit: restart, reload or end of run"),
     };
 
@@ -226,7 +247,7 @@ internal static class RunPlots
         DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax);
         DrawLimit(plt, budget, unit, "memory guard max_rss", "(the run's total RSS)", dataMax);
         foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
-        if (k.Count == 0) PlotKit.Note(plt, "no samples were recorded", Alignment.MiddleCenter);
+        if (k.Count == 0) PlotKit.Note(plt, "no sample or request's RSS was recorded", Alignment.MiddleCenter);
 
         plt.XLabel(x.Title);
         plt.YLabel(k.HasPss ? $"memory ({unit.Name})" : $"RSS ({unit.Name})");
@@ -243,7 +264,7 @@ internal static class RunPlots
         var l = m.Latency;
         var time = TimeUnit.For(m.EndT);
         var plt = PlotKit.New(m.PlotTitle,
-            $"Latency p50 and p99 (from the intended send time) and throughput, per {Fmt.Seconds(l.BucketS)} of run time");
+            $"Latency p50 and p99 of the OK requests (from the intended send time), and requests per second, per {Fmt.Seconds(l.BucketS)} of run time");
         double maxLat = l.P99Ms.Length == 0 ? 0 : l.P99Ms.Max();
         var lu = LatencyUnit.For(maxLat);
         double[] T(double[] ts) => ts.Select(time.Of).ToArray();
@@ -252,15 +273,15 @@ internal static class RunPlots
         if (l.LatencyT.Length > 0)
         {
             var lt = T(l.LatencyT);
-            var p99 = PlotKit.Line(plt, lt, l.P99Ms.Select(lu.Of).ToArray(), PlotKit.Palette[3], 2, "p99 latency");
-            var p50 = PlotKit.Line(plt, lt, l.P50Ms.Select(lu.Of).ToArray(), PlotKit.Palette[0], 2, "p50 latency");
+            var p99 = PlotKit.Line(plt, lt, l.P99Ms.Select(lu.Of).ToArray(), PlotKit.Palette[3], 2, "p99 latency (OK)");
+            var p50 = PlotKit.Line(plt, lt, l.P50Ms.Select(lu.Of).ToArray(), PlotKit.Palette[0], 2, "p50 latency (OK)");
             if (few) foreach (var s in new[] { p99, p50 }) { s.MarkerSize = 5; s.MarkerShape = MarkerShape.FilledCircle; }
         }
         double maxRate = 0;
         if (!l.IsEmpty)
         {
             var rt = T(l.RateT);
-            var series = new List<(double[] Y, Color C, string Legend, LinePattern P)> { (l.AnsweredPerS, PlotKit.Palette[2], "throughput, answered (right axis)", LinePattern.Solid) };
+            var series = new List<(double[] Y, Color C, string Legend, LinePattern P)> { (l.OkPerS, PlotKit.Palette[2], "answered OK per second (right axis)", LinePattern.Solid) };
             if (l.Failed > 0) series.Add((l.FailedPerS, PlotKit.LimitRed, "failed (right axis)", LinePattern.Dashed));
             if (l.Dropped > 0) series.Add((l.DroppedPerS, PlotKit.Palette[4], "dropped (right axis)", LinePattern.Dotted));
             foreach (var (y, c, legend, p) in series)
@@ -273,7 +294,7 @@ internal static class RunPlots
         }
         double yTop = PlotKit.Span(lu.Of(maxLat)) * 1.2;
         foreach (var mark in m.Marks) PlotKit.EventLine(plt, time.Of(mark.T), mark.Label, yTop);
-        if (l.LatencyT.Length == 0) PlotKit.Note(plt, "no request was answered", Alignment.MiddleCenter);
+        if (l.LatencyT.Length == 0) PlotKit.Note(plt, "no request was answered OK", Alignment.MiddleCenter);
 
         plt.XLabel($"time ({time.Name})");
         plt.YLabel($"latency ({lu.Name})");
@@ -316,12 +337,13 @@ internal static class RunPlots
         {
             _m = m; _axis = axis;
             _time = TimeUnit.For(m.EndT);
-            Max = axis == XAxis.Time ? _time.Of(m.EndT) : (m.Ticks.Count > 0 ? m.Ticks.Served[^1] : 0);
+            Max = axis == XAxis.Time ? _time.Of(m.EndT) : m.ServedTotal;
         }
 
         public double Max { get; }
         public string Title => _axis == XAxis.Time ? $"time ({_time.Name})" : "requests served by the pool";
-        public double Of(int row) => _axis == XAxis.Time ? _time.Of(_m.Folder.Samples.T[row]) : _m.Ticks.Served[_m.TickOfRow[row]];
+        /// <summary>The x of a life's reading i.</summary>
+        public double Of(ProcessLife life, int i) => _axis == XAxis.Time ? _time.Of(life.T[i]) : life.PoolServed[i];
         /// <summary>The x of a pool tick (an index into <see cref="RunModel.Ticks"/>).</summary>
         public double OfTick(int tick) => _axis == XAxis.Time ? _time.Of(_m.Ticks.T[tick]) : _m.Ticks.Served[tick];
         public double OfTime(double t) => _axis == XAxis.Time ? _time.Of(t) : _m.ServedAt(t);

@@ -58,10 +58,10 @@ public static class RecordedFrom
         return false;
     }
 
-    /// <summary>Each child's RSS against time, the slopes pooled (Lab.Core's LeakFit, seconds for requests); null when nothing can be fitted.</summary>
+    /// <summary>Each child's RSS against time, the slopes pooled (RssGrowthFit, seconds for requests); null when nothing can be fitted.</summary>
     public static (double SlopeKb, double StdErrKb, long Points)? LeakPerSecond(SampleTable s)
     {
-        var fit = new LeakFit();
+        var fit = new RssGrowthFit();
         for (int i = 0; i < s.Count; i++)
             if (s.Role[i] == ProcessRole.Child) fit.Add(s.Pid[i], s.T[i], s.RssKb[i]);
         var r = fit.Result();

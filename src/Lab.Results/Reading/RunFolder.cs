@@ -22,6 +22,14 @@ public sealed class RunFolder
     public Summary? Summary { get; private set; }
     /// <summary>The resolved scenario as run ("" if the file is missing).</summary>
     public string ScenarioToml { get; private set; } = "";
+    /// <summary>import.json of an imported ps log; null for a run (and for imports made before it existed).</summary>
+    public ImportInfo? Import { get; private set; }
+    /// <summary>
+    /// Settings the folder does not know: an import's (import.json), every pool and request
+    /// setting for an import made before import.json; none for a run.
+    /// </summary>
+    public IReadOnlyList<string> UnknownSettings =>
+        Import?.Unknown ?? (Manifest.Engine == "import" ? ImportInfo.NeverInALog : []);
     public SampleTable Samples { get; private set; } = SampleTable.Empty;
     public IReadOnlyList<PoolEvent> Events { get; private set; } = [];
 
@@ -71,6 +79,8 @@ public sealed class RunFolder
         string summaryPath = f.PathOf(ResultsFiles.Summary);
         if (File.Exists(summaryPath)) f.Summary = Results.Summary.FromJson(File.ReadAllText(summaryPath), summaryPath);
         else f._notes.Add($"{ResultsFiles.Summary} is missing (the run is {Results.Manifest.StatusName(f.Manifest.Status)}: {f.Manifest.Reason}); figures can be computed from the files");
+        string importPath = f.PathOf(ImportInfo.File);
+        if (File.Exists(importPath)) f.Import = ImportInfo.FromJson(File.ReadAllText(importPath), importPath);
         string scenarioPath = f.PathOf(ResultsFiles.Scenario);
         if (File.Exists(scenarioPath)) f.ScenarioToml = File.ReadAllText(scenarioPath);
         else f._notes.Add($"{ResultsFiles.Scenario} is missing");
@@ -99,25 +109,22 @@ public sealed class RunFolder
 
     /// <summary>
     /// The figures computed from the files with <see cref="SummaryBuilder"/>, for a run without
-    /// summary.json. Differences from a written summary: ticks are told apart by their sample
-    /// time, the throughput's load duration is the observed one, pool_status is empty, and
-    /// latencies are the 3-decimal ones of requests.csv.
+    /// summary.json, from the files replayed in time order (<see cref="RunReplay"/>). Differences
+    /// from a written summary: ticks are told apart by their sample time, pool_status is empty,
+    /// load.iterations is not known (stopped_by stays null), and latencies are the 3-decimal ones
+    /// of requests.csv.
     /// </summary>
-    public Summary ComputeSummary()
+    public Summary ComputeSummary() => ComputeSummaryAndFit().Summary;
+
+    /// <summary>The same, with the leak fit behind summary.json's leak figures (its baseline, retention, ρ).</summary>
+    public (Summary Summary, Lab.Core.Fitting.LeakFitResult Fit) ComputeSummaryAndFit()
     {
         var header = new RunHeader(Manifest.Scenario, Manifest.Engine, Manifest.Seed, Manifest.StartUtc,
-            Manifest.Machine.MemTotalKb, FpmLogLevel.Debug, RunLengthS: null, FlushEveryTick: false);
+            Manifest.Machine.MemTotalKb, FpmLogLevel.Debug, RunLengthS: null, FlushEveryTick: false,
+            LeakUnit: Import?.Unit ?? (Manifest.Engine == "import" ? RunHeader.PerObservation : RunHeader.PerRequest));
         var b = new SummaryBuilder(header);
-        var s = Samples;
-        for (int i = 0; i < s.Count; i++)
-        {
-            if (i > 0 && s.T[i] != s.T[i - 1]) b.EndTick(s.T[i - 1]);
-            b.Sample(s[i]);
-        }
-        if (s.Count > 0) b.EndTick(s.T[^1]);
-        foreach (var e in Events) b.Event(e);
-        ForEachRequest(r => b.Request(r));
-        return b.Build(new RunOutcome(Manifest.Status, Manifest.Reason));
+        RunReplay.Into(this, b);
+        return (b.Build(new RunOutcome(Manifest.Status, Manifest.Reason)), b.LeakFitResult);
     }
 
     /// <summary>summary.json if there is one, else the figures computed from the files (computed = true: say so to the user).</summary>

@@ -116,7 +116,8 @@ internal sealed class LoadDriver : ISimHandler
     }
 
     /// <summary>The pool's answer (200, 500, 502, 503) now; ignored by the client if it already timed out.</summary>
-    public void Answer(int slot, int status, int pid)
+    /// <param name="rssKb">The serving child's RSS right after the request (-1: none, it died or never served it).</param>
+    public void Answer(int slot, int status, int pid, long rssKb = -1)
     {
         ref var s = ref _slots[slot];
         s.ServerDone = true;
@@ -125,7 +126,7 @@ internal sealed class LoadDriver : ISimHandler
         {
             s.ClientDone = true;
             _inFlight--;
-            Record(in s, status, _sim.Now);
+            Record(in s, status, _sim.Now, rssKb);
             if (s.User >= 0) UserAnswered(s.User, zeroTime: _sim.Now == s.Intended);
         }
         Release(slot);
@@ -133,11 +134,11 @@ internal sealed class LoadDriver : ISimHandler
         CheckIdle();
     }
 
-    private void Record(in Slot s, int status, long end)
+    private void Record(in Slot s, int status, long end, long rssKb = -1)
     {
         double intended = Simulation.ToSeconds(s.Intended);
         var r = new RequestRecord(s.Spec.Id, intended, intended, Simulation.ToSeconds(end), status == RequestStatus.Refused ? 0 : s.Pid,
-            status, (end - s.Intended) / 1000.0, s.Spec.LeakKb, s.Spec.TransientKb, Kind: s.Spec.Kind);
+            status, (end - s.Intended) / 1000.0, s.Spec.LeakKb, s.Spec.TransientKb, rssKb, Kind: s.Spec.Kind);
         _sink.Request(in r);
     }
 

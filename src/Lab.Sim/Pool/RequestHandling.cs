@@ -93,7 +93,8 @@ internal sealed partial class Fpm
         double u = SimMemory.Wobble(_scenario.Seed, c.RequestId);
         c.Memory.EndRequest(c.TransientKb, u, _mem);
         c.TransientKb = 0;
-        Load.Answer(slot, c.Failed ? RequestStatus.MemoryLimit : RequestStatus.Ok, c.Pid);
+        // the child's RSS right after the request (its transient memory freed, the allocator's share kept)
+        Load.Answer(slot, c.Failed ? RequestStatus.MemoryLimit : RequestStatus.Ok, c.Pid, c.Memory.RssKb(_mem));
 
         if (c.Settings.MaxRequests > 0 && c.Served >= c.Settings.MaxRequests)
         {
