@@ -13,7 +13,9 @@ namespace Lab.Analysis.Calibration;
 
 /// <summary>A real run's fit: the scenario as it ran, the same on the sim with the fitted model, and the fits.</summary>
 /// <param name="LoadStartS">When the real run's load began (the pool's start-up): the calibrated scenario begins with a pause that long.</param>
-public sealed record CalibrationFit(Scenario Original, Scenario Calibrated, MemoryFitResult Memory, WorkFitResult Work, double LoadStartS);
+/// <param name="Shared">memory.shared and memory.master_pss, from the run's PSS (null: the run read none).</param>
+public sealed record CalibrationFit(Scenario Original, Scenario Calibrated, MemoryFitResult Memory, WorkFitResult Work, double LoadStartS,
+    SharedFitResult? Shared = null);
 
 /// <summary>What `./run.sh calibrate` produced.</summary>
 /// <param name="ScenarioPath">OUT/calibrated.toml: the real run's scenario on engine sim, [memory] and work fitted.</param>
@@ -71,15 +73,17 @@ public static class Calibrator
         var load = original.Load;
         if (loadStart >= 0.001)
             load = load with { Phases = [new LoadPhase { Kind = LoadPhaseKind.Pause, During = TimeSpan.FromMilliseconds(Math.Round(loadStart * 1000)) }, .. load.Phases] };
+        var shared = SharedFitResult.Of(real);
+        var model = memory.Apply(original.Memory) with { HostMemKb = hostMem };
         var calibrated = original with
         {
             Engine = EngineKind.Sim,
-            Memory = memory.Apply(original.Memory) with { HostMemKb = hostMem },
+            Memory = shared?.Apply(model) ?? model,
             Request = original.Request with { WorkMs = work.Work },
             Load = load,
             Duration = original.Duration is { } d && loadStart >= 0.001 ? d + TimeSpan.FromMilliseconds(Math.Round(loadStart * 1000)) : original.Duration,
         };
-        return new CalibrationFit(original, calibrated, memory, work, loadStart);
+        return new CalibrationFit(original, calibrated, memory, work, loadStart, shared);
     }
 
     /// <summary>
@@ -202,6 +206,14 @@ public static class CalibrationText
             ("master_vsz", Kb(m.MasterVsz.Value), Pm(Kb(m.MasterVsz.Uncertainty)), m.MasterVsz.How),
             ("work", $"{Num(fit.Original.Request.WorkMs.Mean)} ms → {Num(fit.Calibrated.Request.WorkMs.Mean)} ms (mean)",
                 Pm(Num(fit.Work.OverheadMs.Uncertainty) + " ms"), $"+ {Num(fit.Work.OverheadMs.Value)} ms overhead: " + fit.Work.OverheadMs.How),
+            .. (fit.Shared is { } sh
+                ? new[]
+                {
+                    ("shared", Kb(sh.Shared.Value), Pm(Kb(sh.Shared.Uncertainty)), sh.Shared.How + " (taken out of child_baseline and child_vsz, which held it)"),
+                    ("shared_others", Num(sh.Others.Value), Pm(Num(sh.Others.Uncertainty)), sh.Others.How),
+                    ("master_pss", Kb(sh.MasterPss.Value), Pm(Kb(sh.MasterPss.Uncertainty)), sh.MasterPss.How),
+                }
+                : []),
             ("load start", $"{Num(fit.LoadStartS * 1000, "0")} ms", "", "the real load began once the pool was up; the calibrated scenario starts with a pause that long"),
         ];
     }

@@ -4,7 +4,7 @@ namespace Lab.Core.Scenarios;
 /// The simulator's memory and timing model of a php-fpm process (fitted to real runs by
 /// `./run.sh calibrate`). A child's RSS = baseline + shared + kept leak + allocator retention
 /// (+ the transient memory of the request in flight); its USS leaves the shared part out, its PSS
-/// adds its share of it (shared / live children).
+/// adds its share of it (shared / (live children + shared_others)).
 /// </summary>
 public sealed record MemoryModel
 {
@@ -16,6 +16,11 @@ public sealed record MemoryModel
     /// in PSS, so the pool pays it once.
     /// </summary>
     public long SharedKb { get; init; }
+    /// <summary>
+    /// Other processes that map the shared pages too (the master, other pools, every process
+    /// using the same libraries): a child's PSS holds shared / (live children + this).
+    /// </summary>
+    public double SharedOthers { get; init; }
     /// <summary>PSS (and USS) of the master in KiB; null: its RSS (nothing of it shared).</summary>
     public long? MasterPssKb { get; init; }
     /// <summary>VSZ of a fresh child (KiB).</summary>

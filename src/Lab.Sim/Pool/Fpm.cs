@@ -107,7 +107,8 @@ internal sealed partial class Fpm : ISimHandler
     /// <summary>
     /// One sample per live process (master first, then children in fork order); with pss, also
     /// what smaps_rollup would say: a child's USS leaves memory.shared out, its PSS adds its share
-    /// of it (shared / live children: the pool pays it once); the master's are memory.master_pss.
+    /// of it (shared / (live children + shared_others): the pool pays it once, or less when other
+    /// processes map it too); the master's are memory.master_pss.
     /// </summary>
     public void Sample(long now, bool pss)
     {
@@ -116,7 +117,8 @@ internal sealed partial class Fpm : ISimHandler
         if (_state != FpmState.Down)
             _sink.Sample(new Sample(t, _masterPid, ProcessRole.Master, _mem.MasterRssKb, _mem.MasterVszKb, 0, 'S', 0,
                 masterPss, masterPss, pss ? 0 : -1));
-        long share = _children.Count > 0 ? (long)Math.Round((double)_mem.SharedKb / _children.Count) : 0;
+        double sharers = _children.Count + _mem.SharedOthers;
+        long share = sharers > 0 ? (long)Math.Round(_mem.SharedKb / sharers) : 0;
         foreach (var c in _children)
         {
             long uss = pss ? c.Memory.UssKb(_mem) : -1;
