@@ -575,6 +575,7 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             ChildBaselineKb = Kb("child_baseline", d.ChildBaselineKb),
             ChildVszKb = Kb("child_vsz", d.ChildVszKb),
             SharedKb = Kb("shared", d.SharedKb),
+            SharedCodeKb = Kb("shared_code", d.SharedCodeKb),
             SharedOthers = Opt(table, "shared_others", "memory", (v, p) =>
                 (double?)(Values.Number(v, p, "must be a number, 0 or more") is double f && f >= 0 ? f : throw Errors.Value(v, p, "must be a number, 0 or more"))) ?? d.SharedOthers,
             MasterPssKb = Opt(table, "master_pss", "memory", (v, p) => (long?)Values.SizeKbWhole(v, p)),

@@ -205,6 +205,7 @@ public static class ScenarioSchema
 
             new("memory.child_baseline", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.ChildBaselineKb), "Simulator: RSS of a fresh child."),
             new("memory.shared", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.SharedKb), "Simulator: memory every child touches and all share (code, opcache): in each child's RSS, out of its USS, divided among the children in PSS (the pool pays it once)."),
+            new("memory.shared_code", SettingType.Size, "0K", "Simulator: shared memory a child touches from its first request on (the code every request runs: opcache's, the dotnet master's mapping): in its RSS from then on, out of its USS, divided in PSS among the children that ran a request."),
             new("memory.shared_others", SettingType.Number, "0", "Simulator: other processes that map the shared pages too (the master, other pools, processes using the same libraries): a child's PSS holds shared / (children + this)."),
             new("memory.master_pss", SettingType.Size, "master_rss", "Simulator: PSS (and USS) of the master: its pages shared with the children or other processes count in part."),
             new("memory.child_vsz", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.ChildVszKb), "Simulator: VSZ of a fresh child."),

@@ -128,6 +128,7 @@ public static class ScenarioWriter
         Line("child_baseline", Q(ScenarioUnits.FormatSizeKb(m.ChildBaselineKb)));
         Line("child_vsz", Q(ScenarioUnits.FormatSizeKb(m.ChildVszKb)));
         Line("shared", Q(ScenarioUnits.FormatSizeKb(m.SharedKb)));
+        Line("shared_code", Q(ScenarioUnits.FormatSizeKb(m.SharedCodeKb)));
         Line("shared_others", ScenarioUnits.FormatNumber(m.SharedOthers));
         if (m.MasterPssKb is long masterPss) Line("master_pss", Q(ScenarioUnits.FormatSizeKb(masterPss)));
         Line("master_rss", Q(ScenarioUnits.FormatSizeKb(m.MasterRssKb)));

@@ -61,3 +61,25 @@ public class SharedMemoryTests
         Assert.All(withPss, x => Assert.Equal((x.RssKb, x.RssKb), (x.PssKb, x.UssKb)));
     }
 }
+
+/// <summary>memory.shared_code: in a child's RSS from its first request on, shared among the children that ran one.</summary>
+public class SharedCodeTests
+{
+    [Fact]
+    public void The_code_is_shared_from_the_first_request_on()
+    {
+        var s = Scenarios.Make(Scenarios.StaticPool(4), Scenarios.Leaking(leakKb: 0), Scenarios.Pause(1), Scenarios.KeepConstant(4, 3)) with
+        {
+            PssInterval = TimeSpan.FromMilliseconds(250),
+            SampleInterval = TimeSpan.FromMilliseconds(250),
+            Memory = new MemoryModel { SharedKb = 4000, SharedCodeKb = 6000, SharedOthers = 1 },
+        };
+        var sink = Sim.Run(s);
+        var kids = sink.Samples.Where(x => x.Role == ProcessRole.Child && x.HasPss).ToList();
+        Assert.All(kids.Where(x => x.Requests == 0 && x.T < 1), x => Assert.Equal(4000, x.RssKb - x.UssKb));
+        Assert.All(kids.Where(x => x.Requests >= 1), x => Assert.Equal(10_000, x.RssKb - x.UssKb));
+        // at a tick where every child ran a request: each holds 4000 / (4 + 1) + 6000 / (4 + 1) in PSS
+        var all = kids.GroupBy(x => x.T).Last(g => g.All(x => x.Requests >= 1) && g.Count() == 4);
+        Assert.All(all, x => Assert.Equal(2000, x.PssKb - x.UssKb));
+    }
+}

@@ -63,6 +63,9 @@ public static class Calibrator
 
         // the run's own leak fit (summary.json's: the allocator's bounded retention apart), one of the candidates for the leak
         var (_, leakFit) = real.ComputeSummaryAndFit();
+        // the shared pages (PSS/USS): what requests touch of them is no private growth for the RSS fit
+        var shared = SharedFitResult.Of(real);
+        if (shared is not null) children = shared.WithoutCode(children).ToList();
         var memory = MemoryFit.Fit(children, master, original.Seed, original.Pool.MemoryLimitBytes, original.Memory, leakFit);
         var work = WorkFit.Fit(real, original);
         long hostMem = real.Manifest.Machine.MemTotalKb > 0 ? real.Manifest.Machine.MemTotalKb : original.Memory.HostMemKb;
@@ -73,7 +76,6 @@ public static class Calibrator
         var load = original.Load;
         if (loadStart >= 0.001)
             load = load with { Phases = [new LoadPhase { Kind = LoadPhaseKind.Pause, During = TimeSpan.FromMilliseconds(Math.Round(loadStart * 1000)) }, .. load.Phases] };
-        var shared = SharedFitResult.Of(real);
         var model = memory.Apply(original.Memory) with { HostMemKb = hostMem };
         var calibrated = original with
         {
@@ -210,6 +212,7 @@ public static class CalibrationText
                 ? new[]
                 {
                     ("shared", Kb(sh.Shared.Value), Pm(Kb(sh.Shared.Uncertainty)), sh.Shared.How + " (taken out of child_baseline and child_vsz, which held it)"),
+                    ("shared_code", Kb(sh.SharedCode.Value), Pm(Kb(sh.SharedCode.Uncertainty)), sh.SharedCode.How),
                     ("shared_others", Num(sh.Others.Value), Pm(Num(sh.Others.Uncertainty)), sh.Others.How),
                     ("master_pss", Kb(sh.MasterPss.Value), Pm(Kb(sh.MasterPss.Uncertainty)), sh.MasterPss.How),
                 }

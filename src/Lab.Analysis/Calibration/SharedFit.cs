@@ -5,15 +5,17 @@ using Lab.Results;
 namespace Lab.Analysis.Calibration;
 
 /// <summary>
-/// memory.shared, memory.shared_others and memory.master_pss fitted to a real run's smaps_rollup
-/// readings. In the sim a child's RSS holds the shared part S in full, its USS none of it, its PSS
-/// S / (n + k) with n live children and k other processes mapping the same pages. So S is a
-/// child's RSS − USS (the median over the children's readings), and k what makes the children's
-/// summed PSS − USS, n × S / (n + k), the real one at each tick that read them (their median).
-/// The baseline and VSZ the RSS fit found hold S: it is taken out of them. master_pss: the
-/// master's PSS, its median. Null when the run read no PSS (RSS only).
+/// memory.shared, memory.shared_code, memory.shared_others and memory.master_pss fitted to a real
+/// run's smaps_rollup readings. In the sim a child's RSS holds S (memory.shared) from its start and
+/// C (memory.shared_code) from its first request on, in full; its USS none of them; its PSS a share
+/// of each (S among all n children and k others, C among those that ran a request and k others).
+/// So S is a fresh child's RSS − USS (median), C what a child that ran requests shares more
+/// (median), and k what makes the children's summed PSS − USS the real one at each tick that read
+/// them (median). The RSS fit's baseline and VSZ hold S (taken out of them); its growth must not
+/// hold C (<see cref="WithoutCode"/>). master_pss: the master's PSS, its median. Null when the
+/// run read no PSS (RSS only).
 /// </summary>
-public sealed record SharedFitResult(Estimate Shared, Estimate Others, Estimate MasterPss, int Ticks)
+public sealed record SharedFitResult(Estimate Shared, Estimate SharedCode, Estimate Others, Estimate MasterPss, int Ticks)
 {
     /// <summary>Applies the fit to a model whose baseline and VSZ came from the RSS fit (they hold S).</summary>
     public MemoryModel Apply(MemoryModel m)
@@ -22,6 +24,7 @@ public sealed record SharedFitResult(Estimate Shared, Estimate Others, Estimate 
         return m with
         {
             SharedKb = s,
+            SharedCodeKb = Math.Max(0, (long)Math.Round(SharedCode.Value)),
             SharedOthers = Math.Round(Others.Value, 3),
             ChildBaselineKb = m.ChildBaselineKb - s,
             ChildVszKb = Math.Max(1, m.ChildVszKb - s),
@@ -29,38 +32,67 @@ public sealed record SharedFitResult(Estimate Shared, Estimate Others, Estimate 
         };
     }
 
+    /// <summary>The children's readings with the shared code taken out of those after a request: what the RSS fit sees as private growth.</summary>
+    public IReadOnlyList<ChildHistory> WithoutCode(IReadOnlyList<ChildHistory> children)
+    {
+        long c = (long)Math.Round(SharedCode.Value);
+        if (c <= 0) return children;
+        return children.Select(h => h with { Samples = h.Samples.Select(x => x.Served >= 1 ? x with { RssKb = Math.Max(1, x.RssKb - c) } : x).ToList() }).ToList();
+    }
+
     public static SharedFitResult? Of(RunFolder run)
     {
         var s = run.Samples;
         if (!s.HasPss) return null;
-        var sharedPerChild = new List<double>();
+        var fresh = new List<double>();
+        var ran = new List<double>();
         var master = new List<double>();
-        var ticks = new List<(int Children, double PaidKb)>();
+        var ticks = new List<(int All, int Ran, double PaidKb)>();
         int i = 0;
         while (i < s.Count)
         {
-            int j = i, children = 0;
+            int j = i, all = 0, withRequests = 0;
             double paid = 0;
             for (; j < s.Count && s.T[j] == s.T[i]; j++)
             {
                 if (s.PssKb[j] < 0) continue;
                 if (s.Role[j] == ProcessRole.Master) { master.Add(s.PssKb[j]); continue; }
-                sharedPerChild.Add(s.RssKb[j] - s.UssKb[j]);
+                double shared = s.RssKb[j] - s.UssKb[j];
+                if (s.Requests[j] == 0) fresh.Add(shared); else { ran.Add(shared); withRequests++; }
                 paid += s.PssKb[j] - s.UssKb[j];
-                children++;
+                all++;
             }
-            if (children > 0 && paid > 0) ticks.Add((children, paid));
+            if (all > 0 && paid > 0) ticks.Add((all, withRequests, paid));
             i = j;
         }
-        if (sharedPerChild.Count == 0 || ticks.Count == 0) return null;
-        double shared = Stats.Median(sharedPerChild);
-        var others = ticks.Select(t => Math.Max(0, t.Children * shared / t.PaidKb - t.Children)).ToList();
+        if (fresh.Count + ran.Count == 0 || ticks.Count == 0) return null;
+        double sharedKb = fresh.Count > 0 ? Stats.Median(fresh) : Stats.Median(ran);
+        double codeKb = fresh.Count > 0 && ran.Count > 0 ? Math.Max(0, Stats.Median(ran) - sharedKb) : 0;
+        // paid = n·S/(n+k) + r·C/(r+k): k by bisection (paid falls as k grows)
+        var others = ticks.Select(t => SolveOthers(t.All, t.Ran, sharedKb, codeKb, t.PaidKb)).ToList();
         double Spread(List<double> v) => v.Count > 1 ? Stats.StdDev(v) : double.NaN;
         return new SharedFitResult(
-            new Estimate(shared, Spread(sharedPerChild), $"median RSS − USS of {sharedPerChild.Count} child readings of smaps_rollup: the pages a child shares"),
+            new Estimate(sharedKb, Spread(fresh.Count > 0 ? fresh : ran), $"median RSS − USS of {(fresh.Count > 0 ? fresh.Count + " fresh child" : ran.Count + " child")} readings of smaps_rollup: the pages a child shares from its start"),
+            new Estimate(codeKb, Spread(ran), fresh.Count > 0 && ran.Count > 0
+                ? $"median RSS − USS of {ran.Count} readings of children that ran requests, less a fresh child's: the shared pages requests touch (code, opcache)"
+                : "not told: no reading of both a fresh child and one that ran requests"),
             new Estimate(Stats.Median(others), Spread(others),
-                $"what makes the children's summed PSS − USS, n × shared / (n + others), the real one at {ticks.Count} ticks (median): the shared pages are mapped by processes outside the children too"),
+                $"what makes the children's summed PSS − USS the real one at {ticks.Count} ticks (median): processes outside the children mapping the same pages"),
             new Estimate(master.Count > 0 ? Stats.Median(master) : 0, Spread(master), $"median PSS of the master's {master.Count} readings"),
             ticks.Count);
+    }
+
+    private static double SolveOthers(int all, int ran, double s, double c, double paid)
+    {
+        double Paid(double k) => all * s / (all + k) + (ran > 0 ? ran * c / (ran + k) : 0);
+        if (Paid(0) <= paid) return 0;
+        double lo = 0, hi = 1;
+        while (Paid(hi) > paid && hi < 1e6) hi *= 2;
+        for (int it = 0; it < 60; it++)
+        {
+            double mid = (lo + hi) / 2;
+            if (Paid(mid) > paid) lo = mid; else hi = mid;
+        }
+        return (lo + hi) / 2;
     }
 }

@@ -17,6 +17,12 @@ public sealed record MemoryModel
     /// </summary>
     public long SharedKb { get; init; }
     /// <summary>
+    /// Shared memory a child touches from its first request on (the code every request runs, in
+    /// opcache or the dotnet master's mapping), in KiB: shared like <see cref="SharedKb"/>, among
+    /// the children that ran a request.
+    /// </summary>
+    public long SharedCodeKb { get; init; }
+    /// <summary>
     /// Other processes that map the shared pages too (the master, other pools, every process
     /// using the same libraries): a child's PSS holds shared / (live children + this).
     /// </summary>

@@ -117,11 +117,14 @@ internal sealed partial class Fpm : ISimHandler
         if (_state != FpmState.Down)
             _sink.Sample(new Sample(t, _masterPid, ProcessRole.Master, _mem.MasterRssKb, _mem.MasterVszKb, 0, 'S', 0,
                 masterPss, masterPss, pss ? 0 : -1));
-        double sharers = _children.Count + _mem.SharedOthers;
-        long share = sharers > 0 ? (long)Math.Round(_mem.SharedKb / sharers) : 0;
+        // each shared page is divided among the children that touched it and the others that map it
+        int touched = 0;
+        foreach (var c in _children) if (c.Memory.CodeTouched) touched++;
+        double all = _children.Count + _mem.SharedOthers, coders = touched + _mem.SharedOthers;
         foreach (var c in _children)
         {
             long uss = pss ? c.Memory.UssKb(_mem) : -1;
+            long share = !pss ? 0 : (long)Math.Round((all > 0 ? _mem.SharedKb / all : 0) + (c.Memory.CodeTouched && coders > 0 ? _mem.SharedCodeKb / coders : 0));
             _sink.Sample(new Sample(t, c.Pid, ProcessRole.Child, c.Memory.RssKb(_mem), c.Memory.VszKb(_mem),
                 c.CpuSeconds(now), c.PsState(now), c.Served, pss ? uss + share : -1, uss, pss ? 0 : -1));
         }
