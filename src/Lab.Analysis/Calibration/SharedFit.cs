@@ -9,7 +9,7 @@ namespace Lab.Analysis.Calibration;
 /// run's smaps_rollup readings. In the sim a child's RSS holds S (memory.shared) from its start and
 /// C (memory.shared_code) from its first request on, in full; its USS none of them; its PSS a share
 /// of each (S among all n children and k others, C among those that ran a request and k others).
-/// So S is a fresh child's RSS − USS (median), C what a child that ran requests shares more
+/// So S is a fresh child's RSS − USS (its first reading, before any request; median), C what a child that ran requests shares more
 /// (median), and k what makes the children's summed PSS − USS the real one at each tick that read
 /// them (median). The RSS fit's baseline and VSZ hold S (taken out of them); its growth must not
 /// hold C (<see cref="WithoutCode"/>). master_pss: the master's PSS, its median. Null when the
@@ -46,6 +46,7 @@ public sealed record SharedFitResult(Estimate Shared, Estimate SharedCode, Estim
         if (!s.HasPss) return null;
         var fresh = new List<double>();
         var ran = new List<double>();
+        var seen = new HashSet<int>();
         var master = new List<double>();
         var ticks = new List<(int All, int Ran, double PaidKb)>();
         int i = 0;
@@ -58,7 +59,11 @@ public sealed record SharedFitResult(Estimate Shared, Estimate SharedCode, Estim
                 if (s.PssKb[j] < 0) continue;
                 if (s.Role[j] == ProcessRole.Master) { master.Add(s.PssKb[j]); continue; }
                 double shared = s.RssKb[j] - s.UssKb[j];
-                if (s.Requests[j] == 0) fresh.Add(shared); else { ran.Add(shared); withRequests++; }
+                // fresh: a child's first reading, before any request (a later one at 0 requests may
+                // have run one whose answer had not come back yet: its code already touched)
+                bool first = seen.Add(s.Pid[j]);
+                if (s.Requests[j] == 0) { if (first) fresh.Add(shared); }
+                else { ran.Add(shared); withRequests++; }
                 paid += s.PssKb[j] - s.UssKb[j];
                 all++;
             }
