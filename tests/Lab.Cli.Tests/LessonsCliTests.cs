@@ -69,9 +69,9 @@ public class LessonsCliTests : IDisposable
             .Select(l => Path.GetFileName(l.Target)).ToHashSet();
         var made = manifest.Steps.SelectMany(s => s.Figures.Select(f => f.Value)).ToHashSet();
         Assert.Equal(made.Order(), shown.Order());
-        // seven lessons, each with its figures, its questions and answers, the real engines
+        // eight lessons, each with its figures, its questions and answers, the real engines
         var lessons = Directory.GetFiles(Path.Combine(RepoLab, "lessons"), "0*.md").Order().ToList();
-        Assert.Equal(7, lessons.Count);
+        Assert.Equal(8, lessons.Count);
         foreach (var f in lessons)
         {
             string text = File.ReadAllText(f);
@@ -80,7 +80,7 @@ public class LessonsCliTests : IDisposable
             Assert.True(text.Split("<details>").Length - 1 >= 2, $"{Path.GetFileName(f)}: fewer than 2 answers");
             Assert.Contains("## Questions", text);
         }
-        Assert.Equal(Enumerable.Range(1, 7), manifest.Steps.Select(s => s.Lesson).Distinct().Order());
+        Assert.Equal(Enumerable.Range(1, 8), manifest.Steps.Select(s => s.Lesson).Distinct().Order());
     }
 
     /// <summary>Every ./run.sh line of the lessons' code blocks, as words after ./run.sh (comments cut).</summary>

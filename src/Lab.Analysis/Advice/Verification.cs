@@ -43,7 +43,10 @@ public static class Verification
         var memory = run.Memory with
         {
             ChildBaselineKb = Math.Max(1, (long)Math.Round(fit.Baseline.Value)),
+            // S is what the pool pays for its shared pages, counted once: shared by the children alone
             SharedKb = fit.Shared is { } shared ? Math.Max(0, (long)Math.Round(shared.Value)) : 0,
+            SharedCodeKb = 0,
+            SharedOthers = 0,
             MasterPssKb = fit.InPss ? (long)Math.Round(fit.Master.Value) : null,
             MasterRssKb = masterRss > 0 ? (long)Math.Round(masterRss) : run.Memory.MasterRssKb,
             LeakScale = leakMean > 0 ? Math.Round(leak / leakMean, 6) : 1.0,
