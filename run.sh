@@ -53,7 +53,7 @@ build() {
     mv -f "$STAMP.next" "$STAMP"
   fi
   # The dotnet engine's master and child processes, NativeAOT (fast start, small RSS).
-  local aot=("$ROOT/src/Lab.Core" "$ROOT/src/Lab.FastCgi" "$ROOT/src/Lab.Worker" "$ROOT/src/Lab.Pool" "$ROOT/Directory.Build.props" "$ROOT/Directory.Packages.props")
+  local aot=("$ROOT/src/Lab.Core" "$ROOT/src/Lab.FastCgi" "$ROOT/src/Lab.Scoreboard" "$ROOT/src/Lab.Worker" "$ROOT/src/Lab.Pool" "$ROOT/Directory.Build.props" "$ROOT/Directory.Packages.props")
   if [ -n "$(changed_since "$AOT_STAMP" "${aot[@]}")" ] || [ ! -x "$BIN/Lab.Worker" ] || [ ! -x "$BIN/Lab.Pool" ]; then
     say "publishing the dotnet engine's processes (NativeAOT) ..."
     touch "$AOT_STAMP.next"

@@ -95,8 +95,14 @@ if ($workMs > 0) {
     }
 }
 
+// Asleep: usleep() returns early when a signal arrives (php-fpm's SIGQUIT to a busy child on a
+// reload or a graceful stop): sleep again until the wait is over, so the request waits what it
+// was asked to, as the dotnet engine's worker does.
 if ($waitMs > 0) {
-    usleep((int)($waitMs * 1000));
+    $until = hrtime(true) + (int)($waitMs * 1e6);
+    while (($left = $until - hrtime(true)) > 0) {
+        usleep(max(1, intdiv($left, 1000)));
+    }
 }
 
 // The request's work is done: its PHP values are freed (the allocator keeps what it keeps), and

@@ -15,6 +15,9 @@ Usage:
                                                     fit a run's leak; pm.max_requests (and max_children) for the RAM, verified on the sim
                                                     (an import without a request rate: only with --per-block, counted in ps snapshots)
   ./run.sh calibrate DIR [--out DIR]                fit the simulator to a real run (engine php-fpm or dotnet) and compare them
+  ./run.sh conform [--engines php-fpm,dotnet,sim] [--out DIR]
+                                                    the conformance suite: php-fpm's rules, each engine against php-fpm 8.2
+                                                    (conformance.md / .html; exit 0 when every rule is the same)
   ./run.sh lessons                                  rebuild every figure of the course in lab/ (start at lab/README.md)
   ./run.sh list                                     the scenarios, with their titles
   ./run.sh clean [--results]                        remove killed runs' temporary folders; list stale results (--results: remove them)

@@ -23,7 +23,7 @@ public static class EngineFactory
             case EngineKind.Dotnet:
                 if (DotnetPoolHost.Unavailable() is { } why) throw new EngineUnavailableException(why);
                 // front = nginx: a real nginx in front of the lab's pool (installed first if need be)
-                return new RealEngine(temp => new DotnetPoolHost(temp, scenario.Request.CodeKb), RealStack.For(scenario, progress).FrontFactory(scenario));
+                return new RealEngine(temp => new DotnetPoolHost(temp, codeKb: scenario.Request.CodeKb), RealStack.For(scenario, progress).FrontFactory(scenario));
             default:
             {
                 // engine = php-fpm: the distribution's php-fpm (and nginx for front = nginx), installed first if need be

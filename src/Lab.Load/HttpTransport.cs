@@ -27,7 +27,8 @@ namespace Lab.Load;
 /// </summary>
 public sealed class HttpTransport : IRequestTransport
 {
-    private readonly IPEndPoint _server;
+    private readonly EndPoint _server;
+    private readonly bool _unix;
     private readonly string? _path;
     private readonly byte[] _sockaddr;
     private readonly byte[] _head;
@@ -51,27 +52,28 @@ public sealed class HttpTransport : IRequestTransport
     private const ulong WakeToken = ulong.MaxValue;
 
     /// <summary>Each request goes to its own URI (RequestSpec.Uri: its script and query).</summary>
-    /// <param name="server">The front's address, e.g. 127.0.0.1:8080.</param>
+    /// <param name="server">The front's address: 127.0.0.1:8080, or a Unix socket (a run's nginx front).</param>
     /// <param name="connections">Keep-alive connections, i.e. requests on the wire at once (≥ 1).</param>
-    public HttpTransport(IPEndPoint server, int connections) : this(server, null, connections)
+    public HttpTransport(EndPoint server, int connections) : this(server, null, connections)
     {
     }
 
-    /// <param name="server">The front's address, e.g. 127.0.0.1:8080.</param>
+    /// <param name="server">The front's address: 127.0.0.1:8080, or a Unix socket (a run's nginx front).</param>
     /// <param name="path">One location for every request, e.g. "/leak.php"; the request's query string is appended after a '?'. Null: the request's own script.</param>
     /// <param name="connections">Keep-alive connections, i.e. requests on the wire at once (≥ 1).</param>
-    public HttpTransport(IPEndPoint server, string? path, int connections)
+    public HttpTransport(EndPoint server, string? path, int connections)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(connections, 0xFFFF);
         if (path is not null && !path.StartsWith('/')) throw new ArgumentException("the path must start with '/'", nameof(path));
         _server = server;
+        _unix = server is UnixDomainSocketEndPoint;
         _path = path;
         var address = server.Serialize(); // the native sockaddr layout
         _sockaddr = new byte[address.Size];
         for (int i = 0; i < address.Size; i++) _sockaddr[i] = address[i];
         _head = Encoding.ASCII.GetBytes("GET ");
-        _tail = Encoding.ASCII.GetBytes(" HTTP/1.1\r\nHost: " + server + "\r\nUser-Agent: leak-lab\r\n\r\n");
+        _tail = Encoding.ASCII.GetBytes(" HTTP/1.1\r\nHost: " + (_unix ? "localhost" : server.ToString()) + "\r\nUser-Agent: leak-lab\r\n\r\n");
         _slots = new Connection?[connections];
         _epoll = Epoll.Create();
         _wakeFd = Epoll.CreateEventFd();
@@ -191,10 +193,13 @@ public sealed class HttpTransport : IRequestTransport
     private Connection? Open(int slot, out string? error)
     {
         error = null;
-        var socket = new Socket(_server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
+        var socket = _unix
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false }
+            : new Socket(_server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
         int fd = (int)socket.SafeHandle.DangerousGetHandle();
         int result = Epoll.ConnectTo(fd, _sockaddr);
-        if (result != 0 && result != Epoll.EINPROGRESS && result != Epoll.EAGAIN)
+        // a Unix socket whose backlog is full refuses at once with EAGAIN (nginx's own upstreams: 502)
+        if (result != 0 && result != Epoll.EINPROGRESS && (result != Epoll.EAGAIN || _unix))
         {
             socket.Dispose();
             error = $"connect() to {_server} failed: {Describe(result)}";

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Lab.Core.Paths;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.Nginx;
 
@@ -13,10 +13,14 @@ namespace Lab.Nginx;
 /// <param name="DocumentRoot">The root whose scripts the pool runs (SCRIPT_FILENAME = root + URI path).</param>
 /// <param name="User">The workers' user when the lab runs as root (null: nginx runs as the lab's user).</param>
 /// <param name="WorkerConnections">worker_connections: at least twice the client connections (each request also opens one to the pool).</param>
+/// <param name="UnixSocket">Listen on this Unix socket instead of 127.0.0.1:Port (a run's front: in a folder only the lab can enter, so no other local user drives the pool).</param>
 public sealed record NginxSettings(string Prefix, int Port, string FastCgiPass, string DocumentRoot, UnprivilegedUser? User,
-    int WorkerConnections = 1024)
+    int WorkerConnections = 1024, string? UnixSocket = null)
 {
     public string ConfigPath => Path.Combine(Prefix, "nginx.conf");
+
+    /// <summary>nginx's listen directive's address.</summary>
+    public string Listen => UnixSocket is not null ? "unix:" + UnixSocket : "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>worker_connections for a number of client connections: room for them and their upstream connections.</summary>
     public static int ConnectionsFor(int clientConnections) => Math.Max(1024, 2 * clientConnections + 64);
@@ -51,7 +55,7 @@ public static partial class NginxConfig
             ["worker_connections"] = s.WorkerConnections.ToString(CultureInfo.InvariantCulture),
             ["rlimit_nofile"] = (2 * s.WorkerConnections + 64).ToString(CultureInfo.InvariantCulture),
             ["temp_paths"] = temp.ToString().TrimEnd('\n'),
-            ["port"] = s.Port.ToString(CultureInfo.InvariantCulture),
+            ["listen"] = s.Listen,
             ["document_root"] = s.DocumentRoot,
             ["fastcgi_pass"] = s.FastCgiPass,
         };

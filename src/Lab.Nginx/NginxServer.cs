@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.Nginx;
 
@@ -20,7 +20,8 @@ public sealed class NginxServer : IDisposable
     }
 
     public NginxSettings Settings { get; }
-    public IPEndPoint EndPoint => new(IPAddress.Loopback, Settings.Port);
+    /// <summary>Where nginx listens: its Unix socket, or 127.0.0.1:port.</summary>
+    public EndPoint EndPoint => Settings.UnixSocket is { } path ? new UnixDomainSocketEndPoint(path) : new IPEndPoint(IPAddress.Loopback, Settings.Port);
 
     /// <summary>
     /// Writes the configuration from the template (default: lab/nginx/nginx.conf.template) and
@@ -34,8 +35,8 @@ public sealed class NginxServer : IDisposable
         Directory.CreateDirectory(settings.Prefix);
         for (int attempt = 1; ; attempt++)
         {
-            var s = settings.Port == 0 ? settings with { Port = FreePort() } : settings;
-            File.WriteAllText(s.ConfigPath, NginxConfig.Render(template, s, nginx));
+            var s = settings.Port == 0 && settings.UnixSocket is null ? settings with { Port = FreePort() } : settings;
+            PrivateFiles.Write(s.ConfigPath, NginxConfig.Render(template, s, nginx)); // the run's own: 0600 (nginx's master reads it as root)
             var start = new IsolatedStart(nginx.Binary, ["-p", s.Prefix, "-c", s.ConfigPath, "-e", "stderr", "-g", "daemon off;"], "nginx")
             {
                 WorkingDirectory = s.Prefix,
@@ -82,8 +83,9 @@ public sealed class NginxServer : IDisposable
         if (_process.ServerPid == 0) return false;
         try
         {
-            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            s.Connect(EndPoint);
+            var ep = EndPoint;
+            using var s = new Socket(ep.AddressFamily, SocketType.Stream, ep is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
+            s.Connect(ep);
             return true;
         }
         catch (SocketException) { return false; }

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.Nginx;
 

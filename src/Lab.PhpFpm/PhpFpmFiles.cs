@@ -2,8 +2,7 @@ using System.Text;
 using Lab.Core.Php;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
-using Lab.PhpFpm.Processes;
-using Lab.PhpFpm.Setup;
+using Lab.Linux.Processes;
 
 namespace Lab.PhpFpm;
 
@@ -53,11 +52,10 @@ public sealed record PhpFpmFiles(string Folder)
     /// </summary>
     public string RenderConfig(PoolSettings pool, UnprivilegedUser? user)
     {
-        var paths = new FpmPaths(PidFile, ErrorLog, Socket, user?.User, user?.Group, user?.User, user?.Group);
+        var paths = new FpmPaths(PidFile, ErrorLog, Socket, user?.User, user?.Group, user?.User, user?.Group, SlowLog);
         return FpmConfig.Render(pool, paths, FpmLogLevel.Debug,
         [
             "; php-fpm only",
-            "slowlog = " + SlowLog,
             "security.limit_extensions = .php",
             "php_admin_flag[log_errors] = on",
             "php_admin_flag[display_errors] = off",
@@ -185,8 +183,8 @@ public sealed record PhpFpmFiles(string Folder)
     /// <summary>Writes php.ini and the configuration only (a reload, a restart).</summary>
     public void WriteConfig(PoolSettings pool, UnprivilegedUser? user, PhpIniAdditions? additions = null)
     {
-        File.WriteAllText(PhpIni, RenderPhpIni(pool, additions));
-        File.WriteAllText(Config, RenderConfig(pool, user));
+        PrivateFiles.Write(PhpIni, RenderPhpIni(pool, additions));
+        PrivateFiles.Write(Config, RenderConfig(pool, user));
     }
 }
 

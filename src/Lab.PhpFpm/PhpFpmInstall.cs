@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using Lab.PhpFpm.Processes;
-using Lab.PhpFpm.Setup;
+using Lab.Linux.Processes;
+using Lab.Linux.Packages;
 
 namespace Lab.PhpFpm;
 

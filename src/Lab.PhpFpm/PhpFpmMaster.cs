@@ -1,4 +1,4 @@
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.PhpFpm;
 

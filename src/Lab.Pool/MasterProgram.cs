@@ -3,26 +3,26 @@ using Lab.Core.Logging;
 using Lab.Core.Records;
 using Lab.Pool.Config;
 using Lab.Pool.Interop;
+using Lab.Scoreboard.Interop;
 using Lab.Pool.Master;
 
 namespace Lab.Pool;
 
 /// <summary>
 /// The master's command line, like php-fpm's:
-/// <c>Lab.Pool --fpm-config FILE [-F] [-t] [--worker PATH] [--events FILE]</c> (also <c>-y FILE</c>).
-/// The launcher passes the same through the environment (LAB_FPM_CONFIG, LAB_FPM_EVENTS,
-/// LAB_WORKER, LAB_FPM_PARENT_PID) so that argv is only the title "lab-fpm: master process (FILE)".
+/// <c>Lab.Pool --fpm-config FILE [-F] [-t] [--worker PATH]</c> (also <c>-y FILE</c>).
+/// The launcher passes the same through the environment (LAB_FPM_CONFIG, LAB_WORKER,
+/// LAB_FPM_PARENT_PID) so that argv is only the title "lab-fpm: master process (FILE)".
 /// </summary>
 public static class MasterProgram
 {
     public const string Usage = """
-        Usage: Lab.Pool [-F] [-t] --fpm-config FILE [--worker PATH] [--events FILE]
+        Usage: Lab.Pool [-F] [-t] --fpm-config FILE [--worker PATH]
 
           -y, --fpm-config FILE  the php-fpm configuration (the INI text Lab.Core.Php.FpmConfig.Render writes)
           -F, --nodaemonize      stay in the foreground (the lab's master always does)
           -t, --test             test the configuration and exit
           --worker PATH          the child executable (default: $LAB_WORKER, else Lab.Worker next to this binary)
-          --events FILE          append machine-readable events (unix_time,event,pid,detail) to FILE
           -h, --help             this help
 
         Signals: SIGTERM/SIGINT terminate, SIGQUIT finish gracefully, SIGUSR2 reload the configuration,
@@ -31,7 +31,7 @@ public static class MasterProgram
 
     public static int Run(string[] args)
     {
-        string? config = Env("LAB_FPM_CONFIG"), events = Env("LAB_FPM_EVENTS"), worker = null;
+        string? config = Env("LAB_FPM_CONFIG"), worker = null;
         bool test = false;
         for (int i = 0; i < args.Length; i++)
         {
@@ -41,14 +41,12 @@ public static class MasterProgram
             {
                 case "-y" or "--fpm-config": config = Next(); break;
                 case "--worker": worker = Next(); break;
-                case "--events": events = Next(); break;
                 case "-F" or "--nodaemonize" or "-D" or "--daemonize": break;
                 case "-t" or "--test": test = true; break;
                 case "-h" or "--help" or "-?": Console.Out.WriteLine(Usage); return 0;
                 default:
                     if (a.StartsWith("--fpm-config=", StringComparison.Ordinal)) config = a["--fpm-config=".Length..];
                     else if (a.StartsWith("--worker=", StringComparison.Ordinal)) worker = a["--worker=".Length..];
-                    else if (a.StartsWith("--events=", StringComparison.Ordinal)) events = a["--events=".Length..];
                     else { Stderr($"unknown option '{a}'"); Console.Error.WriteLine(Usage); return 64; }
                     break;
             }
@@ -85,7 +83,7 @@ public static class MasterProgram
         }
         using var master = new FpmMaster(new MasterOptions
         {
-            ConfigPath = Path.GetFullPath(config), WorkerPath = Path.GetFullPath(worker), EventsPath = events, ExpectedParentPid = expectedParent,
+            ConfigPath = Path.GetFullPath(config), WorkerPath = Path.GetFullPath(worker), ExpectedParentPid = expectedParent,
         }, configuration);
         return master.Run();
     }

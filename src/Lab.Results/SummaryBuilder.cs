@@ -122,23 +122,21 @@ public sealed class SummaryBuilder : IRunSink
     public void Event(in PoolEvent e)
     {
         See(e.T);
-        if (e.Event == EventNames.Spawn) Interlocked.Increment(ref _spawned);
-        else if (e.Event == EventNames.Exit)
+        if (e.Kind == PoolEventKind.Spawn) Interlocked.Increment(ref _spawned);
+        else if (e.Kind == PoolEventKind.Exit)
         {
-            string why = ExitWhy(e.Detail);
+            string why = ExitWhy(e);
             _exitsByWhy[why] = _exitsByWhy.GetValueOrDefault(why) + 1;
             if (IsRecycle(why)) Interlocked.Increment(ref _recycles);
         }
         _ledger.Event(e);
     }
 
-    /// <summary>The why of an exit detail "&lt;how&gt;;&lt;why&gt;" (e.g. "code 0;max_requests"); "unknown" if absent.</summary>
-    public static string ExitWhy(string detail)
-    {
-        int semi = detail.IndexOf(';');
-        string why = semi >= 0 ? detail[(semi + 1)..].Trim() : "";
-        return why.Length > 0 ? why : "unknown";
-    }
+    /// <summary>An exit's why as events.csv writes it ("max_requests", "idle", ...); "unknown" if it has none.</summary>
+    public static string ExitWhy(in PoolEvent e) => e.Why is ExitCause.None or ExitCause.Unknown ? "unknown" : PoolEvent.CauseName(e.Why);
+
+    /// <summary>The why of an exit's detail as events.csv holds it ("code 0;max_requests" → "max_requests"); "unknown" if absent.</summary>
+    public static string ExitWhy(string detail) => ExitWhy(PoolEvent.FromCsv(0, EventNames.Exit, 0, detail));
 
     public void Request(in RequestRecord r)
     {

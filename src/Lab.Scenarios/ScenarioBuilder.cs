@@ -1,6 +1,7 @@
 using System.Globalization;
 using Lab.Core.Paths;
 using Lab.Core.Records;
+using Lab.Core.ProcessManager;
 using Lab.Core.Scenarios;
 using Lab.Scenarios.Document;
 using Lab.Scenarios.PoolFiles;
@@ -196,7 +197,10 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
         var terminate = terminateValue is null ? defaults.RequestTerminateTimeout : Values.Timeout(terminateValue, terminatePath);
         var slowlogValue = Get("request_slowlog_timeout", out var slowlogPath);
         var slowlog = slowlogValue is null ? defaults.RequestSlowlogTimeout : Values.Timeout(slowlogValue, slowlogPath);
-        int backlog = Read("listen_backlog", defaults.ListenBacklog, (v, p) => Values.Int(v, p, 1, positive));
+        int backlog = Read("listen_backlog", defaults.ListenBacklog, (v, p) => Values.Int(v, p, -1, "must be -1 (the kernel's somaxconn) or an integer ≥ 0"));
+        var processControlTimeout = Read("process_control_timeout", defaults.ProcessControlTimeout, Values.Timeout);
+        int emergencyThreshold = Read("emergency_restart_threshold", defaults.EmergencyRestartThreshold, (v, p) => Values.Int(v, p, 0, "must be 0 (off) or a positive integer"));
+        var emergencyInterval = Read("emergency_restart_interval", defaults.EmergencyRestartInterval, Values.Timeout);
         long memoryLimit = Read("memory_limit", defaults.MemoryLimitBytes, Values.MemoryLimit);
 
         // Checks across keys, php-fpm's (fpm_conf.c) in its words. Located at the command line
@@ -216,17 +220,18 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
                 throw Errors.At(Locate(poolOrigin, startServersValue, minSpareValue, maxSpareValue),
                     $"{prefix}pm.start_servers({s}) must not be less than pm.min_spare_servers({minSpare}) and not greater than pm.max_spare_servers({maxSpare})");
         }
-        if (terminate > TimeSpan.Zero && slowlog > terminate)
-            throw Errors.At(Locate(poolOrigin, slowlogValue, terminateValue),
-                $"{prefix}request_slowlog_timeout({ScenarioUnits.FormatDuration(slowlog)}) can't be greater than request_terminate_timeout({ScenarioUnits.FormatDuration(terminate)})");
+        // php-fpm's own refusal, in whole seconds (Lab.Core's RequestTimeouts)
+        if (RequestTimeouts.Refusal(new PoolSettings { Name = poolName, RequestSlowlogTimeout = slowlog, RequestTerminateTimeout = terminate }) is { } refusal)
+            throw Errors.At(Locate(poolOrigin, slowlogValue, terminateValue), prefix + refusal.Message);
 
         return new PoolSettings
         {
             Name = poolName,
             Pm = pm,
             MaxChildren = maxChildren,
-            // php-fpm's default, made explicit so the written scenario says what ran.
-            StartServersSetting = startServers ?? minSpare + (maxSpare - minSpare) / 2,
+            // left unset when not given, as php-fpm's config (it logs "pm.start_servers is not set");
+            // the written scenario names the value it resolves to
+            StartServersSetting = startServers,
             MinSpareServers = minSpare,
             MaxSpareServers = maxSpare,
             MaxSpawnRate = maxSpawnRate,
@@ -235,6 +240,9 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             RequestTerminateTimeout = terminate,
             RequestSlowlogTimeout = slowlog,
             ListenBacklog = backlog,
+            ProcessControlTimeout = processControlTimeout,
+            EmergencyRestartThreshold = emergencyThreshold,
+            EmergencyRestartInterval = emergencyInterval,
             MemoryLimitBytes = memoryLimit,
         };
     }
@@ -546,6 +554,18 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
                         : ChildSelector.Oldest;
                     int signal = table["signal"] is { } sv ? Values.Signal(sv, $"{path}.signal") : 9;
                     action = action with { Kind = ActionKind.KillChild, Target = target, Signal = signal };
+                    break;
+                }
+                case "stop":
+                {
+                    int signal = 3;
+                    if (table["signal"] is { } sv)
+                    {
+                        signal = Values.Signal(sv, $"{path}.signal");
+                        if (signal is not (2 or 3 or 15))
+                            throw Errors.Value(sv, $"{path}.signal", $"must be a signal that stops php-fpm's master: {Errors.List(ScenarioSchema.StopSignals)} (QUIT: graceful, \"Finishing ...\"; TERM, INT: \"Terminating ...\")");
+                    }
+                    action = action with { Kind = ActionKind.Stop, Signal = signal };
                     break;
                 }
             }

@@ -84,7 +84,9 @@ public static class ScenarioSchema
     public static readonly IReadOnlyList<string> PmStyles = ["static", "dynamic", "ondemand"];
     public static readonly IReadOnlyList<string> ArrivalProcesses = ["even", "poisson"];
     public static readonly IReadOnlyList<string> PhaseKinds = ["inject", "ramping-inject", "inject-random", "keep-constant", "ramping-constant", "pause"];
-    public static readonly IReadOnlyList<string> ActionKinds = ["restart", "reload", "kill-child"];
+    public static readonly IReadOnlyList<string> ActionKinds = ["restart", "reload", "kill-child", "stop"];
+    /// <summary>The signals a stop action may send the master: php-fpm's graceful stop, or terminate.</summary>
+    public static readonly IReadOnlyList<string> StopSignals = ["QUIT", "TERM", "INT"];
     public static readonly IReadOnlyList<string> ChildTargets = ["oldest", "newest", "busy", "idle", "largest"];
     public static readonly IReadOnlyList<string> DistributionKinds = ["uniform", "normal", "exponential", "lognormal", "choice"];
 
@@ -156,7 +158,10 @@ public static class ScenarioSchema
             new("pool.max_requests", SettingType.Integer, I(pool.MaxRequests), "pm.max_requests: requests a child serves before it exits and is respawned; 0 = unlimited."),
             new("pool.request_terminate_timeout", SettingType.Timeout, "0", "request_terminate_timeout: a request running longer gets its child killed; 0 = off."),
             new("pool.request_slowlog_timeout", SettingType.Timeout, "0", "request_slowlog_timeout: a request running longer counts as slow; 0 = off."),
-            new("pool.listen_backlog", SettingType.Integer, I(pool.ListenBacklog), "listen.backlog: connections waiting for a child at most (also spelled listen.backlog)."),
+            new("pool.listen_backlog", SettingType.Integer, I(pool.ListenBacklog), "listen.backlog (also spelled so): -1 = the kernel's somaxconn (php-fpm 8.2's default); a Unix socket then holds backlog + 1 waiting connections and refuses the next at once."),
+            new("pool.process_control_timeout", SettingType.Timeout, "0", "process_control_timeout ([global] in php-fpm): how long children get after the master's SIGQUIT (reload, graceful stop) before SIGTERM, then SIGKILL a second later; 0 = the master's next loop pass, so a reload cuts busy requests."),
+            new("pool.emergency_restart_threshold", SettingType.Integer, "0", "emergency_restart_threshold ([global] in php-fpm): this many children dying on SIGSEGV or SIGBUS within emergency_restart_interval make the master reload; 0 = off."),
+            new("pool.emergency_restart_interval", SettingType.Timeout, "0", "emergency_restart_interval ([global] in php-fpm): the window of emergency_restart_threshold; 0 = off."),
             new("pool.memory_limit", SettingType.MemoryLimit, ScenarioUnits.FormatMemoryLimit(pool.MemoryLimitBytes), "php's memory_limit: bounds one request's PHP allocations, never the process; -1 = unlimited."),
             new("pool.from", SettingType.Path, "no file", "A php-fpm pool file (www.conf, or a php-fpm.conf and its includes): each directive the lab knows becomes its [pool] key; keys set in the scenario or on the command line win."),
 
@@ -193,10 +198,10 @@ public static class ScenarioSchema
             new($"{Phases}.think", SettingType.Duration, "0s", "Closed model: pause of a user between its requests.") { Kinds = closed },
 
             new($"{Actions}.at", SettingType.Duration, "(required)", "When the action happens, from the start of the run.") { RequiredFor = ActionKinds },
-            new($"{Actions}.action", SettingType.Choice, "(required)", "restart: kill the master and start a new one; reload: php-fpm's graceful reload (SIGUSR2); kill-child: kill one child.") { Choices = ActionKinds, RequiredFor = ActionKinds },
+            new($"{Actions}.action", SettingType.Choice, "(required)", "restart: kill the master and start a new one; reload: php-fpm's graceful reload (SIGUSR2); kill-child: signal one child; stop: stop the master (SIGQUIT, php-fpm's graceful stop; no new master follows).") { Choices = ActionKinds, RequiredFor = ActionKinds },
             new($"{Actions}.set", SettingType.PoolTable, "no change", "reload: [pool] keys that change with the reload, e.g. { max_requests = 5 }.") { Kinds = ["reload"] },
             new($"{Actions}.target", SettingType.Choice, "oldest", "kill-child: which child.") { Choices = ChildTargets, Kinds = ["kill-child"] },
-            new($"{Actions}.signal", SettingType.Signal, "KILL", "kill-child: the signal (KILL, TERM, SEGV, ... or a number).") { Kinds = ["kill-child"] },
+            new($"{Actions}.signal", SettingType.Signal, "KILL (kill-child), QUIT (stop)", "kill-child: the signal sent to the child (KILL, TERM, SEGV, STOP, ... or a number); stop: the signal sent to the master (QUIT, TERM or INT).") { Kinds = ["kill-child", "stop"] },
 
             new("php.root", SettingType.Path, "lab/php", "engine php-fpm: the document root of your own scripts, copied into the run's private folder (request.script is a path in it)."),
             new("php.ini", SettingType.IniTable, "{}", "engine php-fpm: php.ini directives, e.g. { \"opcache.enable\" = 1, \"opcache.memory_consumption\" = \"256M\" }."),

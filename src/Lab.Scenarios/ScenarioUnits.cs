@@ -252,6 +252,7 @@ public static class ScenarioUnits
     public static readonly IReadOnlyDictionary<string, int> Signals = new Dictionary<string, int>
     {
         ["KILL"] = 9, ["TERM"] = 15, ["SEGV"] = 11, ["ABRT"] = 6, ["QUIT"] = 3, ["INT"] = 2, ["HUP"] = 1, ["BUS"] = 7,
+        ["STOP"] = 19, ["CONT"] = 18,
     };
 
     public static string SignalsText => string.Join(", ", Signals.Keys) + " (with or without SIG), or a number from 1 to 64";
@@ -269,7 +270,7 @@ public static class ScenarioUnits
         }
         if (s.StartsWith("SIG", StringComparison.Ordinal)) s = s[3..];
         if (Signals.TryGetValue(s, out int number)) return number;
-        problem = $"is not a signal kill-child knows{Suggest.DidYouMean(s, Signals.Keys)}; signals: {SignalsText}";
+        problem = $"is not a signal the lab knows{Suggest.DidYouMean(s, Signals.Keys)}; signals: {SignalsText}";
         return null;
     }
 

@@ -41,6 +41,9 @@ public static class ScenarioWriter
 
         w.Append("\n[pool]\n");
         foreach (var (key, value) in PoolEntries(scenario.Pool)) Line(key, value);
+        if (scenario.Pool.Pm == ProcessManagerStyle.Dynamic && scenario.Pool.StartServersSetting is null)
+            w.Append("# start_servers: not set, php-fpm's default min_spare_servers + (max_spare_servers - min_spare_servers) / 2 = ")
+             .Append(scenario.Pool.StartServers.ToString(Inv)).Append('\n');
 
         var r = scenario.Request;
         w.Append("\n[request]\n");
@@ -105,11 +108,14 @@ public static class ScenarioWriter
                 case ActionKind.Reload when action.NewPool is not null:
                     // Only what the reload changes; the rest is [pool] as above.
                     var before = PoolEntries(scenario.Pool).ToDictionary(e => e.Key, e => e.Value);
-                    var changed = PoolEntries(action.NewPool).Where(e => before[e.Key] != e.Value).Select(e => $"{e.Key} = {e.Value}");
+                    var changed = PoolEntries(action.NewPool).Where(e => !before.TryGetValue(e.Key, out var was) || was != e.Value).Select(e => $"{e.Key} = {e.Value}");
                     Line("set", "{ " + string.Join(", ", changed) + " }");
                     break;
                 case ActionKind.KillChild:
                     Line("target", Q(action.Target.ToString().ToLowerInvariant()));
+                    Line("signal", Q(ScenarioUnits.FormatSignal(action.Signal)));
+                    break;
+                case ActionKind.Stop:
                     Line("signal", Q(ScenarioUnits.FormatSignal(action.Signal)));
                     break;
             }
@@ -158,7 +164,7 @@ public static class ScenarioWriter
         yield return ("name", Q(p.Name));
         yield return ("pm", Q(p.Pm.ToString().ToLowerInvariant()));
         yield return ("max_children", p.MaxChildren.ToString(Inv));
-        yield return ("start_servers", p.StartServers.ToString(Inv));
+        if (p.StartServersSetting is int start) yield return ("start_servers", start.ToString(Inv));
         yield return ("min_spare_servers", p.MinSpareServers.ToString(Inv));
         yield return ("max_spare_servers", p.MaxSpareServers.ToString(Inv));
         yield return ("max_spawn_rate", p.MaxSpawnRate.ToString(Inv));
@@ -167,6 +173,9 @@ public static class ScenarioWriter
         yield return ("request_terminate_timeout", Timeout(p.RequestTerminateTimeout));
         yield return ("request_slowlog_timeout", Timeout(p.RequestSlowlogTimeout));
         yield return ("listen_backlog", p.ListenBacklog.ToString(Inv));
+        yield return ("process_control_timeout", Timeout(p.ProcessControlTimeout));
+        yield return ("emergency_restart_threshold", p.EmergencyRestartThreshold.ToString(Inv));
+        yield return ("emergency_restart_interval", Timeout(p.EmergencyRestartInterval));
         yield return ("memory_limit", Q(ScenarioUnits.FormatMemoryLimit(p.MemoryLimitBytes)));
     }
 

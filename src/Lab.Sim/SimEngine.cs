@@ -17,8 +17,9 @@ namespace Lab.Sim;
 /// (Scenario.RunLength) or until `iterations` requests were sent; requests still in flight then
 /// are drained (answered, or given 504 at the client time-out); a last sample tick is taken at
 /// that moment, the status counters are read, and the master is stopped (SIGTERM: "Terminating
-/// ...", "exiting, bye-bye!"). The sim ignores `front` (it models the FastCGI pool) and the
-/// memory guard (nothing real is allocated).
+/// ...", "exiting, bye-bye!"). Of `front` the sim takes only what a client sees of a refused
+/// connection (nginx: 502, the FastCGI client: 503); it ignores the memory guard (nothing real is
+/// allocated).
 /// </para>
 /// </summary>
 public sealed class SimEngine(ISimObserver? observer = null) : IEngine
@@ -71,7 +72,7 @@ public sealed class SimEngine(ISimObserver? observer = null) : IEngine
 
         sampler.Final(sim.Now);
         var status = fpm.Status();
-        fpm.Terminate("shutdown");
+        fpm.Terminate();
         return new RunOutcome(RunStatus.Complete, null, versions, status);
     }
 

@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Lab.Core.Requests;
 using Lab.FastCgi;
-using Lab.Pool.Code;
-using Lab.Pool.Interop;
-using Lab.Pool.Status;
+using Lab.Scoreboard.Interop;
+using Lab.Core.Status;
+using Lab.Scoreboard;
 
 namespace Lab.Worker;
 
@@ -25,6 +25,8 @@ internal static unsafe class Child
     private static readonly Encoding Utf8 = new UTF8Encoding(false);
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    /// <summary>When the child exits after a request: Lab.Core's rule (pm.max_requests).</summary>
+    private static readonly Lab.Core.ProcessManager.IRecyclePolicy Recycling = Lab.Core.ProcessManager.PhpFpmRecycling.Instance;
 
     public static int Run(WorkerSettings settings)
     {
@@ -40,18 +42,23 @@ internal static unsafe class Child
             return 1;
         }
 
-        Scoreboard? scoreboard = settings.Scoreboard is null ? null : Scoreboard.Open(settings.Scoreboard);
+        SharedScoreboard? scoreboard = settings.ScoreboardFd is int sbFd ? SharedScoreboard.FromFd(sbFd) : null;
         int slot = settings.Slot;
         int pid = Native.getpid();
         scoreboard?.SetPid(slot, pid);
-        using var code = settings.Code is null ? null : SharedCode.Open(settings.Code);
+        using var code = settings.CodeFd is { } codeFd ? SharedCode.FromFd(codeFd, settings.CodeBytes) : null;
         _code = code;
-        DropPrivileges(settings);
+        if (!DropPrivileges(settings)) return 70; // FPM_EXIT_SOFTWARE: never serve as root when told not to
 
         using var quit = PosixSignalRegistration.Create((PosixSignal)Native.SIGQUIT, OnQuit);
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnTerminate);
+        // php-fpm's children keep the default action of every other signal (fpm_signals_init_child):
+        // SIGTERM kills at once ("exited on signal 15"), and so do SIGSEGV and SIGBUS, which the .NET
+        // runtime would otherwise catch (the emergency restart counts them)
+        foreach (int signal in new[] { Native.SIGTERM, 11 /* SIGSEGV */, 7 /* SIGBUS */, Native.SIGINT })
+            Native.signal(signal, 0 /* SIG_DFL */);
         bool unixSocket = IsUnixSocket(WorkerSettings.ListenFd);
 
+        var pool = settings.Pool;
         long served = 0;
         while (true)
         {
@@ -85,7 +92,7 @@ internal static unsafe class Child
                     var request = connection.ReadRequest();
                     if (request is null) break;
                     served++;
-                    lastRequest = settings.MaxRequests > 0 && served >= settings.MaxRequests;
+                    lastRequest = Recycling.ExitAfterRequest(served, pool);
                     Serve(connection, request, settings, scoreboard, slot, pid, served, acceptedNs, unixSocket);
                     // a kept connection is closed after the last request, as php-fpm does
                     if (!request.KeepConnection || lastRequest || _quit) break;
@@ -104,7 +111,7 @@ internal static unsafe class Child
     }
 
     private static void Serve(FastCgiConnection connection, FastCgiRequest request, WorkerSettings settings,
-        Scoreboard? scoreboard, int slot, int pid, long served, long acceptedNs, bool unixSocket)
+        SharedScoreboard? scoreboard, int slot, int pid, long served, long acceptedNs, bool unixSocket)
     {
         long cpuStart = Native.ClockNs(Native.CLOCK_PROCESS_CPUTIME_ID);
         string scriptName = request.Param("SCRIPT_NAME");
@@ -193,29 +200,26 @@ internal static unsafe class Child
         if (Interlocked.CompareExchange(ref _state, StateBusy + 1, StateIdle) == StateIdle) Native._exit(0);
     }
 
-    /// <summary>SIGTERM: php-fpm's children keep the default action, so the master sees "exited on signal 15".</summary>
-    private static void OnTerminate(PosixSignalContext context)
-    {
-        context.Cancel = true;
-        Native.signal(Native.SIGTERM, 0 /* SIG_DFL */);
-        Native.kill(Native.getpid(), Native.SIGTERM);
-    }
-
     private static bool IsUnixSocket(int fd)
     {
         int domain = 0, len = sizeof(int);
         return Native.getsockopt(fd, Native.SOL_SOCKET, 39 /* SO_DOMAIN */, &domain, &len) == 0 && domain == Native.AF_UNIX;
     }
 
-    private static void DropPrivileges(WorkerSettings s)
+    /// <summary>
+    /// php-fpm's user/group for a master running as root (fpm_unix.c: fpm_unix_init_child): no
+    /// supplementary groups, the pool's group, the pool's user — setuid to a non-root user drops
+    /// every capability — and no way back (PR_SET_NO_NEW_PRIVS). False when it could not be done.
+    /// </summary>
+    private static bool DropPrivileges(WorkerSettings s)
     {
-        if (Native.geteuid() != 0) return;
-        if (s.Gid is { } gid)
-        {
-            Native.setgroups(0, null);
-            if (Native.setgid(gid) != 0) StderrLine($"setgid({gid}) failed: {Native.ErrorText(Native.Errno)}");
-        }
-        if (s.Uid is { } uid && Native.setuid(uid) != 0) StderrLine($"setuid({uid}) failed: {Native.ErrorText(Native.Errno)}");
+        if (Native.geteuid() != 0 || s.Uid is null) return true;
+        uint uid = s.Uid.Value, gid = s.Gid ?? uid;
+        if (Native.setgroups(0, null) != 0) { StderrLine($"setgroups() failed: {Native.ErrorText(Native.Errno)}"); return false; }
+        if (Native.setgid(gid) != 0) { StderrLine($"setgid({gid}) failed: {Native.ErrorText(Native.Errno)}"); return false; }
+        if (Native.setuid(uid) != 0) { StderrLine($"setuid({uid}) failed: {Native.ErrorText(Native.Errno)}"); return false; }
+        Native.prctl(Native.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        return Native.geteuid() == uid;
     }
 
     /// <summary>A line on the process's stderr (the master's pipe: catch_workers_output).</summary>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Lab.Core.Logging;
 using Lab.Core.Php;
-using Lab.Pool.Interop;
+using Lab.Scoreboard.Interop;
 
 namespace Lab.Worker;
 
@@ -73,7 +73,7 @@ internal static unsafe class LeakScript
         {
             string file = scriptFilename.Length > 0 ? scriptFilename : "/lab/php/leak.php";
             long tried = MemoryLimit.TriedBytes(r.TransientKb);
-            string error = "PHP Fatal error:  " + FpmMessages.AllowedMemoryExhausted(memoryLimitBytes, tried) + " in " + file + " on line 1";
+            string error = FpmMessages.PhpFatalMemoryLimitError(memoryLimitBytes, tried, file);
             return new ScriptResult(true, error, FpmMessages.PhpFatalMemoryLimit(memoryLimitBytes, tried, file), 0);
         }
 

@@ -1,4 +1,4 @@
-using Lab.Pool.Interop;
+using Lab.Scoreboard.Interop;
 
 namespace Lab.Worker;
 

@@ -10,9 +10,9 @@ namespace Lab.Worker;
 /// <item><term>LAB_FPM_MAX_REQUESTS</term><description>pm.max_requests; 0 = unlimited</description></item>
 /// <item><term>LAB_FPM_MEMORY_LIMIT</term><description>memory_limit in bytes; -1 = unlimited</description></item>
 /// <item><term>LAB_FPM_STATUS_PATH</term><description>pm.status_path (empty: no status page)</description></item>
-/// <item><term>LAB_FPM_SCOREBOARD, LAB_FPM_SLOT</term><description>the scoreboard file and this child's slot</description></item>
+/// <item><term>LAB_FPM_SCOREBOARD_FD, LAB_FPM_SLOT</term><description>the scoreboard (a descriptor inherited from the master, 4) and this child's slot</description></item>
 /// <item><term>LAB_FPM_MASTER_PID</term><description>the master; the child exits at once if its parent is already another process</description></item>
-/// <item><term>LAB_FPM_CODE</term><description>the shared code file the master created (request.code; empty: none)</description></item>
+/// <item><term>LAB_FPM_CODE_FD</term><description>"5;BYTES": the shared code the master made (request.code), a descriptor inherited as 5, and its size (absent: none)</description></item>
 /// <item><term>LAB_FPM_UID, LAB_FPM_GID</term><description>drop to this user/group (master running as root with user/group set)</description></item>
 /// </list>
 /// </summary>
@@ -21,12 +21,16 @@ internal sealed record WorkerSettings
     public const int ListenFd = 3;
 
     public int MaxRequests { get; init; }
+    /// <summary>The pool settings the recycling rule reads (pm.max_requests).</summary>
+    public Lab.Core.Scenarios.PoolSettings Pool => new() { MaxRequests = MaxRequests, MemoryLimitBytes = MemoryLimitBytes };
     public long MemoryLimitBytes { get; init; } = 128L * 1024 * 1024;
     public string StatusPath { get; init; } = "";
-    public string? Scoreboard { get; init; }
+    /// <summary>The inherited scoreboard descriptor; null: none (a worker run by hand).</summary>
+    public int? ScoreboardFd { get; init; }
     public int Slot { get; init; }
     public int MasterPid { get; init; }
-    public string? Code { get; init; }
+    public int? CodeFd { get; init; }
+    public long CodeBytes { get; init; }
     public uint? Uid { get; init; }
     public uint? Gid { get; init; }
 
@@ -43,10 +47,11 @@ internal sealed record WorkerSettings
             MaxRequests = (int)Long("LAB_FPM_MAX_REQUESTS", 0),
             MemoryLimitBytes = Long("LAB_FPM_MEMORY_LIMIT", 128L * 1024 * 1024),
             StatusPath = Env("LAB_FPM_STATUS_PATH") ?? "",
-            Scoreboard = Env("LAB_FPM_SCOREBOARD"),
+            ScoreboardFd = Env("LAB_FPM_SCOREBOARD_FD") is not null ? (int)Long("LAB_FPM_SCOREBOARD_FD", -1) : null,
             Slot = (int)Long("LAB_FPM_SLOT", 0),
             MasterPid = (int)Long("LAB_FPM_MASTER_PID", 0),
-            Code = Env("LAB_FPM_CODE"),
+            CodeFd = Env("LAB_FPM_CODE_FD") is { } c && int.TryParse(c.Split(';')[0], NumberStyles.None, CultureInfo.InvariantCulture, out int cfd) ? cfd : null,
+            CodeBytes = Env("LAB_FPM_CODE_FD") is { } cb && cb.Split(';') is [_, var bytes] && long.TryParse(bytes, NumberStyles.None, CultureInfo.InvariantCulture, out long b) ? b : 0,
             Uid = Env("LAB_FPM_UID") is not null ? (uint)Long("LAB_FPM_UID", 0) : null,
             Gid = Env("LAB_FPM_GID") is not null ? (uint)Long("LAB_FPM_GID", 0) : null,
         };

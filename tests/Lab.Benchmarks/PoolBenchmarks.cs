@@ -1,3 +1,4 @@
+using Lab.Linux.Proc;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;

@@ -1,3 +1,4 @@
+using Lab.Linux.Proc;
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using Lab.Core.Time;

@@ -11,7 +11,7 @@ using Lab.Core.Time;
 using Lab.Load;
 using Lab.Nginx;
 using Lab.PhpFpm;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.Benchmarks;
 

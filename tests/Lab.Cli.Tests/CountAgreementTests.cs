@@ -24,7 +24,8 @@ public class CountAgreementTests : IDisposable
 
     public static TheoryData<string, string[]> Runs() => new()
     {
-        { "article-max-requests", ["max_requests=1", "max_children=4", "rate=20"] }, // children living less than a sample interval
+        { "article-max-requests", ["max_requests=1", "max_children=4", "rate=20"] }, // children living less than a sample interval (44 PIDs: drawn as a distribution)
+        { "article-max-requests", ["max_requests=1", "max_children=2", "rate=20", "iterations=30"] }, // the same, 32 PIDs drawn one by one
         { "article-max-requests", ["rate=20"] },
         { "article-restart", [] },
         { "dynamic-spike", [] },

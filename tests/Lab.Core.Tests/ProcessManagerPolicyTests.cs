@@ -83,14 +83,22 @@ public class ProcessManagerPolicyTests
     }
 
     [Fact]
-    public void Static_pools_are_left_alone_and_respawn_rules_follow_fpm_children_bury()
+    public void Static_pools_are_left_alone()
     {
         var p = new ProcessManagerPolicy(new PoolSettings { Pm = ProcessManagerStyle.Static, MaxChildren = 3 });
         Assert.Equal(Maintenance.None, p.Maintain([], 0, 1));
         Assert.Equal(3, p.Settings.InitialChildren);
-        Assert.True(ProcessManagerPolicy.Respawns(idleKill: false, masterRunning: true));
-        Assert.False(ProcessManagerPolicy.Respawns(idleKill: true, masterRunning: true));
-        Assert.False(ProcessManagerPolicy.Respawns(idleKill: false, masterRunning: false));
+    }
+
+    [Fact]
+    public void An_idle_child_still_idle_after_its_sigquit_gets_sigkill()
+    {
+        // php 8.2's fpm_pctl_kill_idle_child
+        var p = new ProcessManagerPolicy(new PoolSettings { Pm = ProcessManagerStyle.Ondemand, MaxChildren = 3, ProcessIdleTimeout = TimeSpan.FromSeconds(1) });
+        var first = p.Maintain([new(7, 0, true, 0)], 1, 5);
+        Assert.Equal((7, 3), (first.KillPid, first.KillSignal));
+        var again = p.Maintain([new(7, 0, true, 0, IdleKill: true)], 1, 6);
+        Assert.Equal((7, 9), (again.KillPid, again.KillSignal));
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using Lab.Core.Paths;
 using Lab.Core.Scenarios;
 using Lab.Engines.Nginx;
 using Lab.Nginx;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.PhpFpm.Tests;
 
@@ -166,7 +166,7 @@ public class PhpIniAndExtensionsTests
     public void The_runs_php_ini_gets_the_extensions_lines_then_the_scenarios_directives_last()
     {
         var pool = new Lab.Core.Scenarios.PoolSettings();
-        var ext = new Lab.PhpFpm.Setup.PhpExtensionIni("opcache", "/usr/share/php8.2-opcache/opcache/opcache.ini", 10, ["zend_extension=opcache.so", "opcache.jit=off"]);
+        var ext = new Lab.PhpFpm.PhpExtensionIni("opcache", "/usr/share/php8.2-opcache/opcache/opcache.ini", 10, ["zend_extension=opcache.so", "opcache.jit=off"]);
         string ini = PhpFpmFiles.RenderPhpIni(pool, new PhpIniAdditions([ext], [new("opcache.enable", "1"), new("error_log", "/tmp/a b.log")]));
         int ffi = ini.IndexOf("extension = ffi", StringComparison.Ordinal);
         int zend = ini.IndexOf("zend_extension=opcache.so", StringComparison.Ordinal);
@@ -188,22 +188,22 @@ public class PhpIniAndExtensionsTests
             File.WriteAllText(Path.Combine(share, "php8.2-common", "common", "ffi.ini"), "; priority=20\nextension=ffi.so\n");
             File.WriteAllText(Path.Combine(share, "php8.2-redis", "redis", "redis.ini"), "; priority=25\nextension=redis.so\n");
             File.WriteAllText(Path.Combine(share, "php8.2-redis", "redis", "igbinary.ini"), "; priority=10\nextension=igbinary.so\n");
-            var installed = new Lab.PhpFpm.Setup.PackageSetup(new NoCommands(), root: false, aptGet: null, aptCache: null);
-            var (modules, problem) = Lab.PhpFpm.Setup.PhpExtensions.Resolve(["php8.2-redis", "ctype", "ffi"], "8.2.29", _ => { }, installed, share);
+            var installed = new Lab.Linux.Packages.PackageSetup(new NoCommands(), root: false, aptGet: null, aptCache: null);
+            var (modules, problem) = Lab.PhpFpm.PhpExtensions.Resolve(["php8.2-redis", "ctype", "ffi"], "8.2.29", _ => { }, installed, share);
             Assert.Null(problem);
             // Debian's priority order; ffi left out, the lab's php.ini loads it already
             Assert.Equal(["igbinary", "ctype", "redis"], modules.Select(m => m.Name));
             Assert.Equal(["extension=igbinary.so"], modules[0].Lines);
-            var (_, missing) = Lab.PhpFpm.Setup.PhpExtensions.Resolve(["apcu"], "8.2.29", _ => { }, installed, share);
+            var (_, missing) = Lab.PhpFpm.PhpExtensions.Resolve(["apcu"], "8.2.29", _ => { }, installed, share);
             Assert.Contains("php.extensions needs the PHP extension apcu, which is not installed", missing);
             Assert.Contains("sudo apt-get install -y php8.2-apcu", missing);
         }
         finally { Directory.Delete(share, recursive: true); }
     }
 
-    private sealed class NoCommands : Lab.PhpFpm.Setup.ICommandRunner
+    private sealed class NoCommands : Lab.Linux.Packages.ICommandRunner
     {
-        public Lab.PhpFpm.Setup.CommandResult Run(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null) =>
+        public Lab.Linux.Packages.CommandResult Run(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null) =>
             throw new InvalidOperationException("no command may run here");
     }
 
@@ -232,7 +232,7 @@ public class PhpIniAndExtensionsTests
         {
             const UnixFileMode file = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
             const UnixFileMode folder = file | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-            int classes = Lab.PhpFpm.Setup.GeneratedCode.Write(dir, 300, file, folder);
+            int classes = Lab.PhpFpm.GeneratedCode.Write(dir, 300, file, folder);
             Assert.Equal(5, classes); // 300 KiB in 64 KiB files
             var files = Directory.GetFiles(Path.Combine(dir, "lab-code"), "LabCode*.php");
             Assert.Equal(5, files.Length);
@@ -243,7 +243,7 @@ public class PhpIniAndExtensionsTests
             Assert.Contains("LabCode00004::run($labCode)", app);
             // the same code every time
             string again = Directory.CreateTempSubdirectory("lab-code-test").FullName;
-            Lab.PhpFpm.Setup.GeneratedCode.Write(again, 300, file, folder);
+            Lab.PhpFpm.GeneratedCode.Write(again, 300, file, folder);
             Assert.Equal(File.ReadAllText(files[0]), File.ReadAllText(Path.Combine(again, "lab-code", Path.GetFileName(files[0]))));
             Directory.Delete(again, true);
             // it runs: php-cli executes app.php

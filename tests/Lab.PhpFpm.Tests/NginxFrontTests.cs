@@ -101,7 +101,7 @@ public class NginxFrontTests : IDisposable
         Assert.Equal(1, requests.Count(c => c[5] == "502"));
         Assert.Equal(7, requests.Count(c => c[5] == "200"));
         var events = Csv(dir, "events.csv");
-        var kill = events.Single(c => c[1] == "kill");
+        var kill = events.Single(c => c[1] == "kill" && c[3] == "signal 9;kill-child");
         Assert.Contains(events, c => c[1] == "exit" && c[2] == kill[2] && c[3] == "signal 9;kill-child");
         Assert.NotEqual(requests[0][4], requests[^1][4]);
     }

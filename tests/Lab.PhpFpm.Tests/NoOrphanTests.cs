@@ -5,7 +5,7 @@ namespace Lab.PhpFpm.Tests;
 /// <summary>
 /// After a run, after Ctrl-C, after the lab is SIGKILLed: no php-fpm or nginx process of the run
 /// is left. (php-fpm's children outlive a SIGKILLed master: the lab arranges it with a PID
-/// namespace, see Lab.PhpFpm.Processes.IsolatedProcess.)
+/// namespace, see Lab.Linux.Processes.IsolatedProcess.)
 /// </summary>
 [Collection("real php-fpm")]
 public class NoOrphanTests : IDisposable

@@ -1,4 +1,4 @@
-using Lab.PhpFpm.Setup;
+using Lab.Linux.Packages;
 
 namespace Lab.PhpFpm.Tests;
 

@@ -1,4 +1,5 @@
-using Lab.Engines.Logs;
+using Lab.Core.Logging;
+using Lab.Results.Reading;
 
 namespace Lab.PhpFpm.Tests;
 

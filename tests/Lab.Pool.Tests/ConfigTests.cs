@@ -9,7 +9,7 @@ namespace Lab.Pool.Tests;
 
 public class ConfigTests
 {
-    private static readonly FpmPaths Paths = new("/run/x.pid", "/tmp/x.log", "/tmp/x.sock");
+    private static readonly FpmPaths Paths = new("/run/x.pid", "/tmp/x.log", "/tmp/x.sock", SlowLog: "/tmp/x.slow.log");
 
     [Theory]
     [InlineData(ProcessManagerStyle.Static)]
@@ -22,6 +22,7 @@ public class ConfigTests
             Pm = pm, MaxChildren = 7, StartServersSetting = pm == ProcessManagerStyle.Dynamic ? 3 : null, MinSpareServers = 2, MaxSpareServers = 4,
             MaxSpawnRate = 16, ProcessIdleTimeout = TimeSpan.FromSeconds(7), MaxRequests = 5, RequestTerminateTimeout = TimeSpan.FromSeconds(30),
             RequestSlowlogTimeout = TimeSpan.FromSeconds(2), ListenBacklog = 64, MemoryLimitBytes = 256L << 20,
+            ProcessControlTimeout = TimeSpan.FromSeconds(5), EmergencyRestartThreshold = 3, EmergencyRestartInterval = TimeSpan.FromSeconds(60),
         };
         var config = FpmConfigFile.Parse(FpmConfig.Render(settings, Paths, FpmLogLevel.Notice), "php-fpm.conf");
         var p = config.Pool.Settings;
@@ -45,8 +46,29 @@ public class ConfigTests
         Assert.Equal("/status", config.Pool.StatusPath);
         Assert.Equal(FpmLogLevel.Notice, config.Global.LogLevel);
         Assert.Equal("/tmp/x.log", config.Global.ErrorLog);
-        Assert.Equal(TimeSpan.FromSeconds(10), config.Global.ProcessControlTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), p.ProcessControlTimeout);
+        Assert.Equal(3, p.EmergencyRestartThreshold);
+        Assert.Equal(TimeSpan.FromSeconds(60), p.EmergencyRestartInterval);
+        Assert.Equal("/tmp/x.slow.log", config.Pool.SlowLog);
         Assert.Empty(config.Notices);
+    }
+
+    [Fact]
+    public void The_defaults_are_php_fpm_8_2_s_and_refusals_are_its_own()
+    {
+        var d = FpmConfigFile.Parse("[global]\nerror_log = /tmp/x.log\n[www]\nlisten = /tmp/x.sock\npm = dynamic\npm.max_children = 5\npm.min_spare_servers = 1\npm.max_spare_servers = 3\n", "f.conf");
+        Assert.Equal(TimeSpan.Zero, d.Pool.Settings.ProcessControlTimeout);
+        Assert.Equal(0, d.Pool.Settings.EmergencyRestartThreshold);
+        Assert.Equal(-1, d.Pool.Settings.ListenBacklog); // listen(2) takes it as somaxconn
+        Assert.Equal("[pool www] pm.start_servers is not set. It's been set to 2.", Assert.Single(d.Notices));
+        Assert.Equal(2, d.Pool.Settings.StartServers);
+
+        var noSlowlog = Assert.Throws<FpmConfigException>(() => FpmConfigFile.Parse(
+            "[www]\nlisten = /tmp/x.sock\npm = static\npm.max_children = 1\nrequest_slowlog_timeout = 1s\n", "f.conf"));
+        Assert.Equal("[pool www] 'slowlog' must be specified for use with 'request_slowlog_timeout'", noSlowlog.Message);
+        var longer = Assert.Throws<FpmConfigException>(() => FpmConfigFile.Parse(
+            "[www]\nlisten = /tmp/x.sock\npm = static\npm.max_children = 1\nslowlog = /tmp/s\nrequest_slowlog_timeout = 5s\nrequest_terminate_timeout = 2s\n", "f.conf"));
+        Assert.Equal("[pool www] 'request_slowlog_timeout' (5) can't be greater than 'request_terminate_timeout' (2)", longer.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Lab.Core.Records;
 using System.Diagnostics;
 using System.Globalization;
 using Lab.Core.Paths;
@@ -31,14 +32,17 @@ public class NoOrphanTests
     [Fact]
     public async Task Sigquit_finishes_the_running_request_before_the_master_exits()
     {
-        using var pool = new TestPool(new PoolSettings { Pm = ProcessManagerStyle.Static, MaxChildren = 1 });
+        // with a process_control_timeout: php-fpm's default (0) would SIGTERM the busy child at once
+        using var pool = new TestPool(new PoolSettings { Pm = ProcessManagerStyle.Static, MaxChildren = 1, ProcessControlTimeout = TimeSpan.FromSeconds(10) },
+            FpmLogLevel.Debug);
         var busy = pool.SendAsync(TestPool.Query(1, waitMs: 1500));
-        Assert.True(TestPool.WaitFor(() => pool.Master.Children().Any(c => c.Stage == Lab.Pool.Status.RequestStage.Running)));
+        Assert.True(TestPool.WaitFor(() => pool.Master.Children().Any(c => c.Stage == Lab.Core.Status.RequestStage.Running)));
         pool.Master.Signal(3);
         Assert.Equal(200, (await busy).Status);
         await pool.Master.Exited.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(0, pool.Master.ExitCode);
-        Assert.Contains("NOTICE: Finishing ...", pool.Log());
+        Assert.Contains("] NOTICE: pid ", pool.Log());
+        Assert.Contains("Finishing ...", pool.Log());
         Assert.Contains(pool.Events(), e => e.Event == "exit" && e.Detail == "code 0;shutdown");
     }
 

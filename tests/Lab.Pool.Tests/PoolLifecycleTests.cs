@@ -1,3 +1,4 @@
+using Lab.Core.Records;
 using System.Globalization;
 using Lab.Core.Scenarios;
 using Lab.FastCgi;
@@ -95,7 +96,7 @@ public class PoolLifecycleTests
         using var pool = new TestPool(Static(1));
         int victim = pool.ChildPids().Single();
         var inFlight = pool.SendAsync(TestPool.Query(1, waitMs: 10_000));
-        Assert.True(TestPool.WaitFor(() => pool.Master.Children().Any(c => c.Pid == victim && c.Stage == Lab.Pool.Status.RequestStage.Running)));
+        Assert.True(TestPool.WaitFor(() => pool.Master.Children().Any(c => c.Pid == victim && c.Stage == Lab.Core.Status.RequestStage.Running)));
         Sys.Kill(victim, 9);
         await Assert.ThrowsAsync<FastCgiConnectionLostException>(() => inFlight);
 
@@ -113,7 +114,7 @@ public class PoolLifecycleTests
     public async Task Kill_child_action_is_reported_as_kill_child_not_crash()
     {
         using var pool = new TestPool(Static(2));
-        int killed = pool.Master.KillChild(ChildSelector.Oldest, 9);
+        int killed = pool.KillChild(ChildSelector.Oldest, 9);
         Assert.NotEqual(0, killed);
         Assert.True(TestPool.WaitFor(() => pool.Events().Any(e => e.Event == "exit" && e.Pid == killed)));
         Assert.Contains(pool.Events(), e => e.Event == "exit" && e.Pid == killed && e.Detail == "signal 9;kill-child");
@@ -141,6 +142,12 @@ public class PoolLifecycleTests
         using var pool = new TestPool(Static(1) with { RequestSlowlogTimeout = TimeSpan.FromSeconds(1) });
         Assert.Equal(200, (await pool.SendAsync(TestPool.Query(1, waitMs: 1600))).Status);
         Assert.Contains("executing too slow", pool.Log());
+        int child = pool.ChildPids().Single();
+        // php-fpm's trace: the child is stopped, traced into the slow log, continued
+        Assert.True(TestPool.WaitFor(() => pool.Log().Contains($"finished trace of {child}")), pool.Log());
+        Assert.Contains($"NOTICE: child {child} stopped for tracing", pool.Log());
+        Assert.Contains($"NOTICE: about to trace {child}", pool.Log());
+        Assert.Contains($"[pool www] pid {child}\nscript_filename = /lab/php/leak.php", File.ReadAllText(Path.Combine(pool.Dir, "slow.log")));
         var status = await pool.SendAsync("", "/status");
         Assert.Contains("slow requests:        1\n", status.BodyText);
     }
@@ -148,17 +155,20 @@ public class PoolLifecycleTests
     [Fact]
     public async Task Reload_applies_the_rewritten_configuration_with_the_same_master()
     {
-        using var pool = new TestPool(Static(1));
+        using var pool = new TestPool(Static(1) with { ProcessControlTimeout = TimeSpan.FromSeconds(10) }, FpmLogLevel.Debug);
         int master = pool.Master.Pid;
         var first = new List<string?>();
         for (int i = 1; i <= 3; i++) first.Add((await pool.SendAsync(TestPool.Query(i))).Header("X-Lab-Requests"));
         Assert.Equal(["1", "2", "3"], first);
         int oldChild = pool.ChildPids().Single();
 
-        pool.Master.Reload(pool.RenderConfig(pool.Settings with { MaxRequests = 2, MaxChildren = 2 }));
+        pool.WriteConfig(pool.Settings with { MaxRequests = 2, MaxChildren = 2 });
+        pool.Master.Reload();
         Assert.True(TestPool.WaitFor(() => pool.Log().Split("ready to handle connections").Length == 3), pool.Log());
         Assert.True(pool.Master.WaitUntilReady(TimeSpan.FromSeconds(20)));
-        Assert.Contains("NOTICE: Reloading in progress ...", pool.Log());
+        Assert.Contains("Reloading in progress ...", pool.Log());
+        Assert.Contains("reloading: execvp(", pool.Log());
+        Assert.Contains("using inherited socket fd=", pool.Log());
         Assert.True(TestPool.WaitFor(() => !TestPool.Alive(oldChild)));
 
         var counts = new List<int>();
@@ -181,12 +191,12 @@ public class PoolLifecycleTests
     }
 
     [Fact]
-    public async Task Graceful_reload_lets_a_busy_child_finish_its_request()
+    public async Task A_reload_with_a_process_control_timeout_lets_a_busy_child_finish_its_request()
     {
-        using var pool = new TestPool(Static(1));
+        using var pool = new TestPool(Static(1) with { ProcessControlTimeout = TimeSpan.FromSeconds(10) });
         int child = pool.ChildPids().Single();
         var busy = pool.SendAsync(TestPool.Query(1, waitMs: 1500));
-        Assert.True(TestPool.WaitFor(() => pool.Master.Children().Any(c => c.Stage == Lab.Pool.Status.RequestStage.Running)));
+        Assert.True(TestPool.WaitFor(() => pool.Master.Children().Any(c => c.Stage == Lab.Core.Status.RequestStage.Running)));
         pool.Master.Reload();
         var r = await busy;
         Assert.Equal(200, r.Status);

@@ -1,3 +1,4 @@
+using Lab.Core.Records;
 using System.Globalization;
 using Lab.Core.Scenarios;
 
@@ -26,7 +27,7 @@ public class ProcessManagerTests
         {
             Pm = ProcessManagerStyle.Dynamic, MaxChildren = 8, StartServersSetting = 4, MinSpareServers = 4, MaxSpareServers = 6,
         };
-        using var pool = new TestPool(settings);
+        using var pool = new TestPool(settings, FpmLogLevel.Debug);
         var initial = pool.ChildPids().ToHashSet();
         Assert.Equal(4, initial.Count);
 
@@ -64,7 +65,7 @@ public class ProcessManagerTests
         {
             Pm = ProcessManagerStyle.Ondemand, MaxChildren = 3, ProcessIdleTimeout = TimeSpan.FromSeconds(2),
         };
-        using var pool = new TestPool(settings);
+        using var pool = new TestPool(settings, FpmLogLevel.Debug);
         Assert.Empty(pool.ChildPids());
 
         var r = await pool.SendAsync(TestPool.Query(1));
@@ -72,11 +73,16 @@ public class ProcessManagerTests
         int pid = int.Parse(r.Header("X-Lab-Pid")!, CultureInfo.InvariantCulture);
         Assert.Equal([pid], pool.ChildPids());
 
-        // concurrency brings more children (one per arrival with no idle child), never more than max_children
-        var burst = Enumerable.Range(2, 6).Select(i => pool.SendAsync(TestPool.Query(i, waitMs: 3000))).ToList();
+        // arrivals apart in time are separate events: each one that finds no idle child forks one, never more than max_children
+        var burst = new List<Task<Lab.FastCgi.FastCgiResponse>>();
+        for (int i = 2; i <= 7; i++)
+        {
+            burst.Add(pool.SendAsync(TestPool.Query(i, waitMs: 3000)));
+            await Task.Delay(150);
+        }
         Assert.True(TestPool.WaitFor(() => pool.ChildPids().Count == 3), string.Join(",", pool.ChildPids()));
         var oneMore = pool.SendAsync(TestPool.Query(8)); // arrives while all 3 are busy
-        Assert.True(TestPool.WaitFor(() => pool.Log().Contains("WARNING: [pool www] server reached max_children setting (3), consider raising it")), pool.Log());
+        Assert.True(TestPool.WaitFor(() => pool.Log().Contains("[pool www] server reached max_children setting (3), consider raising it")), pool.Log());
         foreach (var x in await Task.WhenAll(burst.Append(oneMore))) Assert.Equal(200, x.Status);
         Assert.Equal(3, pool.Events().Count(e => e.Event == "spawn"));
 

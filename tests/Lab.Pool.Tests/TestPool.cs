@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Lab.Core.Events;
 using Lab.Core.Php;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
@@ -38,7 +39,6 @@ public sealed class TestPool : IDisposable
     public string ConfigPath { get; }
     public string SocketPath => Path.Combine(Dir, "php-fpm.sock");
     public string LogPath => Path.Combine(Dir, "fpm.log");
-    public string EventsPath => Path.Combine(Dir, "events.csv");
     public string PidFile => Path.Combine(Dir, "php-fpm.pid");
     public PoolSettings Settings { get; private set; }
     public FpmLogLevel LogLevel { get; }
@@ -52,7 +52,7 @@ public sealed class TestPool : IDisposable
     }
 
     public string RenderConfig(PoolSettings settings) =>
-        FpmConfig.Render(settings, new FpmPaths(PidFile, LogPath, SocketPath), LogLevel, ExtraLines);
+        FpmConfig.Render(settings, new FpmPaths(PidFile, LogPath, SocketPath, SlowLog: Path.Combine(Dir, "slow.log")), LogLevel, ExtraLines);
 
     public void WriteConfig(PoolSettings settings)
     {
@@ -64,7 +64,7 @@ public sealed class TestPool : IDisposable
     {
         Master = MasterProcess.Start(new MasterLaunchOptions
         {
-            ConfigPath = ConfigPath, EventsPath = EventsPath, OutputPath = Path.Combine(Dir, "master.out"),
+            ConfigPath = ConfigPath, OutputPath = Path.Combine(Dir, "master.out"),
         });
         _seenPids.Add(Master.Pid);
         Assert.True(Master.WaitUntilReady(TimeSpan.FromSeconds(20)), "the pool did not become ready:\n" + Log());
@@ -88,10 +88,36 @@ public sealed class TestPool : IDisposable
     public string Log() => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "";
     public string[] LogLines() => Log().Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    public IReadOnlyList<(double T, string Event, int Pid, string Detail)> Events() =>
-        File.Exists(EventsPath)
-            ? File.ReadAllLines(EventsPath).Select(Lab.Pool.Master.EventsFile.ParseLine).Where(e => e is not null).Select(e => e!.Value).ToList()
-            : [];
+    private readonly Dictionary<int, ExitCause> _expected = new();
+
+    /// <summary>
+    /// The pool's events, as a run makes them: the master's log read back line by line and
+    /// followed by Lab.Core's FpmLogFollower (T: seconds of the day of the line's timestamp; a
+    /// log at debug has the spawns and the exits of a stop or reload, at notice only the others).
+    /// </summary>
+    public IReadOnlyList<PoolEvent> Events()
+    {
+        var events = new List<PoolEvent>();
+        var follower = new FpmLogFollower(events.Add, Settings);
+        lock (_expected) foreach (var (pid, why) in _expected) follower.ExpectExit(pid, why);
+        foreach (var raw in LogLines())
+        {
+            if (Lab.Results.Reading.FpmLogParser.ParseLine(raw) is not { } line) continue;
+            var stamp = DateTime.ParseExact(line.Timestamp, "dd-MMM-yyyy HH:mm:ss", CultureInfo.InvariantCulture);
+            int dot = raw.IndexOf('.', 1);
+            double fraction = dot > 0 && dot < raw.IndexOf(']') ? double.Parse("0" + raw[dot..raw.IndexOf(']')], CultureInfo.InvariantCulture) : 0;
+            follower.On(stamp.TimeOfDay.TotalSeconds + fraction, Lab.Results.Reading.FpmLogParser.Classify(line.Message), line.Level);
+        }
+        return events;
+    }
+
+    /// <summary>The lab's kill-child: picks and signals a child; its exit will read "kill-child", as in a run.</summary>
+    public int KillChild(ChildSelector target, int signal)
+    {
+        int pid = Master.KillChild(target, signal);
+        if (pid != 0 && FpmLogFollower.EndsProcess(signal)) lock (_expected) _expected[pid] = ExitCause.KillChild;
+        return pid;
+    }
 
     /// <summary>Polls (no wall-clock assertion: the deadline is only a bound against hanging).</summary>
     public static bool WaitFor(Func<bool> condition, TimeSpan? limit = null)

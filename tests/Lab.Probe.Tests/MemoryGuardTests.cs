@@ -1,3 +1,4 @@
+using Lab.Linux.Proc;
 using Lab.Core.Scenarios;
 using Lab.Core.Time;
 

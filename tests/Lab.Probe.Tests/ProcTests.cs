@@ -1,3 +1,4 @@
+using Lab.Linux.Proc;
 using System.Globalization;
 using Lab.Core.Time;
 

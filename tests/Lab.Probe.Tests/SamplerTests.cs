@@ -1,3 +1,4 @@
+using Lab.Linux.Proc;
 using System.Collections.Concurrent;
 using Lab.Core.Time;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Lab.Core.Time;
+using Lab.Linux.Proc;
 
 namespace Lab.Probe.Tests;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Lab.PhpFpm;
-using Lab.Probe;
+using Lab.Linux.Proc;
 
 namespace Lab.Record.Tests;
 

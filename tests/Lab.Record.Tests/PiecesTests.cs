@@ -2,11 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Lab.Core.Records;
+using Lab.Linux.Proc;
 using Lab.Probe;
 using Lab.Record.Masters;
 using Lab.Record.Recording;
 using Lab.Record.Source;
 using Lab.Record.Status;
+using Lab.Testing;
 
 namespace Lab.Record.Tests;
 
@@ -52,19 +54,6 @@ public class PiecesTests
         Assert.Equal(0, reader.ServedBy(s)); // another process's marker is not ours
     }
 
-    private sealed class Sink : IRunSink
-    {
-        public readonly List<Sample> Samples = new();
-        public readonly List<PoolEvent> Events = new();
-        public void Process(ProcessInfo process) { }
-        public void Sample(in Sample sample) => Samples.Add(sample);
-        public void EndTick(double t) { }
-        public void Event(in PoolEvent e) => Events.Add(e);
-        public void Request(in RequestRecord r) { }
-        public void Log(double t, FpmLogLevel level, string message) { }
-        public void RawLog(string line) { }
-    }
-
     private static StatusSnapshot Snapshot(long accepted, params (int Pid, string State, long Requests, string Uri)[] children) =>
         new(new Dictionary<string, long> { ["accepted conn"] = accepted },
             children.Select(c => new StatusProcess(c.Pid, c.State, c.Requests, c.Uri)).ToList());
@@ -74,7 +63,7 @@ public class PiecesTests
     [Fact]
     public void An_exit_is_put_down_to_max_requests_only_when_the_counters_make_exactly_max_requests()
     {
-        var sink = new Sink();
+        var sink = new ListSink();
         var state = new RecordState(sink, masterPid: 1, maxRequests: 10, FpmLogLevel.Notice, statusKnown: true);
         const string own = "/status?json&full&leaklab=9";
         state.OnStatus(Snapshot(7, (2, "Running", 4, own), (3, "Idle", 3, "/a")), servedBy: 2);
@@ -86,13 +75,13 @@ public class PiecesTests
         state.OnTick(1, [P(1, 0), P(3), P(4)], null);
         state.Finish();
         var exit = Assert.Single(sink.Events, e => e.Event == EventNames.Exit);
-        Assert.Equal((2, "gone;max_requests"), (exit.Pid, exit.Detail));
+        Assert.Equal((2, "unknown;max_requests"), (exit.Pid, exit.Detail)); // gone from /proc unlogged: how unknown
         Assert.Single(sink.Events, e => e.Event == EventNames.Spawn && e.Pid == 4);
         // the lab's own status requests are no traffic: child 4 has begun 2, one of them the lab's, in progress
         Assert.Equal(1, sink.Samples.Last(s => s.Pid == 4).Requests);
 
         // the same, but a request short of max_requests: the counters do not say so
-        var sink2 = new Sink();
+        var sink2 = new ListSink();
         var state2 = new RecordState(sink2, 1, 10, FpmLogLevel.Notice, statusKnown: true);
         state2.OnStatus(Snapshot(7, (2, "Idle", 4, "/a"), (3, "Idle", 3, "/a")), 0);
         state2.OnTick(0, [P(1, 0), P(2), P(3)], null);

@@ -114,7 +114,12 @@ public class RecordTests : IDisposable
         Assert.All(exits, c => Assert.Contains($"child {c[2]} exited with code 0", log));
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
         Assert.Equal(exits.Count, summary.RootElement.GetProperty("recycles").GetInt64());
-        Assert.InRange(summary.RootElement.GetProperty("leak_kb_per_request").GetDouble(), ExternalPool.LeakKb * 0.9, ExternalPool.LeakKb * 1.1);
+        // lives of 10 requests seen by two or three samples each: the honest fit may not claim a
+        // leak apart from the allocator's retention (it then says so); the RSS growth is the leak here
+        var root = summary.RootElement;
+        if (root.GetProperty("leak_kb_per_request").ValueKind == JsonValueKind.Number)
+            Assert.InRange(root.GetProperty("leak_kb_per_request").GetDouble(), ExternalPool.LeakKb * 0.9, ExternalPool.LeakKb * 1.1);
+        Assert.InRange(root.GetProperty("rss_growth_kb_per_request").GetDouble(), ExternalPool.LeakKb * 0.9, ExternalPool.LeakKb * 1.1);
     }
 
     [Fact]

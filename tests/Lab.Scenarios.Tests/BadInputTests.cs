@@ -281,7 +281,7 @@ public class BadInputTests
         string toml = OnePhase + "[[actions]]\nat = \"5s\"\naction = \"kill-child\"\nsignal = \"KIL\"\n";
         var e = Bad(toml);
         AssertAt(e, toml, "signal = ");
-        Assert.Contains("actions.1.signal = \"KIL\": is not a signal kill-child knows (did you mean KILL?); signals: KILL, TERM, SEGV", e.Message);
+        Assert.Contains("actions.1.signal = \"KIL\": is not a signal the lab knows (did you mean KILL?); signals: KILL, TERM, SEGV", e.Message);
         Assert.Contains("from 1 to 64", Bad(OnePhase + "[[actions]]\nat = \"5s\"\naction = \"kill-child\"\nsignal = 99\n").Message);
     }
 
@@ -388,7 +388,7 @@ public class BadInputTests
     public void Slowlog_greater_than_terminate_timeout()
     {
         var e = Bad("[pool]\nrequest_terminate_timeout = \"10s\"\nrequest_slowlog_timeout = \"30s\"\n" + OnePhase);
-        Assert.Contains("request_slowlog_timeout(30s) can't be greater than request_terminate_timeout(10s)", e.Message);
+        Assert.Contains("[pool www] 'request_slowlog_timeout' (30) can't be greater than 'request_terminate_timeout' (10)", e.Message);
     }
 
     [Fact]

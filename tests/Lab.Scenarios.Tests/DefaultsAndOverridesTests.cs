@@ -25,7 +25,9 @@ public class DefaultsTests
         Assert.Equal(TimeSpan.FromSeconds(10), s.Pool.ProcessIdleTimeout);
         Assert.Equal(0, s.Pool.MaxRequests);
         Assert.Equal(TimeSpan.Zero, s.Pool.RequestTerminateTimeout);
-        Assert.Equal(511, s.Pool.ListenBacklog);
+        Assert.Equal(-1, s.Pool.ListenBacklog); // php-fpm 8.2 on Linux: the kernel's somaxconn
+        Assert.Equal(TimeSpan.Zero, s.Pool.ProcessControlTimeout);
+        Assert.Equal((0, TimeSpan.Zero), (s.Pool.EmergencyRestartThreshold, s.Pool.EmergencyRestartInterval));
         Assert.Equal(128L * 1024 * 1024, s.Pool.MemoryLimitBytes);
         Assert.Equal(new RequestProfile(), s.Request);
         Assert.Equal(new MemoryModel(), s.Memory);
@@ -45,7 +47,8 @@ public class DefaultsTests
     public void Start_servers_defaults_to_min_spare_plus_half_the_spare_range(int min, int max, int expected)
     {
         var s = Parse($"[pool]\nmax_children = 10\nmin_spare_servers = {min}\nmax_spare_servers = {max}\n" + OnePhase);
-        Assert.Equal(expected, s.Pool.StartServersSetting);
+        Assert.Null(s.Pool.StartServersSetting); // left unset, as in php-fpm's config ("pm.start_servers is not set")
+        Assert.Equal(expected, s.Pool.StartServers);
     }
 
     [Fact]
@@ -119,7 +122,8 @@ public class DefaultsTests
             set = { max_requests = 5, min_spare_servers = 4, max_spare_servers = 8, "listen.backlog" = 100 }
             """);
         var newPool = Assert.Single(s.Actions).NewPool!;
-        Assert.Equal(s.Pool with { MaxRequests = 5, MinSpareServers = 4, MaxSpareServers = 8, StartServersSetting = 6, ListenBacklog = 100 }, newPool);
+        Assert.Equal(s.Pool with { MaxRequests = 5, MinSpareServers = 4, MaxSpareServers = 8, ListenBacklog = 100 }, newPool);
+        Assert.Equal(6, newPool.StartServers);
         Assert.Equal(2, s.Pool.StartServers);
     }
 

@@ -160,10 +160,14 @@ public class PhpAndPoolFromTests : IDisposable
     public void A_php_fpm_conf_with_includes_and_the_distributions_www_conf_read()
     {
         Write("pool.d/a.conf", "[shop]\npm = static\npm.max_children = 7\nlisten = /run/$pool.sock\n");
-        string main = Write("php-fpm.conf", $"[global]\nerror_log = /var/log/x.log\ninclude = {_dir}/pool.d/*.conf\n");
+        string main = Write("php-fpm.conf", $"[global]\nerror_log = /var/log/x.log\nprocess_control_timeout = 10\nemergency_restart_threshold = 3\nemergency_restart_interval = 1m\ninclude = {_dir}/pool.d/*.conf\n");
         var notices = new List<string>();
         var s = ScenarioLoader.Parse($"[pool]\nfrom = \"{main}\"\n" + OnePhase, Source, "x", [], notice: notices.Add);
         Assert.Equal(("shop", 7), (s.Pool.Name, s.Pool.MaxChildren));
+        // [global]'s process control, modelled as [pool] keys
+        Assert.Equal((TimeSpan.FromSeconds(10), 3, TimeSpan.FromMinutes(1)),
+            (s.Pool.ProcessControlTimeout, s.Pool.EmergencyRestartThreshold, s.Pool.EmergencyRestartInterval));
+        Assert.DoesNotContain("process_control_timeout", notices[0]);
         Assert.Contains("listen (", notices[0]);
         Assert.Contains("error_log (", notices[0]);
         var file = Lab.Scenarios.PoolFiles.FpmIniFile.Read(main);

@@ -157,10 +157,11 @@ public class WriterTests
         Assert.StartsWith("# Leak Lab scenario \"x\"", toml);
         foreach (var line in new[]
                  {
-                     "seed = 1", "duration = \"10s\"", "engine = \"dotnet\"", "start_servers = 2", "max_requests = 5",
+                     "seed = 1", "duration = \"10s\"", "engine = \"dotnet\"", "max_requests = 5", "process_control_timeout = \"0\"", "listen_backlog = -1",
                      "memory_limit = \"128M\"", "request_terminate_timeout = \"0\"", "leak = \"0K\"", "work = \"10ms\"", "rate = 2",
                  })
             Assert.Contains(line + "\n", toml);
+        Assert.Contains("# start_servers: not set, php-fpm's default min_spare_servers + (max_spare_servers - min_spare_servers) / 2 = 2", toml);
         Assert.Contains("# max_rss: not set", toml);
         Assert.Contains("# iterations: not set", toml);
     }
@@ -197,8 +198,8 @@ public class WriterTests
         var parsed = ScenarioLoader.Parse(toml, "scenario.toml", "code", []);
         // Null defaults come back resolved; everything else is equal.
         Assert.Equal(TimeSpan.FromSeconds(7), parsed.Duration);
-        Assert.Equal(2, parsed.Pool.StartServersSetting);
-        AssertSame(s with { Duration = TimeSpan.FromSeconds(7), Pool = s.Pool with { StartServersSetting = 2 } }, parsed);
+        Assert.Null(parsed.Pool.StartServersSetting);
+        AssertSame(s with { Duration = TimeSpan.FromSeconds(7) }, parsed);
         Assert.Equal(toml, ScenarioWriter.ToToml(parsed));
     }
 

@@ -36,8 +36,8 @@ public class MemoryLimitTests
             long tried = MemoryLimit.TriedBytes(r.TransientKb);
             Assert.Equal(r.TStart, r.TEnd, 9);
             Assert.Contains(sink.Events, e => e.Event == EventNames.MemoryLimit && e.Pid == pid && e.T == r.TEnd
-                && e.Detail == $"request {r.Id};tried {tried} bytes;limit {Limit} bytes");
-            string line = $"[pool www] child {pid} said into stderr: \"PHP Fatal error:  Allowed memory size of {Limit} bytes exhausted (tried to allocate {tried} bytes) in /lab/php/leak.php on line 1\"";
+                && e.Detail == $"tried {tried} bytes;limit {Limit} bytes");
+            string line = $"[pool www] child {pid} said into stderr: \"NOTICE: PHP message: PHP Fatal error:  Allowed memory size of {Limit} bytes exhausted (tried to allocate {tried} bytes) in /lab/php/leak.php on line 1\"";
             Assert.Contains(sink.Logs, l => l.Level == FpmLogLevel.Warning && l.T == r.TEnd && l.Message == line);
         }
         Assert.Equal(reqs.Count(r => r.Status == 500), sink.EventsNamed(EventNames.MemoryLimit).Count());

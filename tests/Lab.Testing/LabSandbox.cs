@@ -27,8 +27,8 @@ public class LabSandbox : IDisposable
         Directory.CreateDirectory(Scenarios);
         foreach (var f in Directory.GetFiles(LabPaths.Scenarios, "*.toml"))
             File.Copy(f, Path.Combine(Scenarios, Path.GetFileName(f)));
-        // what engine = "php-fpm" and front = "nginx" serve and read
-        foreach (var sub in new[] { "php", "nginx" })
+        // what engine = "php-fpm" and front = "nginx" serve and read, and the conformance suite's scenarios
+        foreach (var sub in new[] { "php", "nginx", "conformance" })
         {
             string to = Path.Combine(Root, "lab", sub);
             Directory.CreateDirectory(to);
@@ -60,21 +60,26 @@ public class LabSandbox : IDisposable
     }
 
     /// <summary>Runs the lab to its end (killed, and a TimeoutException, after <see cref="RunTimeout"/>).</summary>
-    public Result Run(params string[] args) => RunUnder([], args);
+    public Result Run(params string[] args) => RunUnder([], RunTimeout, args);
+
+    /// <summary>Runs the lab to its end, killed (and a TimeoutException) after <paramref name="timeout"/>: a command known to take long (conform).</summary>
+    public Result RunFor(TimeSpan timeout, params string[] args) => RunUnder([], timeout, args);
 
     /// <summary>
     /// Runs the lab started by a launcher: the launcher's words, then `dotnet Lab.Cli.dll ARGS`
     /// (e.g. unshare and a shell that mounts a small file system first).
     /// </summary>
-    public Result RunUnder(IReadOnlyList<string> launcher, params string[] args)
+    public Result RunUnder(IReadOnlyList<string> launcher, params string[] args) => RunUnder(launcher, RunTimeout, args);
+
+    private Result RunUnder(IReadOnlyList<string> launcher, TimeSpan timeout, string[] args)
     {
         using var p = Start(launcher, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(RunTimeout))
+        if (!p.WaitForExit(timeout))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the lab did not finish within {RunTimeout.TotalMinutes:0} minutes: " + string.Join(' ', args));
+            throw new TimeoutException($"the lab did not finish within {timeout.TotalMinutes:0} minutes: " + string.Join(' ', args));
         }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }

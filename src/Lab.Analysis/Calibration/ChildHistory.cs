@@ -68,7 +68,7 @@ public sealed record ChildHistory(int Pid, IReadOnlyList<ServedRequest> Requests
         foreach (var e in run.Events)
         {
             if (e.Event != EventNames.Exit || e.Pid == 0) continue;
-            exits[e.Pid] = (e.T, SummaryBuilder.ExitWhy(e.Detail));
+            exits[e.Pid] = (e.T, SummaryBuilder.ExitWhy(e));
         }
 
         var order = new List<int>();

@@ -26,7 +26,7 @@ public readonly record struct BoundaryComparison(int Index, Boundary Real, Bound
 public static class RecycleBoundaries
 {
     /// <summary>The kind of boundaries a run has: recycles (pm.max_requests), or checkpoints when no child was recycled.</summary>
-    public static bool HasRecycles(RunFolder run) => run.Events.Any(e => e.Event == EventNames.Exit && SummaryBuilder.ExitWhy(e.Detail) == "max_requests");
+    public static bool HasRecycles(RunFolder run) => run.Events.Any(e => e.Kind == PoolEventKind.Exit && e.Why == ExitCause.MaxRequests);
 
     /// <summary>
     /// Every recycled child, in the order of their exits: its RSS at the most requests it was

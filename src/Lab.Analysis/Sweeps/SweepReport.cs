@@ -73,7 +73,7 @@ public static class SweepReport
     private static ReportPage Build(SweepPlan plan, IReadOnlyList<CellResult> results, IReadOnlyList<(SweepMetric Metric, RenderedPlot Plot)> plots,
         string commandLine, string? compareHref, string? compareNote)
     {
-        var engines = results.Select(r => EngineNames.Of(r.Cell.Scenario.Engine)).Distinct().ToList();
+        var engines = results.Select(r => Lab.Core.Scenarios.EngineNames.Of(r.Cell.Scenario.Engine)).Distinct().ToList();
         int failed = results.Count(r => r.Status == RunStatus.Failed);
         int incomplete = results.Count(r => r.Status == RunStatus.Incomplete);
         string subtitle = $"{plan.ScenarioName} · {Fmt.Count(results.Count, "cell", "cells")} · engine {string.Join(", ", engines)} · " +

@@ -19,7 +19,7 @@ public static class LabCommandLine
 {
     /// <summary>The commands a user types (test and bench are run by ./run.sh itself).</summary>
     public static readonly IReadOnlyList<string> CommandNames =
-        ["list", "compare", "report", "import", "record", "sweep", "advise", "calibrate", "lessons", "clean", "test", "bench"];
+        ["list", "compare", "report", "import", "record", "sweep", "advise", "calibrate", "conform", "lessons", "clean", "test", "bench"];
 
     private static readonly ParserConfiguration Config = new() { ResponseFileTokenReplacer = null };
 
@@ -39,6 +39,7 @@ public static class LabCommandLine
         public readonly Option<bool> PerBlock = new("--per-block") { Description = "plan per ps snapshot of an import (its figures are per observation)" };
         public readonly Option<bool> Yes = new("--yes") { Description = "run even when the run would write several GB" };
         public readonly Option<bool> Results = new("--results") { Description = "also remove the stale results folders listed" };
+        public readonly Option<string> Engines = new("--engines") { Description = "the engines compared with php-fpm 8.2 (php-fpm, the reference, among them)", HelpName = "php-fpm,dotnet,sim" };
         public readonly Option<string> Pid = new("--pid") { Description = "the php-fpm master to record (needed when several run)", HelpName = "MASTER_PID" };
         public readonly Option<string> Pool = new("--pool") { Description = "the pool to record (needed when the master runs several)", HelpName = "NAME" };
         public readonly Option<string> Status = new("--status") { Description = "the pool's status page path, when its configuration has none (or it cannot be read)", HelpName = "PATH" };
@@ -138,6 +139,8 @@ public static class LabCommandLine
             (r, w) => AdviseCommand.Bind(w, Out(r, o, AdviseCommand.Usage), r.GetValue(o.Plain), r.GetValue(o.PerBlock)), AdviseCommand.RunAsync, o.Out, o.PerBlock);
         Add("calibrate", "fit the simulator to a real run (engine php-fpm or dotnet) and compare them", CalibrateCommand.Usage,
             (r, w) => CalibrateCommand.Bind(w, Out(r, o, CalibrateCommand.Usage), r.GetValue(o.Plain)), CalibrateCommand.RunAsync, o.Out);
+        Add("conform", "the conformance suite: php-fpm's rules, each engine against php-fpm 8.2 (conformance.md / .html)", ConformCommand.Usage,
+            (r, w) => ConformCommand.Bind(w, r.GetResult(o.Engines) is null ? null : r.GetValue(o.Engines) ?? "", Out(r, o, ConformCommand.Usage)), ConformCommand.RunAsync, o.Engines, o.Out);
         Add("lessons", "rebuild every figure of the course in lab/", LessonsCommand.Usage,
             (r, w) => LessonsCommand.Bind(w), LessonsCommand.RunAsync);
         Add("clean", "remove what killed runs left behind: their temporary folders; list stale results (--results: remove them)", CleanCommand.Usage,
@@ -225,6 +228,7 @@ public static class LabCommandLine
                 "--memory" => "--memory needs a value: --memory rss or --memory uss.",
                 "--jobs" => "--jobs needs a number of cells to run at once, 1 or more (e.g. --jobs 2).",
                 "--interval" => "--interval needs a duration, e.g. --interval 1s or --interval 250ms.",
+                "--engines" => "--engines needs a list, e.g. --engines php-fpm,dotnet,sim." + usage,
                 "--pid" => "--pid needs the master's PID, e.g. --pid 1234." + usage,
                 "--pool" => "--pool needs the pool's name, e.g. --pool www." + usage,
                 "--status" => "--status needs the status page's path, e.g. --status /status." + usage,

@@ -116,7 +116,7 @@ public static class RecordCommand
         if (pid is int p)
             return FpmMasters.Describe(p) ?? throw new LabUsageException(
                 File.Exists($"/proc/{p}/stat")
-                    ? $"PID {p} is not a php-fpm master (its title is \"{Lab.Probe.Proc.CommandLine(p)}\"; a master's is \"php-fpm: master process (CONFIG)\")."
+                    ? $"PID {p} is not a php-fpm master (its title is \"{Lab.Linux.Proc.Proc.CommandLine(p)}\"; a master's is \"php-fpm: master process (CONFIG)\")."
                     : $"there is no process {p}.");
         var masters = FpmMasters.Find();
         if (masters.Count == 1) return masters[0];

@@ -8,8 +8,9 @@ namespace Lab.Core.Php;
 /// <summary>Where a pool's files live (all inside the run's private temporary folder).</summary>
 /// <param name="Listen">The Unix socket path (or 127.0.0.1:port).</param>
 /// <param name="User">Children's user when the master runs as root (www-data / nobody); null otherwise.</param>
+/// <param name="SlowLog">The slow log (php-fpm refuses request_slowlog_timeout without one); null: none.</param>
 public sealed record FpmPaths(string PidFile, string ErrorLog, string Listen, string? User = null, string? Group = null,
-    string? ListenOwner = null, string? ListenGroup = null);
+    string? ListenOwner = null, string? ListenGroup = null, string? SlowLog = null);
 
 /// <summary>
 /// Renders a php-fpm configuration (global section + one pool) from the scenario's pool
@@ -34,7 +35,10 @@ public static class FpmConfig
         sb.Append("error_log = ").Append(paths.ErrorLog).Append('\n');
         sb.Append("log_level = ").Append(logLevel.ToString().ToLowerInvariant()).Append('\n');
         sb.Append("daemonize = no\n");
-        sb.Append("process_control_timeout = 10s\n\n");
+        // php-fpm's [global] process control, from the pool's settings (php-fpm's defaults: 0, 0, 0)
+        sb.Append("process_control_timeout = ").Append(Seconds(pool.ProcessControlTimeout)).Append('\n');
+        sb.Append("emergency_restart_threshold = ").Append(pool.EmergencyRestartThreshold.ToString(Inv)).Append('\n');
+        sb.Append("emergency_restart_interval = ").Append(Seconds(pool.EmergencyRestartInterval)).Append("\n\n");
         sb.Append('[').Append(pool.Name).Append("]\n");
         if (paths.User is not null) sb.Append("user = ").Append(paths.User).Append('\n');
         if (paths.Group is not null) sb.Append("group = ").Append(paths.Group).Append('\n');
@@ -47,7 +51,8 @@ public static class FpmConfig
         sb.Append("pm.max_children = ").Append(pool.MaxChildren.ToString(Inv)).Append('\n');
         if (pool.Pm == ProcessManagerStyle.Dynamic)
         {
-            sb.Append("pm.start_servers = ").Append(pool.StartServers.ToString(Inv)).Append('\n');
+            // left out when the scenario does not set it: php-fpm then says "pm.start_servers is not set"
+            if (pool.StartServersSetting is int start) sb.Append("pm.start_servers = ").Append(start.ToString(Inv)).Append('\n');
             sb.Append("pm.min_spare_servers = ").Append(pool.MinSpareServers.ToString(Inv)).Append('\n');
             sb.Append("pm.max_spare_servers = ").Append(pool.MaxSpareServers.ToString(Inv)).Append('\n');
             sb.Append("pm.max_spawn_rate = ").Append(pool.MaxSpawnRate.ToString(Inv)).Append('\n');
@@ -58,6 +63,7 @@ public static class FpmConfig
         sb.Append("pm.status_path = ").Append(StatusPath).Append('\n');
         sb.Append("request_terminate_timeout = ").Append(Seconds(pool.RequestTerminateTimeout)).Append('\n');
         sb.Append("request_slowlog_timeout = ").Append(Seconds(pool.RequestSlowlogTimeout)).Append('\n');
+        if (paths.SlowLog is not null) sb.Append("slowlog = ").Append(paths.SlowLog).Append('\n');
         sb.Append("catch_workers_output = yes\n");
         sb.Append("decorate_workers_output = yes\n");
         sb.Append("clear_env = no\n");
@@ -78,5 +84,5 @@ public static class FpmConfig
     }
 
     /// <summary>php-fpm's time syntax in whole seconds ("30s"); php-fpm's timeouts are whole seconds.</summary>
-    public static string Seconds(TimeSpan t) => ((long)Math.Ceiling(t.TotalSeconds)).ToString(Inv) + "s";
+    public static string Seconds(TimeSpan t) => ProcessManager.FpmTime.WholeSeconds(t).ToString(Inv) + "s";
 }

@@ -8,13 +8,21 @@ namespace Lab.Core.ProcessManager;
 /// <param name="StartedAt">When it was forked (seconds; any common clock).</param>
 /// <param name="Idle">Waiting in accept() (php-fpm: request stage ACCEPTING).</param>
 /// <param name="LastActivity">When its last request ended (its start if it served none).</param>
-public readonly record struct ChildView(int Pid, double StartedAt, bool Idle, double LastActivity);
+/// <param name="IdleKill">The process manager already sent it SIGQUIT as idle (php-fpm's child->idle_kill).</param>
+public readonly record struct ChildView(int Pid, double StartedAt, bool Idle, double LastActivity, bool IdleKill = false);
 
 /// <summary>A log line the policy wants written (php-fpm's wording).</summary>
-public readonly record struct PolicyLog(FpmLogLevel Level, string Message);
+public readonly record struct PolicyLog(FpmLogLevel Level, FpmLogFact Fact)
+{
+    public string Message => Fact.Message;
+}
 
-/// <summary>The outcome of one maintenance tick: at most one child to kill (SIGQUIT, idle kill), or children to fork.</summary>
-public readonly record struct Maintenance(int KillPid, int Spawn, PolicyLog? Log, bool MaxChildrenReached)
+/// <summary>
+/// The outcome of one maintenance tick: at most one idle child to kill, or children to fork.
+/// <see cref="KillSignal"/> is SIGQUIT, or SIGKILL for a child that was already sent SIGQUIT as
+/// idle and is still there (php 8.2's fpm_pctl_kill_idle_child); the driver marks the child idle_kill.
+/// </summary>
+public readonly record struct Maintenance(int KillPid, int Spawn, PolicyLog? Log, bool MaxChildrenReached, int KillSignal = 3)
 {
     public static readonly Maintenance None = new(0, 0, null, false);
 }
@@ -31,8 +39,13 @@ public readonly record struct Maintenance(int KillPid, int Spawn, PolicyLog? Log
 /// <item>ondemand: fork on accept when no child is idle; once a second, kill the oldest-started
 /// idle child when its last activity is older than process_idle_timeout.</item>
 /// <item>static: max_children children, always.</item>
-/// <item>After a child exits, it is replaced unless the process manager itself killed it as idle.</item>
+/// <item>An idle kill is SIGQUIT; a child that got it and is still idle at a later pass gets SIGKILL
+/// (php 8.2's fpm_pctl_kill_idle_child).</item>
+/// <item>After a child exits, it is replaced unless the process manager itself killed it as idle
+/// (see <see cref="ProcessControl.ChildExited"/>).</item>
 /// </list>
+/// Recycling policies php-fpm does not have (a child that exits after a request, a master that
+/// kills a child for its memory) plug in beside this class through <see cref="IRecyclePolicy"/>.
 /// </summary>
 public sealed class ProcessManagerPolicy
 {
@@ -76,7 +89,7 @@ public sealed class ProcessManagerPolicy
             // php-fpm compares whole seconds: last.tv_sec < now.tv_sec - pm_process_idle_timeout
             long timeout = (long)Math.Ceiling(s.ProcessIdleTimeout.TotalSeconds); // whole seconds, as FpmConfig renders it
             if (Math.Floor(oldestIdle.Value.LastActivity) < Math.Floor(now) - timeout)
-                return new Maintenance(oldestIdle.Value.Pid, 0, null, false);
+                return KillIdle(oldestIdle.Value);
             return Maintenance.None;
         }
         if (s.Pm != ProcessManagerStyle.Dynamic) return Maintenance.None;
@@ -84,20 +97,20 @@ public sealed class ProcessManagerPolicy
         if (idle > s.MaxSpareServers && oldestIdle is not null)
         {
             IdleSpawnRate = 1;
-            return new Maintenance(oldestIdle.Value.Pid, 0, null, false);
+            return KillIdle(oldestIdle.Value);
         }
         if (idle < s.MinSpareServers)
         {
             if (running >= s.MaxChildren)
-                return ReachedMaxChildren(FpmMessages.MaxChildrenReached(s.Name, s.MaxChildren));
+                return ReachedMaxChildren(FpmLogFact.MaxChildrenReached(s.Name, s.MaxChildren));
 
             PolicyLog? busy = IdleSpawnRate >= 8
-                ? new PolicyLog(FpmLogLevel.Warning, FpmMessages.SeemsBusy(s.Name, IdleSpawnRate, idle, running))
+                ? new PolicyLog(FpmLogLevel.Warning, FpmLogFact.SeemsBusy(s.Name, IdleSpawnRate, idle, running))
                 : null;
             int toFork = Math.Min(IdleSpawnRate, s.MinSpareServers - idle);
             toFork = Math.Min(toFork, s.MaxChildren - running);
             if (toFork <= 0)
-                return ReachedMaxChildren(FpmMessages.MaxChildrenReached(s.Name, s.MaxChildren));
+                return ReachedMaxChildren(FpmLogFact.MaxChildrenReached(s.Name, s.MaxChildren));
             _warnMaxChildren = false;
             if (IdleSpawnRate < s.MaxSpawnRate) IdleSpawnRate *= 2; // php-src doubles while below the cap (so it may pass it once)
             return new Maintenance(0, toFork, busy, false);
@@ -106,7 +119,10 @@ public sealed class ProcessManagerPolicy
         return Maintenance.None;
     }
 
-    private Maintenance ReachedMaxChildren(string message)
+    /// <summary>fpm_pctl_kill_idle_child: SIGQUIT the first time, SIGKILL when it already had one.</summary>
+    private static Maintenance KillIdle(ChildView c) => new(c.Pid, 0, null, false, c.IdleKill ? 9 : 3);
+
+    private Maintenance ReachedMaxChildren(FpmLogFact message)
     {
         IdleSpawnRate = 1;
         if (_warnMaxChildren) return Maintenance.None;
@@ -116,8 +132,10 @@ public sealed class ProcessManagerPolicy
     }
 
     /// <summary>
-    /// ondemand: a connection is waiting on the listening socket (fpm_pctl_on_socket_accept).
-    /// Returns the number of children to fork (0 or 1) and maybe a warning.
+    /// ondemand: the listening socket became readable (fpm_pctl_on_socket_accept, an
+    /// edge-triggered event: connections arriving together make ONE event, and connections left
+    /// waiting get no second look — php bug #69724). Returns the number of children to fork (0 or
+    /// 1) and maybe a warning.
     /// </summary>
     public Maintenance OnAccept(IReadOnlyList<ChildView> children, int running)
     {
@@ -128,7 +146,7 @@ public sealed class ProcessManagerPolicy
             if (_warnMaxChildren) return Maintenance.None;
             _warnMaxChildren = true;
             MaxChildrenReached++;
-            return new Maintenance(0, 0, new PolicyLog(FpmLogLevel.Warning, FpmMessages.MaxChildrenReachedOndemand(s.Name, s.MaxChildren)), true);
+            return new Maintenance(0, 0, new PolicyLog(FpmLogLevel.Warning, FpmLogFact.MaxChildrenReachedOndemand(s.Name, s.MaxChildren)), true);
         }
         foreach (var c in children)
             if (c.Idle) return Maintenance.None;
@@ -136,9 +154,4 @@ public sealed class ProcessManagerPolicy
         return new Maintenance(0, 1, null, false);
     }
 
-    /// <summary>
-    /// After a child exits: is it replaced? (fpm_children_bury: not when the process manager
-    /// killed it as idle; and never while the master is stopping or reloading.)
-    /// </summary>
-    public static bool Respawns(bool idleKill, bool masterRunning) => masterRunning && !idleKill;
 }

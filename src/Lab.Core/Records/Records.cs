@@ -21,27 +21,6 @@ public readonly record struct Sample(double T, int Pid, ProcessRole Role, long R
 /// <param name="StartT">Seconds since the start of the run when the process started (negative if before).</param>
 public sealed record ProcessInfo(int Pid, ProcessRole Role, string User, string Command, double StartT, int ParentPid = 0);
 
-/// <summary>One row of events.csv.</summary>
-public readonly record struct PoolEvent(double T, string Event, int Pid, string Detail);
-
-/// <summary>The event names of events.csv.</summary>
-public static class EventNames
-{
-    public const string Start = "start";              // master started
-    public const string Stop = "stop";                // master stopped
-    public const string Spawn = "spawn";              // child forked
-    public const string Exit = "exit";                // child exited (detail: code N / signal N, reason)
-    public const string Kill = "kill";                // a signal sent to a child (detail: reason)
-    public const string Crash = "crash";              // a child died on a signal it was not sent by the master
-    public const string Restart = "restart";          // the pool was restarted (kill + start)
-    public const string Reload = "reload";            // graceful reload
-    public const string MemoryLimit = "memory_limit"; // a request hit memory_limit (the child lives on)
-    public const string Timeout = "timeout";          // request_terminate_timeout passed
-    public const string MaxChildren = "max_children"; // pm.max_children reached
-    public const string Guard = "guard";              // the memory guard stopped the run
-    public const string Action = "action";            // a scenario action started
-}
-
 /// <summary>One row of requests.csv. Times in seconds since the start of the run.</summary>
 /// <param name="Pid">The child that served it (0 if none).</param>
 /// <param name="Status">See <see cref="RequestStatus"/>.</param>

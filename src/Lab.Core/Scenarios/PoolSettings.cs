@@ -24,7 +24,19 @@ public sealed record PoolSettings
     public TimeSpan RequestTerminateTimeout { get; init; } = TimeSpan.Zero;
     /// <summary>request_slowlog_timeout; zero = off. Counted as "slow requests" in the status.</summary>
     public TimeSpan RequestSlowlogTimeout { get; init; } = TimeSpan.Zero;
-    public int ListenBacklog { get; init; } = 511;
+    /// <summary>listen.backlog; -1 (php-fpm 8.2's default on Linux) = the kernel's somaxconn (see Sockets.ListenBacklog).</summary>
+    public int ListenBacklog { get; init; } = Sockets.ListenBacklog.Default;
+    /// <summary>
+    /// process_control_timeout (php-fpm's [global] directive; a [pool] key in the lab, which runs
+    /// one pool): how long children get after the master's SIGQUIT (reload, graceful stop) or
+    /// SIGTERM (terminate) before the next signal. php-fpm's default 0: the next signal goes out
+    /// on the master's next loop pass, so a reload cuts busy requests.
+    /// </summary>
+    public TimeSpan ProcessControlTimeout { get; init; } = TimeSpan.Zero;
+    /// <summary>emergency_restart_threshold ([global]): children dying on SIGSEGV/SIGBUS within the interval that make the master reload; 0 = off.</summary>
+    public int EmergencyRestartThreshold { get; init; }
+    /// <summary>emergency_restart_interval ([global]); zero = off.</summary>
+    public TimeSpan EmergencyRestartInterval { get; init; } = TimeSpan.Zero;
     /// <summary>memory_limit in bytes (php.ini); -1 = unlimited. Per request, never per process.</summary>
     public long MemoryLimitBytes { get; init; } = 128L * 1024 * 1024;
 

@@ -8,6 +8,8 @@ public enum ActionKind
     Reload,
     /// <summary>Kill one child with a signal, to inject a crash.</summary>
     KillChild,
+    /// <summary>Stop the master: SIGQUIT, php-fpm's graceful stop ("Finishing ..."), or SIGTERM ("Terminating ..."). No new master follows.</summary>
+    Stop,
 }
 
 /// <summary>Which child a kill-child action hits.</summary>
@@ -22,13 +24,14 @@ public sealed record ScenarioAction
     public PoolSettings? NewPool { get; init; }
     /// <summary>kill-child: which child.</summary>
     public ChildSelector Target { get; init; } = ChildSelector.Oldest;
-    /// <summary>kill-child: the signal number (9 = SIGKILL, 15 = SIGTERM, 11 = SIGSEGV).</summary>
+    /// <summary>kill-child: the signal number (9 = SIGKILL, 15 = SIGTERM, 11 = SIGSEGV); stop: 3 (SIGQUIT) or 15 (SIGTERM).</summary>
     public int Signal { get; init; } = 9;
 
     public string KindName => Kind switch
     {
         ActionKind.Restart => "restart",
         ActionKind.Reload => "reload",
+        ActionKind.Stop => "stop",
         _ => "kill-child",
     };
 }

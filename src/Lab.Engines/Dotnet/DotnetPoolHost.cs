@@ -5,6 +5,7 @@ using Lab.Core.Php;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
 using Lab.Engines.Real;
+using Lab.Linux.Processes;
 using Lab.Pool.Launcher;
 
 namespace Lab.Engines.Dotnet;
@@ -12,22 +13,27 @@ namespace Lab.Engines.Dotnet;
 /// <summary>
 /// engine = "dotnet": the lab's own pool — the NativeAOT master (Lab.Pool, "lab-fpm: master
 /// process") forking NativeAOT workers ("lab-fpm: pool www") that really leak. Configured with
-/// the same php-fpm INI text as the real php-fpm, logging the same lines.
+/// the same php-fpm INI text as the real php-fpm, logging the same lines. As php-fpm's, its
+/// children run as the unprivileged user (www-data) when the lab is root, and its files are the
+/// run's own: config, log, pid file, slow log and scoreboard mode 0600, the socket 0660 for the
+/// children's user (nginx's workers) only.
 /// </summary>
 public sealed class DotnetPoolHost : IPoolHost
 {
     private readonly PrivateTemp _temp;
     private readonly string _config, _log, _socket;
+    private readonly UnprivilegedUser? _user;
     private MasterProcess? _master;
     private LogTail? _tail;
 
     private readonly long _codeKb;
 
     /// <param name="codeKb">request.code: the shared code the master creates before its children (0: none).</param>
-    public DotnetPoolHost(PrivateTemp temp, long codeKb = 0)
+    public DotnetPoolHost(PrivateTemp temp, UnprivilegedUser? user = null, long codeKb = 0)
     {
         _codeKb = codeKb;
         _temp = temp;
+        _user = user ?? UnprivilegedUser.ForThisLab();
         _config = temp.PathOf("pool.conf");
         _log = temp.PathOf("fpm.log");
         _socket = temp.PathOf("pool.sock");
@@ -56,11 +62,12 @@ public sealed class DotnetPoolHost : IPoolHost
     public int MapPid(int loggedPid) => loggedPid;
 
     private string Config(PoolSettings pool) =>
-        FpmConfig.Render(pool, new FpmPaths(_temp.PathOf("fpm.pid"), _log, _socket), FpmLogLevel.Debug);
+        FpmConfig.Render(pool, new FpmPaths(_temp.PathOf("fpm.pid"), _log, _socket, _user?.User, _user?.Group, _user?.User, _user?.Group,
+            SlowLog: _temp.PathOf("fpm.slow.log")), FpmLogLevel.Debug);
 
     public Task StartAsync(PoolSettings pool, CancellationToken cancel)
     {
-        File.WriteAllText(_config, Config(pool));
+        PrivateTemp.WriteFile(_config, Config(pool));
         _tail ??= new LogTail(_log, line => LogLine?.Invoke(line));
         return Task.Run(() => Launch(), cancel);
     }
@@ -83,14 +90,27 @@ public sealed class DotnetPoolHost : IPoolHost
     public Task RestartAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
     {
         _master?.Stop(15, TimeSpan.FromSeconds(10));
-        File.WriteAllText(_config, Config(pool));
+        PrivateTemp.WriteFile(_config, Config(pool));
         Launch();
     }, cancel);
 
     public Task ReloadAsync(PoolSettings pool, CancellationToken cancel)
     {
-        _master?.Reload(Config(pool));
+        PrivateTemp.WriteFile(_config, Config(pool));
+        _master?.Reload();
         return Task.CompletedTask;
+    }
+
+    public Task StopMasterAsync(int signal) => Task.Run(() =>
+        _master?.Stop(signal, StopGrace(PoolOf(_config))));
+
+    /// <summary>Long enough for the ladder: process_control_timeout, the SIGTERM and SIGKILL seconds, and slack.</summary>
+    internal static TimeSpan StopGrace(PoolSettings? pool) => (pool?.ProcessControlTimeout ?? TimeSpan.Zero) + TimeSpan.FromSeconds(10);
+
+    private static PoolSettings? PoolOf(string config)
+    {
+        try { return Lab.Pool.Config.FpmConfigFile.Load(config).Pool.Settings; }
+        catch (Lab.Pool.Config.FpmConfigException) { return null; }
     }
 
     public Task StopAsync() => Task.Run(() =>

@@ -2,14 +2,14 @@ using Lab.Core.Scenarios;
 using Lab.Engines.Real;
 using Lab.Load;
 using Lab.Nginx;
-using Lab.PhpFpm.Processes;
+using Lab.Linux.Processes;
 
 namespace Lab.Engines.Nginx;
 
 /// <summary>
 /// front = "nginx": a real nginx in front of the pool (php-fpm or the lab's dotnet master), as
-/// the article ran it. Started after the pool: 127.0.0.1 on a free port, FastCGI to the pool's
-/// socket, the pool's status page at /status, its temp paths and pid in the run's private
+/// the article ran it. Started after the pool: a Unix socket in a folder of the run only the
+/// lab may enter (no other local user can drive the pool through it), FastCGI to the pool's socket, the pool's status page at /status, its temp paths and pid in the run's private
 /// folder. The load goes to it over HTTP/1.1 with keep-alive (<see cref="HttpTransport"/>), with
 /// enough connections for the scenario. Stopped before the pool; nothing of it outlives the run.
 /// </summary>
@@ -47,9 +47,13 @@ public sealed class NginxFront : IFront
 
     public Task StartAsync(CancellationToken cancel) => Task.Run(() =>
     {
+        // the front's socket, in a folder only the lab's user (root, or the lab's own) may enter:
+        // other local users cannot reach the pool through nginx
+        string front = Directory.CreateDirectory(_temp.PathOf("front")).FullName;
+        File.SetUnixFileMode(front, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var settings = new NginxSettings(_temp.PathOf("nginx"), Port: 0, _pool.FastCgiPass, _pool.DocumentRoot,
             WorkerUser.For(_pool.FastCgiPass, UnprivilegedUser.ForThisLab()),
-            WorkerConnections: NginxSettings.ConnectionsFor(_connections));
+            WorkerConnections: NginxSettings.ConnectionsFor(_connections), UnixSocket: Path.Combine(front, "http.sock"));
         _server = NginxServer.Start(_nginx, settings, File.ReadAllText(NginxConfig.TemplatePath));
     }, cancel);
 

@@ -4,8 +4,7 @@ using Lab.Core.Paths;
 using Lab.Core.Scenarios;
 using Lab.Engines.Real;
 using Lab.PhpFpm;
-using Lab.PhpFpm.Processes;
-using Lab.PhpFpm.Setup;
+using Lab.Linux.Processes;
 
 namespace Lab.Engines.PhpFpm;
 
@@ -54,8 +53,11 @@ public sealed class PhpFpmPoolHost : IPoolHost
     public int MasterPid { get { lock (_gate) return _master?.Pid ?? 0; } }
     public event Action<string>? LogLine;
 
+    private PoolSettings? _pool;
+
     public Task StartAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
     {
+        _pool = pool;
         if (_additions.AutoPrepend is not null) _files.WritePrepend();
         _files.Write(pool, _user, _php.Root ?? ScriptsSource, _additions);
         Launch(cancel);
@@ -77,6 +79,7 @@ public sealed class PhpFpmPoolHost : IPoolHost
             old.Stop(15, TimeSpan.FromSeconds(15));   // returns once its last log line was read
             lock (_gate) _retired.Add(old);
         }
+        _pool = pool;
         _files.WriteConfig(pool, _user, _additions);
         Launch(cancel);
     }, cancel);
@@ -84,6 +87,7 @@ public sealed class PhpFpmPoolHost : IPoolHost
     /// <summary>Rewrites the configuration, SIGUSR2 (php-fpm re-executes itself: same pid, fresh children); returns when it is ready again.</summary>
     public Task ReloadAsync(PoolSettings pool, CancellationToken cancel) => Task.Run(() =>
     {
+        _pool = pool;
         _files.WriteConfig(pool, _user, _additions);
         PhpFpmMaster? master;
         lock (_gate) master = _master;
@@ -95,6 +99,14 @@ public sealed class PhpFpmPoolHost : IPoolHost
         PhpFpmMaster? master;
         lock (_gate) master = _master;
         master?.Stop(15, TimeSpan.FromSeconds(15));
+    });
+
+    /// <summary>The stop action: the signal (SIGQUIT: "Finishing ...") and the wait, past the ladder's length.</summary>
+    public Task StopMasterAsync(int signal) => Task.Run(() =>
+    {
+        PhpFpmMaster? master;
+        lock (_gate) master = _master;
+        master?.Stop(signal, _pool is { } p ? p.ProcessControlTimeout + TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(15));
     });
 
     /// <summary>

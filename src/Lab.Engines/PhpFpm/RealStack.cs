@@ -3,8 +3,8 @@ using Lab.Engines.Nginx;
 using Lab.Engines.Real;
 using Lab.Nginx;
 using Lab.PhpFpm;
-using Lab.PhpFpm.Processes;
-using Lab.PhpFpm.Setup;
+using Lab.Linux.Processes;
+using Lab.Linux.Packages;
 
 namespace Lab.Engines.PhpFpm;
 

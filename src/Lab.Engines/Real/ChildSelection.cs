@@ -1,3 +1,4 @@
+using Lab.Linux.Proc;
 using System.Runtime.InteropServices;
 using Lab.Core.Scenarios;
 using Lab.Probe;
@@ -25,19 +26,8 @@ public static partial class ChildSelection
         };
     }
 
-    /// <summary>Blocked in accept()/accept4() (x86-64 syscalls 43 and 288; aarch64 202 and 242)?</summary>
-    public static bool IsInAccept(int pid)
-    {
-        try
-        {
-            string s = File.ReadAllText($"/proc/{pid}/syscall");
-            int sp = s.IndexOf(' ');
-            string nr = sp < 0 ? s.Trim() : s[..sp];
-            return RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? nr is "202" or "242" : nr is "43" or "288";
-        }
-        catch (IOException) { return false; }
-        catch (UnauthorizedAccessException) { return false; }
-    }
+    /// <summary>Blocked in accept(): idle (Lab.Linux's Proc).</summary>
+    public static bool IsInAccept(int pid) => Proc.IsInAccept(pid);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);

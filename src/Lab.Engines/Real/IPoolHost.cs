@@ -31,6 +31,8 @@ public interface IPoolHost : IAsyncDisposable
     Task ReloadAsync(PoolSettings pool, CancellationToken cancel);
     /// <summary>Stops the master and every process of the pool (SIGTERM, then SIGKILL after a grace period).</summary>
     Task StopAsync();
+    /// <summary>The stop action: this signal to the master (SIGQUIT: php-fpm's graceful stop), then wait until it has exited.</summary>
+    Task StopMasterAsync(int signal);
     /// <summary>A pid as the log writes it → the pid /proc shows (they differ inside a PID namespace).</summary>
     int MapPid(int loggedPid);
 }

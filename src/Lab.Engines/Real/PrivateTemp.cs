@@ -3,7 +3,8 @@ namespace Lab.Engines.Real;
 /// <summary>
 /// The run's private temporary folder (sockets, configs, pid and log files): a fresh random
 /// name under /tmp, traversable but not listable by others (nginx and php-fpm workers running
-/// as www-data must reach the socket), removed when the run ends. A lab that was SIGKILLed
+/// as www-data must reach the pool's socket, itself 0660), removed when the run ends. Its files
+/// are the run's own: written mode 0600 (<see cref="WriteFile"/>). A lab that was SIGKILLed
 /// cannot remove its folder: the next run removes the folders whose owner process is gone.
 /// </summary>
 public sealed class PrivateTemp : IDisposable
@@ -16,24 +17,18 @@ public sealed class PrivateTemp : IDisposable
     {
         RemoveAbandoned(prefix);
         Path = Directory.CreateTempSubdirectory(prefix).FullName;
-        System.IO.File.WriteAllText(System.IO.Path.Combine(Path, OwnerFile), $"{Environment.ProcessId} {StartTicks(Environment.ProcessId)}\n");
+        WriteFile(System.IO.Path.Combine(Path, OwnerFile), $"{Environment.ProcessId} {StartTicks(Environment.ProcessId)}\n");
         File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
     }
 
     public string PathOf(string name) => System.IO.Path.Combine(Path, name);
 
-    /// <summary>The start time of a process (/proc/PID/stat field 22), to tell a reused pid apart; null if it is gone.</summary>
-    private static string? StartTicks(int pid)
-    {
-        try
-        {
-            string stat = System.IO.File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields.Length > 19 ? fields[19] : null;
-        }
-        catch (IOException) { return null; }
-    }
+    /// <summary>Writes a file of the run, mode 0600 (Lab.PhpFpm's PrivateFiles): nobody else reads or writes it.</summary>
+    public static void WriteFile(string path, string text) => Lab.Linux.Processes.PrivateFiles.Write(path, text);
+
+    /// <summary>The start time of a process, to tell a reused pid apart; null if it is gone.</summary>
+    private static string? StartTicks(int pid) => Lab.Linux.Proc.Proc.StartTicks(pid)?.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Removes earlier runs' folders whose lab process no longer exists (a SIGKILLed lab); returns the folders removed.</summary>
     public static IReadOnlyList<string> RemoveAbandoned(string prefix = "leaklab-")

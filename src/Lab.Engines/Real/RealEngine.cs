@@ -1,4 +1,6 @@
+using Lab.Linux.Proc;
 using Lab.Core.Engines;
+using Lab.Core.Events;
 using Lab.Core.Load;
 using Lab.Core.Php;
 using Lab.Core.Records;
@@ -55,7 +57,7 @@ public sealed class RealEngine : IEngine
             guardSampler = new GuardSampler(_clock, Roots, guard, (t, totalKb, why) =>
             {
                 if (Interlocked.CompareExchange(ref guardReason, why, null) is not null) return;
-                state.Event(EventNames.Guard, 0, why);
+                state.Event(PoolEventKind.Guard, 0, why);
                 stop.Cancel();
             });
 
@@ -134,7 +136,7 @@ public sealed class RealEngine : IEngine
         _finalTick = true;
         sampler?.Stop();   // takes the final tick while the pool still runs
         if (front is not null) await front.DisposeAsync();
-        state.MasterStopping("shutdown");
+        state.MasterStopping(ExitCause.Shutdown);
         await host.StopAsync();
         sampler?.Dispose();
     }
@@ -143,19 +145,21 @@ public sealed class RealEngine : IEngine
     {
         double wait = loadStart + action.At.TotalSeconds - _clock.Now;
         if (wait > 0) await Task.Delay(TimeSpan.FromSeconds(wait), cancel);
-        state.Event(EventNames.Action, 0, action.KindName);
+        state.Event(PoolEventKind.Action, host.MasterPid, action.KindName);
         switch (action.Kind)
         {
             case ActionKind.Restart:
-                state.MasterStopping("restart");
-                state.Event(EventNames.Restart, host.MasterPid, "kill + start");
+                state.MasterStopping(ExitCause.Restart);
+                state.Event(PoolEventKind.Restart, host.MasterPid, $"master {host.MasterPid}");
                 await host.RestartAsync(state.Pool, cancel);
                 break;
             case ActionKind.Reload:
-                var pool = action.NewPool ?? state.Pool;
-                state.Event(EventNames.Reload, host.MasterPid, "SIGUSR2");
-                state.Pool = pool;
-                await host.ReloadAsync(pool, cancel);
+                // the follower notes the reload when the master says "Reloading in progress ..."
+                state.Pool = action.NewPool ?? state.Pool;
+                await host.ReloadAsync(state.Pool, cancel);
+                break;
+            case ActionKind.Stop:
+                await host.StopMasterAsync(action.Signal);
                 break;
             case ActionKind.KillChild:
                 int pid = ChildSelection.Pick(action.Target, state.LastTick, host.MasterPid);
@@ -167,11 +171,11 @@ public sealed class RealEngine : IEngine
                 }
                 if (pid == 0)
                 {
-                    state.Event(EventNames.Kill, 0, $"no {action.Target.ToString().ToLowerInvariant()} child to kill");
+                    state.Event(PoolEventKind.Kill, 0, $"no {action.Target.ToString().ToLowerInvariant()} child to kill");
                     break;
                 }
-                state.ExpectExit(pid, "kill-child");
-                state.Event(EventNames.Kill, pid, $"signal {action.Signal};kill-child");
+                if (FpmLogFollower.EndsProcess(action.Signal)) state.ExpectExit(pid, ExitCause.KillChild);
+                state.Event(PoolEvent.Kill(_clock.Now, pid, action.Signal, ExitCause.KillChild));
                 ChildSelection.Signal(pid, action.Signal);
                 break;
         }

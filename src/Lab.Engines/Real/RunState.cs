@@ -1,9 +1,10 @@
-using System.Globalization;
+using Lab.Linux.Proc;
+using Lab.Core.Events;
 using Lab.Core.Logging;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
 using Lab.Core.Time;
-using Lab.Engines.Logs;
+using Lab.Results.Reading;
 using Lab.Load;
 using Lab.Probe;
 
@@ -12,8 +13,9 @@ namespace Lab.Engines.Real;
 /// <summary>
 /// The bookkeeping of a real run: it serializes every call to the sink (samples from the
 /// sampler thread, requests from the load driver's threads, log lines from the master's pipe),
-/// turns php-fpm's log lines into events (with the why of each exit), counts the requests each
-/// PID served, and keeps the last tick for the kill-child selector and the memory guard.
+/// turns php-fpm's log lines into events through Lab.Core's FpmLogFollower (the classification
+/// every engine shares), counts the requests each PID served, and keeps the last tick for the
+/// kill-child selector and the memory guard.
 /// </summary>
 public sealed class RunState : ILoadObserver
 {
@@ -23,37 +25,42 @@ public sealed class RunState : ILoadObserver
     private readonly FpmLogLevel _logLevel;
     private readonly Dictionary<int, long> _served = new();
     private readonly HashSet<int> _known = new();
-    private readonly Dictionary<int, string> _pendingWhy = new();
+    private readonly FpmLogFollower _follower;
     private IReadOnlyList<ProcSample> _lastTick = [];
-    private int _masterPid;
-    private string? _masterStopping; // "restart" | "shutdown" | "reload"
 
     public RunState(IRunSink sink, RunClock clock, Scenario scenario)
     {
         _sink = sink;
         _clock = clock;
         _logLevel = scenario.LogLevel;
-        Pool = scenario.Pool;
+        _follower = new FpmLogFollower(e => _sink.Event(e), scenario.Pool);
     }
 
-    /// <summary>The pool settings in force (they change on reload).</summary>
-    public PoolSettings Pool { get; set; }
-    public Func<int, int> MapPid { get; set; } = p => p;
+    /// <summary>The pool settings in force (they change on reload; set before the reload is signalled).</summary>
+    public PoolSettings Pool { get { lock (_gate) return _follower.Pool; } set { lock (_gate) _follower.Pool = value; } }
+    public Func<int, int> MapPid { get => _follower.MapPid; set => _follower.MapPid = value; }
 
     public IReadOnlyList<ProcSample> LastTick { get { lock (_gate) return _lastTick; } }
-    public int MasterPid { get { lock (_gate) return _masterPid; } }
+    public int MasterPid { get { lock (_gate) return _follower.MasterPid; } }
 
     public long Served(int pid) { lock (_gate) return _served.TryGetValue(pid, out var n) ? n : 0; }
 
-    /// <summary>Marks the reason the next exit of pid will have (a kill-child, a timeout, ...).</summary>
-    public void ExpectExit(int pid, string why) { lock (_gate) _pendingWhy[pid] = why; }
+    /// <summary>The lab itself is about to end this child (its kill-child action): its exit carries this why.</summary>
+    public void ExpectExit(int pid, ExitCause why) { lock (_gate) _follower.ExpectExit(pid, why); }
 
-    /// <summary>The master is being stopped for this reason: exits of its children carry it.</summary>
-    public void MasterStopping(string? why) { lock (_gate) _masterStopping = why; }
+    /// <summary>The lab is stopping the master for this reason: exits of its children carry it.</summary>
+    public void MasterStopping(ExitCause why) { lock (_gate) _follower.MasterStopping(why); }
 
-    public void Event(string name, int pid, string detail)
+    /// <summary>An event of the lab itself (an action, the guard), at the run's current time.</summary>
+    public void Event(PoolEventKind kind, int pid, string note = "")
     {
-        lock (_gate) _sink.Event(new PoolEvent(_clock.Now, name, pid, detail));
+        lock (_gate) _sink.Event(PoolEvent.Of(_clock.Now, kind, pid, note));
+    }
+
+    /// <summary>An event of the lab itself, already made.</summary>
+    public void Event(in PoolEvent e)
+    {
+        lock (_gate) _sink.Event(e);
     }
 
     /// <param name="smaps">PSS, USS and swap by pid when this tick read smaps_rollup; null otherwise.</param>
@@ -91,7 +98,7 @@ public sealed class RunState : ILoadObserver
         }
     }
 
-    /// <summary>One line of the master's log: into fpm.log (at the scenario's level) and into events.</summary>
+    /// <summary>One line of the master's log: into fpm.log (at the scenario's level) and, read back into a fact, to the follower that makes the events.</summary>
     public void OnLogLine(string raw)
     {
         double t = _clock.Now;
@@ -105,76 +112,7 @@ public sealed class RunState : ILoadObserver
             }
             if (line.Level >= _logLevel)
                 _sink.RawLog(_logLevel == FpmLogLevel.Debug ? line.Raw : FpmLogParser.AsNoticeLevel(line));
-            var f = FpmLogParser.Classify(line.Message);
-            int pid = f.Pid == 0 ? 0 : MapPid(f.Pid);
-            switch (f.Kind)
-            {
-                case FpmLogKind.MasterStarted:
-                    _masterPid = pid;
-                    _masterStopping = null;
-                    _sink.Event(new PoolEvent(t, EventNames.Start, pid, "master"));
-                    break;
-                case FpmLogKind.Exiting:
-                    _sink.Event(new PoolEvent(t, EventNames.Stop, _masterPid, _masterStopping ?? "shutdown"));
-                    break;
-                case FpmLogKind.Reloading:
-                    _masterStopping = "reload";
-                    break;
-                case FpmLogKind.Ready:
-                    if (_masterStopping == "reload") _masterStopping = null;
-                    break;
-                case FpmLogKind.ChildStarted:
-                    _sink.Event(new PoolEvent(t, EventNames.Spawn, pid, ""));
-                    break;
-                case FpmLogKind.ChildExitedCode:
-                    _sink.Event(new PoolEvent(t, EventNames.Exit, pid, $"code {f.Code};{WhyCode(pid, f.Code)}"));
-                    break;
-                case FpmLogKind.ChildKilledByPm:
-                    _pendingWhy.Remove(pid);
-                    _sink.Event(new PoolEvent(t, EventNames.Exit, pid, "code 0;idle"));
-                    break;
-                case FpmLogKind.ChildExitedSignal:
-                {
-                    string why = WhySignal(pid, f.Signal);
-                    if (why is "crash" or "kill-child")
-                        _sink.Event(new PoolEvent(t, EventNames.Crash, pid, $"signal {f.Signal} ({FpmMessages.SignalName(f.Signal)})"));
-                    _sink.Event(new PoolEvent(t, EventNames.Exit, pid, $"signal {f.Signal};{why}"));
-                    break;
-                }
-                case FpmLogKind.ExecutionTimedOut:
-                    _pendingWhy[pid] = "timeout";
-                    _sink.Event(new PoolEvent(t, EventNames.Timeout, pid, string.Create(CultureInfo.InvariantCulture, $"{f.Seconds:0.000} s")));
-                    break;
-                case FpmLogKind.MaxChildrenReached:
-                    _sink.Event(new PoolEvent(t, EventNames.MaxChildren, 0, f.Code.ToString(CultureInfo.InvariantCulture)));
-                    break;
-                case FpmLogKind.ChildStderr when f.Text.Contains("Allowed memory size", StringComparison.Ordinal):
-                    _sink.Event(new PoolEvent(t, EventNames.MemoryLimit, pid, ExtractMemoryMessage(f.Text)));
-                    break;
-            }
+            _follower.On(t, FpmLogParser.Classify(line.Message), line.Level);
         }
-    }
-
-    private string WhyCode(int pid, int code)
-    {
-        if (_pendingWhy.Remove(pid, out var why)) return why;
-        if (_masterStopping is { } stopping) return stopping;
-        if (code == 0 && Pool.MaxRequests > 0) return "max_requests";
-        return code == 0 ? "exit" : "error";
-    }
-
-    private string WhySignal(int pid, int signal)
-    {
-        if (_pendingWhy.Remove(pid, out var why)) return why;
-        if (_masterStopping is { } stopping) return stopping;
-        return "crash";
-    }
-
-    private static string ExtractMemoryMessage(string text)
-    {
-        int i = text.IndexOf("Allowed memory size", StringComparison.Ordinal);
-        string s = text[i..];
-        int end = s.IndexOf(')');
-        return end > 0 ? s[..(end + 1)] : s;
     }
 }

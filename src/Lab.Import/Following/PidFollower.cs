@@ -119,12 +119,12 @@ public static class PidFollower
                 var newChildren = appeared.Where(p => p.Role == ProcessRole.Child).ToList();
                 int pairs = restart ? 0 : Math.Min(goneChildren.Count, newChildren.Count);
 
-                foreach (var m in goneMasters) events.Add(new PoolEvent(t, EventNames.Stop, m.Pid, "unknown;gone"));
+                foreach (var m in goneMasters) events.Add(PoolEvent.Of(t, PoolEventKind.Stop, m.Pid, "unknown;gone"));
                 for (int i = 0; i < goneChildren.Count; i++)
                 {
                     var c = goneChildren[i];
                     // the log says why only when the master went too (a restart); else: gone, cause unknown
-                    events.Add(new PoolEvent(t, EventNames.Exit, c.Pid, restart ? "unknown;restart" : "unknown;gone"));
+                    events.Add(PoolEvent.Exit(t, c.Pid, ExitStatus.Unknown, restart ? ExitCause.Restart : ExitCause.Gone));
                     if (restart) continue;
                     gone++;
                     if (i < pairs) replaced++;
@@ -133,11 +133,11 @@ public static class PidFollower
                 if (restart)
                 {
                     restarts++;
-                    events.Add(new PoolEvent(t, EventNames.Restart, newMasters[0].Pid, $"master {goneMasters[0].Pid} replaced by {newMasters[0].Pid}"));
+                    events.Add(PoolEvent.Of(t, PoolEventKind.Restart, newMasters[0].Pid, $"master {goneMasters[0].Pid} replaced by {newMasters[0].Pid}"));
                 }
-                foreach (var m in newMasters) events.Add(new PoolEvent(t, EventNames.Start, m.Pid, restart ? "restart" : "appeared"));
+                foreach (var m in newMasters) events.Add(PoolEvent.Of(t, PoolEventKind.Start, m.Pid, restart ? "restart" : "appeared"));
                 for (int i = 0; i < newChildren.Count; i++)
-                    events.Add(new PoolEvent(t, EventNames.Spawn, newChildren[i].Pid, restart ? "restart" : i < pairs ? "respawn" : "appeared"));
+                    events.Add(PoolEvent.Spawn(t, newChildren[i].Pid, restart ? SpawnCause.Restart : i < pairs ? SpawnCause.Respawn : SpawnCause.Appeared));
                 spawns += newChildren.Count;
             }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
+using Lab.Core.Logging;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
+using Lab.Core.Sockets;
 
 namespace Lab.Pool.Config;
 
@@ -18,8 +20,12 @@ public sealed record FpmGlobalSettings
     public string ErrorLog { get; init; } = "/proc/self/fd/2";
     public FpmLogLevel LogLevel { get; init; } = FpmLogLevel.Notice;
     public bool Daemonize { get; init; } = true;
-    /// <summary>How long children get to finish after SIGQUIT/SIGTERM before the next signal (php-fpm's default 0 = wait for ever; the lab uses 10s).</summary>
+    /// <summary>process_control_timeout (default 0: the next signal on the master's next loop pass); copied into the pool's settings.</summary>
     public TimeSpan ProcessControlTimeout { get; init; } = TimeSpan.Zero;
+    /// <summary>emergency_restart_threshold (default 0: off); copied into the pool's settings.</summary>
+    public int EmergencyRestartThreshold { get; init; }
+    /// <summary>emergency_restart_interval (default 0: off); copied into the pool's settings.</summary>
+    public TimeSpan EmergencyRestartInterval { get; init; } = TimeSpan.Zero;
 }
 
 /// <summary>A pool section: the scenario's PoolSettings plus the directives that are not about process management.</summary>
@@ -36,6 +42,8 @@ public sealed record FpmPoolConfig
     public string StatusPath { get; init; } = "";
     public bool CatchWorkersOutput { get; init; }
     public bool DecorateWorkersOutput { get; init; } = true;
+    /// <summary>slowlog: where slow requests are written (php-fpm refuses request_slowlog_timeout without it).</summary>
+    public string? SlowLog { get; init; }
 
     /// <summary>php-fpm's rule: a '/' makes a path; else "addr:port" or a bare port is TCP; anything else is a path.</summary>
     public bool IsUnixSocket => Listen.Contains('/') || !(Listen.Contains(':') || Listen.All(char.IsDigit));
@@ -59,7 +67,7 @@ public static class FpmConfigFile
     private static readonly HashSet<string> KnownUnused = new(StringComparer.Ordinal)
     {
         "listen.allowed_clients", "listen.acl_users", "listen.acl_groups", "listen.setfib", "pm.status_listen",
-        "ping.path", "ping.response", "access.log", "access.format", "access.suppress_path", "slowlog",
+        "ping.path", "ping.response", "access.log", "access.format", "access.suppress_path",
         "request_slowlog_trace_depth", "rlimit_files", "rlimit_core", "chroot", "chdir", "clear_env",
         "security.limit_extensions", "process.priority", "process.dumpable", "prefix", "apparmor_hat",
     };
@@ -121,6 +129,16 @@ public static class FpmConfigFile
         if (poolName is null)
             throw new FpmConfigException("No pool defined. at least one pool section must be specified in config file");
         var poolConfig = BuildPool(poolName, pool, path, notices);
+        // the [global] process control, carried by the pool's settings (the lab's master runs one pool)
+        poolConfig = poolConfig with
+        {
+            Settings = poolConfig.Settings with
+            {
+                ProcessControlTimeout = global.ProcessControlTimeout,
+                EmergencyRestartThreshold = global.EmergencyRestartThreshold,
+                EmergencyRestartInterval = global.EmergencyRestartInterval,
+            },
+        };
         return new FpmConfiguration(path, global, poolConfig, notices);
     }
 
@@ -131,6 +149,8 @@ public static class FpmConfigFile
         "log_level" => g with { LogLevel = ParseLogLevel(value, where) },
         "daemonize" => g with { Daemonize = ParseBool(value, key, where) },
         "process_control_timeout" => g with { ProcessControlTimeout = ParseTime(value, key, where) },
+        "emergency_restart_threshold" => g with { EmergencyRestartThreshold = ParseInt(value, key, where) },
+        "emergency_restart_interval" => g with { EmergencyRestartInterval = ParseTime(value, key, where) },
         _ => Notice(g, notices, $"{where} [global] '{key}' is not used by the lab's master, ignored"),
     };
 
@@ -143,7 +163,7 @@ public static class FpmConfigFile
     private static FpmPoolConfig BuildPool(string name, Dictionary<string, (string Value, int Line)> d, string path, List<string> notices)
     {
         var s = new PoolSettings { Name = name };
-        string? listen = null, listenOwner = null, listenGroup = null, user = null, group = null, statusPath = "";
+        string? listen = null, listenOwner = null, listenGroup = null, user = null, group = null, statusPath = "", slowlog = null;
         int listenMode = Convert.ToInt32("660", 8);
         bool catchOutput = false, decorate = true;
         string P(string msg) => $"[pool {name}] {msg}";
@@ -182,6 +202,7 @@ public static class FpmConfigFile
                 case "pm.status_path": statusPath = value; break;
                 case "request_terminate_timeout": s = s with { RequestTerminateTimeout = ParseTime(value, key, where) }; break;
                 case "request_slowlog_timeout": s = s with { RequestSlowlogTimeout = ParseTime(value, key, where) }; break;
+                case "slowlog": slowlog = value; break;
                 case "catch_workers_output": catchOutput = ParseBool(value, key, where); break;
                 case "decorate_workers_output": decorate = ParseBool(value, key, where); break;
                 case "php_admin_value[memory_limit]":
@@ -208,7 +229,12 @@ public static class FpmConfigFile
                 throw new FpmConfigException(P($"pm.min_spare_servers({s.MinSpareServers}) and pm.max_spare_servers({s.MaxSpareServers}) cannot be greater than pm.max_children({s.MaxChildren})"));
             if (s.MaxSpareServers < s.MinSpareServers)
                 throw new FpmConfigException(P($"pm.max_spare_servers({s.MaxSpareServers}) must not be less than pm.min_spare_servers({s.MinSpareServers})"));
-            if (s.StartServers < s.MinSpareServers || s.StartServers > s.MaxSpareServers)
+            if (s.StartServersSetting is not > 0)
+            {
+                s = s with { StartServersSetting = null };
+                notices.Add(FpmLogFact.StartServersNotSet(name, s.StartServers).Message);
+            }
+            else if (s.StartServers < s.MinSpareServers || s.StartServers > s.MaxSpareServers)
                 throw new FpmConfigException(P($"pm.start_servers({s.StartServers}) must not be less than pm.min_spare_servers({s.MinSpareServers}) and not greater than pm.max_spare_servers({s.MaxSpareServers})"));
             if (s.MaxSpawnRate < 1) throw new FpmConfigException(P($"pm.max_spawn_rate({s.MaxSpawnRate}) must be a positive value"));
         }
@@ -217,7 +243,11 @@ public static class FpmConfigFile
         if (s.MaxRequests < 0) throw new FpmConfigException(P($"pm.max_requests({s.MaxRequests}) must be a positive value"));
         if (s.RequestTerminateTimeout < TimeSpan.Zero) throw new FpmConfigException(P("request_terminate_timeout must be a positive value"));
         if (s.RequestSlowlogTimeout < TimeSpan.Zero) throw new FpmConfigException(P("request_slowlog_timeout must be a positive value"));
-        if (s.ListenBacklog < 0) s = s with { ListenBacklog = 511 };
+        if (s.RequestSlowlogTimeout > TimeSpan.Zero)
+        {
+            if (string.IsNullOrEmpty(slowlog)) throw new FpmConfigException(FpmLogFact.SlowlogRequired(name).Message);
+            if (Lab.Core.ProcessManager.RequestTimeouts.Refusal(s) is { } refusal) throw new FpmConfigException(refusal.Message);
+        }
         if (statusPath.Length > 0 && statusPath[0] != '/')
             throw new FpmConfigException(P($"the status path '{statusPath}' must start with a '/'"));
 
@@ -225,6 +255,7 @@ public static class FpmConfigFile
         {
             Settings = s, Listen = listen, ListenMode = listenMode, ListenOwner = listenOwner, ListenGroup = listenGroup,
             User = user, Group = group, StatusPath = statusPath, CatchWorkersOutput = catchOutput, DecorateWorkersOutput = decorate,
+            SlowLog = slowlog,
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Lab.Scoreboard.Interop;
 
 namespace Lab.Pool.Interop;
 

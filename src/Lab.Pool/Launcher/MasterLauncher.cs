@@ -9,6 +9,6 @@ public static class MasterLauncher
     public static MasterProcess Start(MasterLaunchOptions options) => MasterProcess.Start(options);
 
     /// <summary>Starts the master with the configuration file and the published binaries (LabPaths).</summary>
-    public static MasterProcess Start(string configPath, string? eventsPath = null, string? outputPath = null) =>
-        MasterProcess.Start(new MasterLaunchOptions { ConfigPath = configPath, EventsPath = eventsPath, OutputPath = outputPath });
+    public static MasterProcess Start(string configPath, string? outputPath = null) =>
+        MasterProcess.Start(new MasterLaunchOptions { ConfigPath = configPath, OutputPath = outputPath });
 }

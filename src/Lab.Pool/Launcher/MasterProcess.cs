@@ -4,7 +4,9 @@ using Lab.Core.Paths;
 using Lab.Core.Scenarios;
 using Lab.Pool.Config;
 using Lab.Pool.Interop;
-using Lab.Pool.Status;
+using Lab.Scoreboard.Interop;
+using Lab.Core.Status;
+using Lab.Scoreboard;
 
 namespace Lab.Pool.Launcher;
 
@@ -17,8 +19,6 @@ public sealed record MasterLaunchOptions
     public string? MasterPath { get; init; }
     /// <summary>The child executable; default LabPaths.Worker (artifacts/bin/Lab.Worker, $LAB_WORKER).</summary>
     public string? WorkerPath { get; init; }
-    /// <summary>Where the master appends its machine-readable events (unix_time,event,pid,detail); null = none.</summary>
-    public string? EventsPath { get; init; }
     /// <summary>Where the master's own stdout/stderr go (its early errors); null = inherit the lab's.</summary>
     public string? OutputPath { get; init; }
     /// <summary>Extra environment for the master and its children.</summary>
@@ -101,7 +101,6 @@ public sealed class MasterProcess : IDisposable
         env.Add($"LAB_FPM_CONFIG={config}");
         env.Add($"LAB_WORKER={worker}");
         env.Add($"LAB_FPM_PARENT_PID={System.Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
-        if (options.EventsPath is not null) env.Add($"LAB_FPM_EVENTS={Path.GetFullPath(options.EventsPath)}");
 
         var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = LauncherThread.Value;
@@ -151,8 +150,8 @@ public sealed class MasterProcess : IDisposable
         return false;
     }
 
-    /// <summary>The master's current scoreboard (the newest generation), or null before it exists.</summary>
-    public Scoreboard? OpenScoreboard()
+    /// <summary>The master's current scoreboard (the newest generation), or null before it exists (mode 0600: the master's user, or root, only).</summary>
+    public SharedScoreboard? OpenScoreboard()
     {
         string dir = Path.GetDirectoryName(ConfigPath)!;
         string? newest = null;
@@ -163,7 +162,7 @@ public sealed class MasterProcess : IDisposable
             { newest = f; newestGen = gen; }
         }
         if (newest is null) return null;
-        try { return Scoreboard.Open(newest); }
+        try { return SharedScoreboard.Open(newest); }
         catch (IOException) { return null; }
     }
 
@@ -182,10 +181,7 @@ public sealed class MasterProcess : IDisposable
         Signal(Native.SIGUSR2);
     }
 
-    /// <summary>
-    /// The kill-child action: picks a child by the selector, marks its scoreboard slot (so the
-    /// master reports "kill-child", not "crash") and sends the signal. Returns its pid, or 0 if none matched.
-    /// </summary>
+    /// <summary>The kill-child action: picks a child by the selector and sends the signal. Returns its pid, or 0 if none matched.</summary>
     public int KillChild(ChildSelector target, int signal)
     {
         using var board = OpenScoreboard();
@@ -200,7 +196,6 @@ public sealed class MasterProcess : IDisposable
             _ => children.OrderByDescending(c => RssKb(c.Pid)).FirstOrDefault(),
         };
         if (pick is not { } p || p.Pid == 0) return 0;
-        board.SetKillReason(p.Index, KillReason.KillChild);
         return Native.kill(p.Pid, signal) == 0 ? p.Pid : 0;
     }
 

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Lab.Core.Logging;
 using Lab.Core.Records;
-using Lab.Pool.Interop;
+using Lab.Scoreboard.Interop;
 
 namespace Lab.Pool.Logging;
 
@@ -47,6 +47,12 @@ public sealed class FpmLog : IDisposable
         Write(FpmLogLevel.Warning, message, function, line);
     public void Error(string message, [CallerMemberName] string function = "", [CallerLineNumber] int line = 0) =>
         Write(FpmLogLevel.Error, message, function, line);
+
+    /// <summary>A php-fpm line (Lab.Core's wording table) at its level.</summary>
+    public void Emit(FpmLogLevel level, in FpmLogFact fact, [CallerMemberName] string function = "", [CallerLineNumber] int line = 0)
+    {
+        if (Enabled(level)) Write(level, fact.Message, function, line);
+    }
 
     public void Write(FpmLogLevel level, string message, [CallerMemberName] string function = "", [CallerLineNumber] int line = 0)
     {

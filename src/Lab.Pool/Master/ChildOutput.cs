@@ -1,5 +1,6 @@
 using System.Text;
 using Lab.Pool.Interop;
+using Lab.Scoreboard.Interop;
 
 namespace Lab.Pool.Master;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Lab.Pool.Config;
 using Lab.Pool.Interop;
+using Lab.Scoreboard.Interop;
 
 namespace Lab.Pool.Master;
 

@@ -1,4 +1,4 @@
-using Lab.Pool.Interop;
+using Lab.Scoreboard.Interop;
 
 namespace Lab.Pool.Master;
 
@@ -27,7 +27,7 @@ internal sealed class Reaper : IDisposable
     {
         while (!_stopping)
         {
-            int pid = Native.waitpid(-1, out int status, 0);
+            int pid = Native.waitpid(-1, out int status, Native.WUNTRACED); // stops too, as fpm_children_bury
             if (pid > 0) { _onExit(pid, status); continue; }
             int e = Native.Errno;
             if (e == Native.EINTR) continue;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lab.Linux.Proc;
 using Lab.Probe;
 
 namespace Lab.Record.Masters;

@@ -1,7 +1,9 @@
 using System.Globalization;
+using Lab.Core.Events;
 using Lab.Core.Logging;
 using Lab.Core.Records;
-using Lab.Engines.Logs;
+using Lab.Linux.Proc;
+using Lab.Results.Reading;
 using Lab.Probe;
 using Lab.Record.Status;
 
@@ -25,7 +27,8 @@ internal sealed class RecordState
         public bool Known;              // its ProcessInfo was given
     }
 
-    private sealed record PendingExit(int Pid, double T, string How, bool Logged);
+    /// <param name="How">As the log said it (code N, signal N); unknown when the child vanished from /proc unlogged.</param>
+    private sealed record PendingExit(int Pid, double T, ExitStatus How, bool Logged);
 
     private readonly object _gate = new();
     private readonly IRunSink _sink;
@@ -144,13 +147,13 @@ internal sealed class RecordState
                         if (!_firstTick)
                         {
                             Spawns++;
-                            _events.Add(new PoolEvent(Math.Max(0, p.StartS), EventNames.Spawn, p.Pid, ""));
+                            _events.Add(PoolEvent.Spawn(Math.Max(0, p.StartS), p.Pid, SpawnCause.Appeared));
                         }
                     }
                     else if (!_masterKnown)
                     {
                         _masterKnown = true;
-                        if (_firstTick) _events.Add(new PoolEvent(0, EventNames.Start, p.Pid, "master (running before the recording)"));
+                        if (_firstTick) _events.Add(PoolEvent.Of(0, PoolEventKind.Start, p.Pid, "master (running before the recording)"));
                     }
                 }
                 long requests = isMaster ? 0 : c.Served;
@@ -159,7 +162,7 @@ internal sealed class RecordState
             }
             foreach (int pid in _alive)
                 if (!now.Contains(pid) && !_exited.Contains(pid) && !_pending.ContainsKey(pid))
-                    _pending[pid] = new PendingExit(pid, t, "gone", Logged: false);
+                    _pending[pid] = new PendingExit(pid, t, ExitStatus.Unknown, Logged: false);
             _alive.Clear();
             _alive.UnionWith(now);
             ResolveExits(final: false);
@@ -181,16 +184,17 @@ internal sealed class RecordState
             _pending.Remove(e.Pid);
             _exited.Add(e.Pid);
             Exits++;
-            string why;
-            if (e.How.StartsWith("signal ", StringComparison.Ordinal))
+            ExitCause why;
+            if (e.How.Signaled)
             {
-                int signal = int.Parse(e.How["signal ".Length..], CultureInfo.InvariantCulture);
-                why = _timedOut.Remove(e.Pid) ? "timeout" : signal is 4 or 6 or 7 or 8 or 11 ? "crash" : "signal";
-                if (why == "crash") _events.Add(new PoolEvent(e.T, EventNames.Crash, e.Pid, $"signal {signal} ({FpmMessages.SignalName(signal)})"));
+                // Lab.Core's rule: a signal nobody announced (request_terminate_timeout did) is a crash
+                why = FpmLogFollower.Classify(e.How, _timedOut.Remove(e.Pid) ? ExitCause.Timeout : ExitCause.None, ExitCause.None, 0);
+                if (FpmLogFollower.IsCrash(e.How, why)) _events.Add(PoolEvent.Crash(e.T, e.Pid, e.How));
             }
-            else why = !decided ? "unknown" : recycled ? "max_requests" : e.How == "code 0" ? "exit" : "unknown";
-            if (why == "max_requests") Recycles++;
-            _events.Add(new PoolEvent(e.T, EventNames.Exit, e.Pid, $"{e.How};{why}"));
+            else why = !decided ? (e.Logged ? ExitCause.Unknown : ExitCause.Gone)
+                : recycled ? ExitCause.MaxRequests : e.How == ExitStatus.Code(0) ? ExitCause.Exit : ExitCause.Unknown;
+            if (why == ExitCause.MaxRequests) Recycles++;
+            _events.Add(PoolEvent.Exit(e.T, e.Pid, e.How, why));
         }
     }
 
@@ -210,29 +214,29 @@ internal sealed class RecordState
             switch (f.Kind)
             {
                 case FpmLogKind.ChildExitedCode:
-                    Exited(f.Pid, t, $"code {f.Code}");
+                    Exited(f.Pid, t, ExitStatus.Code(f.Code));
                     break;
                 case FpmLogKind.ChildExitedSignal:
-                    Exited(f.Pid, t, $"signal {f.Signal}");
+                    Exited(f.Pid, t, ExitStatus.Signal(f.Signal));
                     break;
                 case FpmLogKind.ExecutionTimedOut:
                     _timedOut[f.Pid] = "timeout";
-                    _events.Add(new PoolEvent(t, EventNames.Timeout, f.Pid, string.Create(CultureInfo.InvariantCulture, $"{f.Seconds:0.000} s")));
+                    _events.Add(PoolEvent.Of(t, PoolEventKind.Timeout, f.Pid, "after " + FpmMessages.Seconds(f.Seconds) + " s"));
                     break;
                 case FpmLogKind.MaxChildrenReached:
-                    _events.Add(new PoolEvent(t, EventNames.MaxChildren, 0, f.Code.ToString(CultureInfo.InvariantCulture)));
+                    _events.Add(PoolEvent.Of(t, PoolEventKind.MaxChildren, _masterPid, "max_children " + f.N.ToString(CultureInfo.InvariantCulture)));
                     break;
-                case FpmLogKind.ChildStderr when f.Text.Contains("Allowed memory size", StringComparison.Ordinal):
-                    _events.Add(new PoolEvent(t, EventNames.MemoryLimit, f.Pid, f.Text));
+                case FpmLogKind.ChildStderr when f.N > 0 && f.M > 0: // PHP's memory_limit fatal error, as Lab.Core's follower reads it
+                    _events.Add(PoolEvent.Of(t, PoolEventKind.MemoryLimit, f.Pid, string.Create(CultureInfo.InvariantCulture, $"tried {f.M} bytes;limit {f.N} bytes")));
                     break;
                 case FpmLogKind.Reloading:
-                    _events.Add(new PoolEvent(t, EventNames.Reload, _masterPid, "the pool's own (SIGUSR2)"));
+                    _events.Add(PoolEvent.Of(t, PoolEventKind.Reload, _masterPid, "the pool's own (SIGUSR2)"));
                     break;
             }
         }
     }
 
-    private void Exited(int pid, double t, string how)
+    private void Exited(int pid, double t, ExitStatus how)
     {
         if (_exited.Contains(pid)) return;
         // the log's exit is the exact moment and how; a vanishing already noted is replaced

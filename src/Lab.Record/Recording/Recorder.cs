@@ -2,7 +2,7 @@ using Lab.Core.Engines;
 using Lab.Core.Records;
 using Lab.Core.Time;
 using Lab.Engines.Real;
-using Lab.PhpFpm.Setup;
+using Lab.Linux.Packages;
 using Lab.Probe;
 using Lab.Record.Source;
 using Lab.Record.Status;

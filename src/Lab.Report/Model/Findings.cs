@@ -97,7 +97,9 @@ internal static class Findings
             said.Add(text + ".");
         }
         else if (maxRequests > 0 && m.Scenario is not null)
-            said.Add($"pm.max_requests = {maxRequests} never recycled a child: none served {maxRequests} requests in this run.");
+            said.Add(m.Engine == "record"
+                ? $"No exit was put down to pm.max_requests = {maxRequests}: the status page's counters never showed a child reaching {maxRequests} requests (a child that lived less than the recording's interval is not seen counting)."
+                : $"pm.max_requests = {maxRequests} never recycled a child: none served {maxRequests} requests in this run.");
         else if (maxRequests == 0 && m.Scenario is not null && m.Known("pool.max_requests") && leak)
             said.Add("pm.max_requests = 0: children are never recycled, so each keeps everything it leaks until it exits.");
 

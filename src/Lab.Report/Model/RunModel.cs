@@ -143,6 +143,7 @@ internal sealed class RunModel
             request: (r, row) =>
             {
                 if (!perRequestReadings) r = r with { RssKb = -1 };
+                else if (r.HasRss) RequestReadings = true;
                 // a moment of the pool between two ticks, drawn when every running child's RSS is known
                 if (ledger.Request(r, row) is not null && r.HasRss && ledger.RunningUnmeasured == 0)
                     moments.Add(r.TEnd, ledger.PoolRssKb, ledger.LargestRunningChildKb, ledger.Running.Count, Served.At(r.TEnd), tick: false);
@@ -195,6 +196,9 @@ internal sealed class RunModel
     }
 
     public static RunModel Build(RunFolder folder) => new(folder);
+
+    /// <summary>The lives and the pool's moments include requests' ends (their rss_kb), not only the sample ticks.</summary>
+    public bool RequestReadings { get; private set; }
 
     /// <summary>Past this many requests, the lives are drawn from the sample ticks only (see the constructor).</summary>
     public const long MaxRequestReadings = 500_000;

@@ -26,7 +26,7 @@ internal sealed class Slots
             var c = children[i];
             int slot = -1;
             for (int s = 0; s < lastSample.Count; s++)
-                if (lastSample[s] < c.FirstT && exit[s] <= c.FirstT) { slot = s; break; }
+                if (lastSample[s] <= c.FirstT && exit[s] <= c.FirstT) { slot = s; break; }
             if (slot < 0) { slot = lastSample.Count; lastSample.Add(0); exit.Add(0); }
             slotOf[i] = slot;
             lastSample[slot] = c.LastT;

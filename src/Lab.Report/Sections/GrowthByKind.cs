@@ -15,6 +15,8 @@ internal static class GrowthByKind
     /// <summary>The section's blocks; none when the run's requests have no kinds.</summary>
     public static IReadOnlyList<Block> Blocks(RunModel m)
     {
+        // only a run with [[request.kinds]] (the check reads every request: never for a run without kinds)
+        if (m.Scenario is { } sc && sc.Request.Kinds.Count == 0) return [];
         var g = KindGrowth.Of(m.Folder.Samples, m.Folder.Requests, exactTimes: m.Engine == RunSettings.SimEngine);
         if (g is null) return [];
         var blocks = new List<Block> { new Heading(2, "Growth by request kind", Anchor), new Para(Sentence(g), Lead: true) };

@@ -8,7 +8,8 @@ namespace Lab.Scenarios.PoolFiles;
 /// keys. Each directive the lab models becomes its key, its value written as php-fpm means it
 /// (a bare number of seconds gets its "s"; listen.backlog = -1 is this host's somaxconn, as
 /// php-fpm 8.2 on Linux takes it), located at the pool file's line, so a bad value is reported
-/// there. Keys the scenario (or the command line) sets itself are left as they are: explicit keys
+/// there. Its [global] process_control_timeout and emergency_restart_* become [pool] keys too.
+/// Keys the scenario (or the command line) sets itself are left as they are: explicit keys
 /// win. The directives the lab does not model are listed in one notice.
 /// </summary>
 public static class PoolFile
@@ -31,8 +32,16 @@ public static class PoolFile
         ["php_value[memory_limit]"] = "memory_limit",
     };
 
+    /// <summary>php-fpm's [global] directives the lab models as [pool] keys (the lab runs one pool a master).</summary>
+    public static readonly IReadOnlyDictionary<string, string> ModelledGlobal = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["process_control_timeout"] = "process_control_timeout",
+        ["emergency_restart_threshold"] = "emergency_restart_threshold",
+        ["emergency_restart_interval"] = "emergency_restart_interval",
+    };
+
     private static readonly HashSet<string> TimeKeys = new(StringComparer.Ordinal)
-        { "process_idle_timeout", "request_terminate_timeout", "request_slowlog_timeout" };
+        { "process_idle_timeout", "request_terminate_timeout", "request_slowlog_timeout", "process_control_timeout", "emergency_restart_interval" };
 
     /// <summary>A [pool] key set from the pool file: where it was read.</summary>
     internal sealed record Applied(string Key, FpmIniEntry Entry);
@@ -55,17 +64,20 @@ public static class PoolFile
         var section = ChoosePool(file, pool, from);
         var applied = new List<Applied>();
         var leftOut = new List<FpmIniEntry>();
-        var entries = file.EntriesOf(section.Name).GroupBy(e => e.Key).Select(g => g.Last()).ToList(); // the last of a key wins, as in php-fpm
-        foreach (var e in entries)
+        void Take(IEnumerable<FpmIniEntry> entries, IReadOnlyDictionary<string, string> modelled)
         {
-            if (!Modelled.TryGetValue(e.Key, out var key)) { leftOut.Add(e); continue; }
-            if (pool.Contains(key)) continue; // the scenario's own key wins
-            pool.Set(key, new DocScalar { Origin = new Origin(e.File, e.Line), Value = Convert(key, e.Value), Raw = true, Directive = e.Key });
-            applied.Add(new Applied(key, e));
+            foreach (var e in entries.GroupBy(e => e.Key).Select(g => g.Last())) // the last of a key wins, as in php-fpm
+            {
+                if (!modelled.TryGetValue(e.Key, out var key)) { leftOut.Add(e); continue; }
+                if (pool.Contains(key)) continue; // the scenario's own key wins
+                pool.Set(key, new DocScalar { Origin = new Origin(e.File, e.Line), Value = Convert(key, e.Value), Raw = true, Directive = e.Key });
+                applied.Add(new Applied(key, e));
+            }
         }
+        Take(file.EntriesOf(section.Name), Modelled);
         if (!pool.Contains("name"))
             pool.Set("name", new DocScalar { Origin = new Origin(section.File, section.Line), Value = section.Name, Raw = true, Directive = $"[{section.Name}]" });
-        leftOut.AddRange(file.EntriesOf("global"));
+        Take(file.EntriesOf("global"), ModelledGlobal);
         if (notice is not null)
         {
             var others = file.Pools.Where(p => p.Name != section.Name).Select(p => $"[{p.Name}]").ToList();

@@ -1,3 +1,4 @@
+using Lab.Core.Events;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
 
@@ -6,33 +7,46 @@ namespace Lab.Sim.Pool;
 // The scenario's timed actions: what an operator (or the article's author) does to the pool.
 internal sealed partial class Fpm
 {
+    /// <summary>A restart is under way: when the master has exited, a new one starts.</summary>
+    private bool _restarting;
+
     private void RunAction(ScenarioAction action)
     {
         switch (action.Kind)
         {
             case ActionKind.Restart:
                 // the article's "kill + start": SIGTERM to the master, then a new master at once
-                Event(EventNames.Action, _masterPid, "restart");
-                if (_state == FpmState.Down) { StartMaster(newProcess: true); return; }
-                Event(EventNames.Restart, _masterPid, $"master {_masterPid}");
-                Terminate("restart");
+                LabEvent(PoolEvent.Of(T, PoolEventKind.Action, _masterPid, "restart"));
+                if (_down) { StartMaster(newProcess: true); return; }
+                LabEvent(PoolEvent.Of(T, PoolEventKind.Restart, _masterPid, $"master {_masterPid}"));
+                _restarting = true;
+                _follower.MasterStopping(ExitCause.Restart);
+                Signal(SIGTERM);
                 break;
 
             case ActionKind.Reload:
                 // SIGUSR2 to the master: graceful reload, maybe with new pool settings
-                Event(EventNames.Action, _masterPid, action.NewPool is null ? "reload" : "reload;" + Describe(action.NewPool));
-                if (_state == FpmState.Down) return;
-                Reload(action.NewPool);
+                LabEvent(PoolEvent.Of(T, PoolEventKind.Action, _masterPid, action.NewPool is null ? "reload" : "reload;" + PoolEvent.SettingsNote(action.NewPool)));
+                Signal(SIGUSR2, action.NewPool);
+                break;
+
+            case ActionKind.Stop:
+                // SIGQUIT (graceful: "Finishing ...") or SIGTERM ("Terminating ...") to the master; no new master
+                LabEvent(PoolEvent.Of(T, PoolEventKind.Action, _masterPid, "stop;" + Core.Logging.FpmMessages.SignalName(action.Signal)));
+                Signal(action.Signal);
                 break;
 
             default:
             {
                 string target = action.Target.ToString().ToLowerInvariant();
                 var victim = SelectChild(action.Target);
-                Event(EventNames.Action, _masterPid, victim is null
+                LabEvent(PoolEvent.Of(T, PoolEventKind.Action, _masterPid, victim is null
                     ? $"kill-child;{target};signal {action.Signal};no such child"
-                    : $"kill-child;{target};signal {action.Signal};pid {victim.Pid}");
-                if (victim is not null) SendSignal(victim, action.Signal, "kill-child", external: true);
+                    : $"kill-child;{target};signal {action.Signal};pid {victim.Pid}"));
+                if (victim is null) break;
+                if (FpmLogFollower.EndsProcess(action.Signal)) _follower.ExpectExit(victim.Pid, ExitCause.KillChild);
+                LabEvent(PoolEvent.Kill(T, victim.Pid, action.Signal, ExitCause.KillChild));
+                SendSignal(victim, action.Signal);
                 break;
             }
         }

@@ -13,6 +13,8 @@ internal enum ChildStage
     Busy,
     /// <summary>Between the end of a request and what follows it (idle again, or exit).</summary>
     Finishing,
+    /// <summary>Got SIGQUIT while idle: its listening socket closed, PHP shutting down (<see cref="Child.QuitLatencyUs"/>), then exit(0).</summary>
+    Quitting,
     Exited,
 }
 
@@ -23,7 +25,15 @@ internal enum ChildStage
 /// </summary>
 internal sealed class Child(Fpm fpm, int pid, long forkedAt, PoolSettings settings) : ISimHandler
 {
-    public const int EventReady = 1, EventRequestDone = 2;
+    public const int EventReady = 1, EventRequestDone = 2, EventQuitDone = 3;
+
+    /// <summary>
+    /// How long an idle child takes from SIGQUIT to its exit(0): php-fpm's sig_soft_quit closes the
+    /// listening socket at once, then the child ends its request loop and shuts PHP down. A
+    /// SIGTERM arriving meanwhile (process_control_timeout = 0: the master's next loop pass) kills
+    /// it first, as on a real php-fpm.
+    /// </summary>
+    public const long QuitLatencyUs = 1_000;
 
     public int Pid { get; } = pid;
     /// <summary>Fork time (µs); php-fpm's child->started.</summary>
@@ -47,6 +57,7 @@ internal sealed class Child(Fpm fpm, int pid, long forkedAt, PoolSettings settin
     public long RequestId;
     public long AcceptedAt;
     public long WorkUs;
+    public long WaitUs;
     public long TransientKb;
     /// <summary>The request hit memory_limit (status 500).</summary>
     public bool Failed;
@@ -55,9 +66,13 @@ internal sealed class Child(Fpm fpm, int pid, long forkedAt, PoolSettings settin
     // signals
     /// <summary>Got SIGQUIT while busy or starting: exits with code 0 once its request is done.</summary>
     public bool Quitting;
-    public string QuitWhy = "";
-    /// <summary>php-fpm's child->idle_kill: killed by the process manager, not replaced.</summary>
+    /// <summary>php-fpm's child->idle_kill: the process manager sent it SIGQUIT as idle (not replaced when it exits).</summary>
     public bool IdleKill;
+    /// <summary>SIGSTOP: frozen (its work and signals wait) until SIGCONT.</summary>
+    public bool Stopped;
+    /// <summary>Signals that arrived while stopped (SIGQUIT), acted on at SIGCONT.</summary>
+    public bool PendingQuit;
+    public long StoppedAt;
 
     // the queue of children waiting in accept(), longest waiter first
     public Child? IdlePrev, IdleNext;
@@ -77,6 +92,6 @@ internal sealed class Child(Fpm fpm, int pid, long forkedAt, PoolSettings settin
         return cpu / (double)Simulation.TicksPerSecond;
     }
 
-    /// <summary>ps's state letter: R while burning CPU, S otherwise (asleep in accept() or in a wait).</summary>
-    public char PsState(long now) => Stage == ChildStage.Busy && !Failed && now < AcceptedAt + WorkUs ? 'R' : 'S';
+    /// <summary>ps's state letter: T stopped, R while burning CPU, S otherwise (asleep in accept() or in a wait).</summary>
+    public char PsState(long now) => Stopped ? 'T' : Stage == ChildStage.Busy && !Failed && now < AcceptedAt + WorkUs ? 'R' : 'S';
 }

@@ -6,28 +6,30 @@ using Lab.Sim.Engine;
 namespace Lab.Sim.Pool;
 
 // The children (php-src fpm_children.c): fork (fpm_children_make), signals, and burying an
-// exited child (fpm_children_bury) with php-fpm's log lines and its respawn rule.
+// exited child (fpm_children_bury), whose rules — the line, its level, the respawn, the
+// emergency restart — are Lab.Core's ProcessControl.ChildExited.
 internal sealed partial class Fpm
 {
     /// <summary>
-    /// Forks one child. php-fpm logs "child N started" at DEBUG for the initial children, the
-    /// maintenance and ondemand forks (is_debug), and at NOTICE for a respawn after an exit.
+    /// Forks one child (only while process control allows it: fpm_pctl_can_spawn_children).
+    /// php-fpm logs "child N started" at DEBUG for the initial children and the process manager's
+    /// forks (is_debug), at NOTICE for a respawn after an exit.
     /// </summary>
-    private Child Fork(string why, bool debug)
+    private Child? Fork(bool debug)
     {
+        if (!_control.CanSpawn) return null;
         var c = new Child(this, _nextPid++, _sim.Now, _pool);
         _children.Add(c);
-        _sink.Process(new ProcessInfo(c.Pid, ProcessRole.Child, "www-data", SimMessages.PoolCommand(_pool.Name), T, _masterPid));
-        Event(EventNames.Spawn, c.Pid, why);
-        Log(debug ? FpmLogLevel.Debug : FpmLogLevel.Notice, FpmMessages.ChildStarted(_pool.Name, c.Pid));
+        _sink.Process(new ProcessInfo(c.Pid, ProcessRole.Child, "www-data", FpmMessages.PoolCommand(_pool.Name), T, _masterPid));
+        Emit(debug ? FpmLogLevel.Debug : FpmLogLevel.Notice, FpmLogFact.ChildStarted(_pool.Name, c.Pid));
         _sim.Schedule(_spawnUs, c, Child.EventReady, 0, c.Token);
         return c;
     }
 
-    /// <summary>The child reached accept(): it joins the queue of waiters and takes a waiting connection if any.</summary>
+    /// <summary>The child reached accept() (fpm_request_accepting): it joins the waiters and takes a waiting connection if any.</summary>
     private void OnChildReady(Child c)
     {
-        if (c.Quitting) { Exit(c, code: 0, signal: 0, c.QuitWhy, crash: false); return; } // SIGQUIT while starting
+        if (c.Quitting) { Exit(c, code: 0, signal: 0); return; } // SIGQUIT while starting: the request loop ends at once
         c.LastActivity = _sim.Now;
         PushIdle(c);
         DispatchQueue();
@@ -35,31 +37,92 @@ internal sealed partial class Fpm
 
     /// <summary>
     /// A signal reaches a child. SIGQUIT is php-fpm's graceful stop (sig_soft_quit): an idle child
-    /// exits with code 0 at once, a busy (or starting) one after its current request. Any other
-    /// signal ends it at once (SIGTERM, SIGKILL, SIGSEGV... are not caught by a child).
-    /// <paramref name="external"/>: sent by someone else than the master (a crash for events.csv).
+    /// closes its listening socket and exits with code 0 (<see cref="Child.QuitLatencyUs"/>
+    /// later), a busy or starting one after its current request. SIGSTOP freezes it (it neither
+    /// accepts nor acts on SIGQUIT) until SIGCONT. Any other signal ends it at once: a php-fpm
+    /// child keeps the default action of SIGTERM, SIGKILL, SIGSEGV...
     /// </summary>
-    private void SendSignal(Child c, int signal, string why, bool external)
+    private void SendSignal(Child c, int signal)
     {
         if (c.Stage == ChildStage.Exited) return;
-        Event(EventNames.Kill, c.Pid, $"signal {signal};{why}");
-        if (signal == SIGQUIT)
+        switch (signal)
         {
-            if (c.Stage == ChildStage.Idle) Exit(c, code: 0, signal: 0, why, crash: false);
-            else { c.Quitting = true; c.QuitWhy = why; }
-            return;
+            case SIGSTOP:
+                Stop(c);
+                return;
+            case SIGCONT:
+                Continue(c);
+                return;
+            case SIGQUIT:
+                if (c.Stopped) { c.PendingQuit = true; return; }
+                Quit(c);
+                return;
+            default:
+                Exit(c, code: 0, signal);
+                return;
         }
-        Exit(c, code: 0, signal, why, crash: external);
+    }
+
+    private void Quit(Child c)
+    {
+        if (c.Stage == ChildStage.Idle)
+        {
+            if (c.InIdleQueue) RemoveIdle(c);
+            c.Stage = ChildStage.Quitting;
+            c.Token++;
+            _sim.Schedule(Child.QuitLatencyUs, c, Child.EventQuitDone, 0, c.Token);
+        }
+        else if (c.Stage != ChildStage.Quitting) c.Quitting = true;
+    }
+
+    private void OnQuitDone(Child c) => Exit(c, code: 0, signal: 0);
+
+    /// <summary>
+    /// SIGSTOP: the child stops where it is; what it was doing resumes at SIGCONT. php-fpm's master,
+    /// which waits with WUNTRACED, sees the stop and logs it as it would a trace (fpm_children_bury).
+    /// </summary>
+    private void Stop(Child c)
+    {
+        if (c.Stopped) return;
+        c.Stopped = true;
+        Emit(FpmLogLevel.Notice, FpmLogFact.ChildStoppedForTracing(c.Pid));
+        if (c.InIdleQueue) RemoveIdle(c); // frozen in accept(): it takes no connection (the scoreboard still says idle)
+        c.Token++;                        // its pending work waits
+        c.StoppedAt = _sim.Now;
+    }
+
+    private void Continue(Child c)
+    {
+        if (!c.Stopped) return;
+        c.Stopped = false;
+        long paused = _sim.Now - c.StoppedAt;
+        switch (c.Stage)
+        {
+            case ChildStage.Starting:
+                _sim.Schedule(Math.Max(0, c.ForkedAt + _spawnUs + paused - _sim.Now), c, Child.EventReady, 0, c.Token);
+                break;
+            case ChildStage.Busy:
+                c.AcceptedAt += paused;
+                _sim.Schedule(Math.Max(0, c.AcceptedAt + c.WorkUs + c.WaitUs - _sim.Now), c, Child.EventRequestDone, 0, c.Token);
+                break;
+            case ChildStage.Quitting:
+                _sim.Schedule(Child.QuitLatencyUs, c, Child.EventQuitDone, 0, c.Token);
+                break;
+            case ChildStage.Idle:
+                PushIdle(c);
+                DispatchQueue();
+                break;
+        }
+        if (c.PendingQuit) { c.PendingQuit = false; Quit(c); }
     }
 
     /// <summary>
     /// The child exits and the master buries it (fpm_children_bury): its request in flight (if
-    /// any) is lost (502), php-fpm's line is logged — NOTICE for code 0 or SIGQUIT, WARNING
-    /// otherwise, DEBUG while the master is not in its normal state, and DEBUG "has been killed by
-    /// the process management" for an idle kill — and it is replaced unless killed as idle or
-    /// the master is reloading or terminating.
+    /// any) is lost (502); Lab.Core's ProcessControl says what php-fpm logs and whether it is
+    /// replaced, and carries process control on (the last child of a reload or a stop; an
+    /// emergency restart).
     /// </summary>
-    private void Exit(Child c, int code, int signal, string why, bool crash)
+    private void Exit(Child c, int code, int signal)
     {
         var stage = c.Stage;
         c.Stage = ChildStage.Exited;
@@ -74,27 +137,12 @@ internal sealed partial class Fpm
             Load.Answer(slot, RequestStatus.ChildDied, c.Pid);
         }
 
-        Event(EventNames.Exit, c.Pid, signal > 0 ? $"signal {signal};{why}" : $"code {code};{why}");
+        var how = signal > 0 ? ExitStatus.Signal(signal) : ExitStatus.Code(code);
         double age = Simulation.ToSeconds(_sim.Now - c.ForkedAt);
-        if (!c.IdleKill)
-        {
-            var severity = signal > 0
-                ? (signal != SIGQUIT ? FpmLogLevel.Warning : FpmLogLevel.Notice)
-                : (code != 0 ? FpmLogLevel.Warning : FpmLogLevel.Notice);
-            if (_state != FpmState.Normal) severity = FpmLogLevel.Debug;
-            if (Logs(severity))
-                Log(severity, signal > 0
-                    ? FpmMessages.ChildSignaled(_pool.Name, c.Pid, signal, age)
-                    : FpmMessages.ChildExited(_pool.Name, c.Pid, code, age));
-        }
-        else if (Logs(FpmLogLevel.Debug))
-        {
-            Log(FpmLogLevel.Debug, FpmMessages.KilledByProcessManagement(_pool.Name, c.Pid, age));
-        }
-        if (crash) Event(EventNames.Crash, c.Pid, $"signal {signal} ({FpmMessages.SignalName(signal)})");
-
-        if (ProcessManagerPolicy.Respawns(c.IdleKill, _state == FpmState.Normal)) Fork("respawn", debug: false);
-        else PctlChildExited();
+        var burial = _control.ChildExited(_pool.Name, c.Pid, how, c.IdleKill, age, _children.Count, _sim.Now / Simulation.TicksPerSecond);
+        Emit(burial.Line);
+        CarryOut(burial.Control);
+        if (burial.Respawn && !_down) Fork(debug: false);
     }
 
     // The children waiting in accept(): a blocking accept() on a shared socket wakes the waiters

@@ -1,30 +1,35 @@
+using Lab.Core.Events;
 using Lab.Core.Logging;
 using Lab.Core.ProcessManager;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
+using Lab.Core.Sockets;
+using Lab.Core.Status;
 using Lab.Sim.Engine;
 using Lab.Sim.Load;
 
 namespace Lab.Sim.Pool;
 
-/// <summary>php-fpm's process-control states (fpm_process_ctl.c), plus Down: no master at all.</summary>
-internal enum FpmState { Normal, Reloading, Terminating, Down }
-
 /// <summary>
 /// The php-fpm instance in virtual time: the master, its one pool's children, the listening
-/// socket's queue and the scoreboard. Split over files by concern, as php-src sapi/fpm is:
-/// FpmMaster.cs (fpm.c, fpm_process_ctl.c: start, reload, terminate, timers),
-/// ProcessManager.cs (idle server maintenance and ondemand, through ProcessManagerPolicy),
-/// Children.cs (fpm_children.c: fork, signals, bury), RequestHandling.cs (fpm_request.c and the
-/// child's request loop: accept, memory_limit, max_requests, timeouts), Actions.cs (the
-/// scenario's restart / reload / kill-child), and this file (state, logging, sampling, status).
+/// socket's queue and the scoreboard. A driver of Lab.Core's rules: every decision — the process
+/// manager (ProcessManagerPolicy), process control (ProcessControl: reload, finish, terminate,
+/// the SIGQUIT → SIGTERM → SIGKILL ladder, a child's burial, emergency restarts), the request
+/// timeouts (RequestTimeouts), the listen queue (ListenBacklog), recycling (IRecyclePolicy) — is
+/// the core's; this model carries them out in virtual time and writes php-fpm's lines
+/// (FpmMessages), whose facts become the run's events through the same FpmLogFollower the real
+/// engines use. Split over files by concern, as php-src sapi/fpm is: FpmMaster.cs (fpm.c,
+/// fpm_process_ctl.c: start, heartbeats, process control), ProcessManager.cs (idle server
+/// maintenance and ondemand), Children.cs (fpm_children.c: fork, signals, bury),
+/// RequestHandling.cs (fpm_request.c and the child's request loop), Actions.cs (the scenario's
+/// actions), and this file (state, logging, sampling, the status page).
 /// </summary>
 internal sealed partial class Fpm : ISimHandler
 {
-    internal const int SIGQUIT = 3, SIGKILL = 9, SIGUSR2 = 12, SIGTERM = 15;
+    internal const int SIGQUIT = 3, SIGKILL = 9, SIGUSR2 = 12, SIGTERM = 15, SIGCONT = 18, SIGSTOP = 19;
 
     // master timer events (the child's own events are handled through the Child)
-    private const int EventMaintenance = 10, EventRequestHeartbeat = 11, EventProcessControlTimeout = 12, EventAction = 13;
+    private const int EventMaintenance = 10, EventRequestHeartbeat = 11, EventProcessControlTimer = 12, EventAction = 13;
 
     private readonly Simulation _sim;
     private readonly IRunSink _sink;
@@ -35,16 +40,21 @@ internal sealed partial class Fpm : ISimHandler
     private readonly DateTime _epochUtc;
     private readonly string _docRoot;
     private readonly long _spawnUs;
+    private readonly FpmLogFollower _follower;
+    private readonly IRecyclePolicy _recycling = PhpFpmRecycling.Instance;
+    /// <summary>A refused connection's status as the scenario's client sees it (ListenBacklog.RefusedStatus).</summary>
+    private readonly int _refused;
 
     private PoolSettings _pool;
     private ProcessManagerPolicy _policy;
+    private ProcessControl _control;
     private Scoreboard _scoreboard;
     private readonly ListenQueue _queue;
 
     private int _nextPid = 1000;
     private int _masterPid;
     private int _masterGen;
-    private FpmState _state = FpmState.Down;
+    private bool _down = true;
 
     /// <summary>Live children (forked and not yet reaped), in fork order.</summary>
     private readonly List<Child> _children = new();
@@ -63,28 +73,40 @@ internal sealed partial class Fpm : ISimHandler
         _epochUtc = epochUtc;
         _pool = scenario.Pool;
         _policy = new ProcessManagerPolicy(_pool);
-        _scoreboard = new Scoreboard(0, _pool.ListenBacklog);
-        _queue = new ListenQueue(_pool.ListenBacklog);
+        _control = new ProcessControl(_pool);
+        _scoreboard = new Scoreboard(0);
+        _queue = new ListenQueue(ListenBacklog.UnixCapacity(_pool.ListenBacklog));
         _docRoot = (scenario.Php.Root ?? "/lab/php").TrimEnd('/');
         _spawnUs = Math.Max(0, Simulation.FromTimeSpan(_mem.SpawnTime));
+        _follower = new FpmLogFollower(e => _sink.Event(e), _pool);
+        _refused = ListenBacklog.RefusedStatus(scenario.Front);
     }
 
     /// <summary>The client side, set by the engine before the run starts.</summary>
     public LoadDriver Load { get; set; } = null!;
 
     public int MasterPid => _masterPid;
-    public FpmState State => _state;
+    /// <summary>No master runs (before the start, after a stop).</summary>
+    public bool Down => _down;
 
     private double T => Simulation.ToSeconds(_sim.Now);
 
     private bool Logs(FpmLogLevel level) => level >= _logLevel;
 
-    private void Log(FpmLogLevel level, string message)
+    /// <summary>
+    /// php-fpm writes a line: into fpm.log when its level passes log_level, and — whatever the
+    /// level, as the real engines run php-fpm at debug — to the follower that makes the events.
+    /// </summary>
+    private void Emit(FpmLogLevel level, in FpmLogFact fact)
     {
-        if (level >= _logLevel) _sink.Log(T, level, message);
+        if (level >= _logLevel) _sink.Log(T, level, fact.Message);
+        _follower.On(T, fact, level);
     }
 
-    private void Event(string name, int pid, string detail) => _sink.Event(new PoolEvent(T, name, pid, detail));
+    private void Emit(in CoreLog line) => Emit(line.Level, line.Fact);
+
+    /// <summary>An event of the lab itself (its actions), not of php-fpm's log.</summary>
+    private void LabEvent(in PoolEvent e) => _sink.Event(e);
 
     public void Handle(Simulation sim, in SimEvent e)
     {
@@ -92,7 +114,7 @@ internal sealed partial class Fpm : ISimHandler
         {
             case EventMaintenance: OnMaintenanceHeartbeat(e.Target); break;
             case EventRequestHeartbeat: OnRequestHeartbeat(e.Target); break;
-            case EventProcessControlTimeout: OnProcessControlTimeout(e.Target); break;
+            case EventProcessControlTimer: OnProcessControlTimer(e.Target, e.Token); break;
             case EventAction: RunAction(_scenario.Actions[e.Target]); break;
         }
     }
@@ -100,8 +122,12 @@ internal sealed partial class Fpm : ISimHandler
     /// <summary>A child's own event (it checked the event is not stale).</summary>
     public void OnChildEvent(Child child, int kind)
     {
-        if (kind == Child.EventReady) OnChildReady(child);
-        else if (kind == Child.EventRequestDone) OnRequestDone(child);
+        switch (kind)
+        {
+            case Child.EventReady: OnChildReady(child); break;
+            case Child.EventRequestDone: OnRequestDone(child); break;
+            case Child.EventQuitDone: OnQuitDone(child); break;
+        }
     }
 
     /// <summary>
@@ -114,7 +140,7 @@ internal sealed partial class Fpm : ISimHandler
     {
         double t = Simulation.ToSeconds(now);
         long masterPss = pss ? _mem.MasterPssKb ?? _mem.MasterRssKb : -1;
-        if (_state != FpmState.Down)
+        if (!_down)
             _sink.Sample(new Sample(t, _masterPid, ProcessRole.Master, _mem.MasterRssKb, _mem.MasterVszKb, 0, 'S', 0,
                 masterPss, masterPss, pss ? 0 : -1));
         // each shared page is divided among the children that touched it and the others that map it
@@ -131,12 +157,24 @@ internal sealed partial class Fpm : ISimHandler
     }
 
     /// <summary>
-    /// The status page's counters now (php-fpm's field names). Active processes are, as in
-    /// php-fpm's maintenance, the children not idle in accept() (starting ones included); "max
-    /// active processes" is the most children serving a request at once.
+    /// php-fpm's status page as a scrape at this moment would read it (StatusPage.Counters, the
+    /// same fields and rules as the dotnet engine's page): the status request is itself a request,
+    /// served by an idle child (it counts in "accepted conn" and makes that child active); the
+    /// listen-queue figures are those of a Unix socket (ListenBacklog: 0).
     /// </summary>
-    public Dictionary<string, long> Status() =>
-        _scoreboard.Snapshot(_epochUtc, _sim.Now, _queue.Count, _idleCount, _children.Count - _idleCount, _children.Count, _policy.MaxChildrenReached);
+    public Dictionary<string, long> Status()
+    {
+        var statusChild = _down ? null : _idleHead; // the longest waiter accepts the status request
+        var slots = new List<SlotSnapshot>(_children.Count);
+        foreach (var c in _children)
+        {
+            var stage = c.Stage == ChildStage.Idle && c != statusChild ? RequestStage.Idle : RequestStage.Running;
+            slots.Add(new SlotSnapshot(slots.Count, true, c.Pid, stage, 0, c.ForkedAt * 1000, c.Served, 0, 0, 0, 0, 0, 0, "", "", "", "", ""));
+        }
+        var snapshot = _scoreboard.Snapshot(_pool, _epochUtc, slots, _down ? 0 : 1, _policy.MaxChildrenReached);
+        long nowEpoch = new DateTimeOffset(_epochUtc.AddTicks(_sim.Now * 10), TimeSpan.Zero).ToUnixTimeSeconds();
+        return StatusPage.Counters(snapshot, nowEpoch);
+    }
 
     /// <summary>The live children, copied: the list changes while signals are delivered (exits, respawns).</summary>
     private Child[] SnapshotChildren() => _children.ToArray();

@@ -11,52 +11,59 @@ namespace Lab.Sim.Pool;
 // the dotnet master; this file feeds it the scoreboard and carries out what it decides.
 internal sealed partial class Fpm
 {
+    /// <summary>When the listening socket's last edge-triggered event was handled (ondemand).</summary>
+    private long _lastEdge = -1;
+
     /// <summary>The once-a-second maintenance (dynamic: spare servers; ondemand: idle timeout; static: nothing).</summary>
     private void PerformIdleServerMaintenance()
     {
         BuildViews();
-        if (Logs(FpmLogLevel.Debug))
-        {
-            int active = _children.Count - _idleCount;
-            if (_pool.Pm == ProcessManagerStyle.Dynamic)
-                Log(FpmLogLevel.Debug, SimMessages.CurrentlyDynamic(_pool.Name, active, _idleCount, _children.Count, _policy.IdleSpawnRate));
-            else if (_pool.Pm == ProcessManagerStyle.Ondemand)
-                Log(FpmLogLevel.Debug, SimMessages.CurrentlyOndemand(_pool.Name, active, _idleCount));
-        }
+        int idle = 0;
+        foreach (var v in _views) if (v.Idle) idle++;
+        int active = _views.Count - idle;
+        if (_pool.Pm == ProcessManagerStyle.Ondemand)
+            Emit(FpmLogLevel.Debug, FpmLogFact.CurrentlyOndemand(_pool.Name, active, idle));
+        else if (_pool.Pm == ProcessManagerStyle.Dynamic)
+            Emit(FpmLogLevel.Debug, FpmLogFact.CurrentlyDynamic(_pool.Name, active, idle, _children.Count, _policy.IdleSpawnRate));
         var decision = _policy.Maintain(_views, _children.Count, T);
         CarryOut(decision);
-        if (decision.Spawn > 0 && Logs(FpmLogLevel.Debug))
-            Log(FpmLogLevel.Debug, SimMessages.CreatedDynamically(_pool.Name, decision.Spawn));
+        if (decision.Spawn > 0) Emit(FpmLogLevel.Debug, FpmLogFact.CreatedDynamically(_pool.Name, decision.Spawn));
+        if (_recycling.KillAtMaintenance(_views, T) is var pid and > 0 && FindChild(pid) is { } c) SendSignal(c, SIGQUIT);
     }
 
-    /// <summary>ondemand: a connection is waiting and no child is idle (fpm_pctl_on_socket_accept).</summary>
-    private void OnDemandAccept()
+    /// <summary>
+    /// ondemand: the listening socket became readable (fpm_pctl_on_socket_accept). The event is
+    /// edge-triggered: connections arriving at the same instant make one event, and a connection
+    /// left waiting is not looked at again (php bug #69724): one child at most per instant.
+    /// </summary>
+    private void OnSocketReadable()
     {
+        if (_lastEdge == _sim.Now) return;
+        _lastEdge = _sim.Now;
         BuildViews();
         var decision = _policy.OnAccept(_views, _children.Count);
         CarryOut(decision);
-        if (decision.Spawn > 0 && Logs(FpmLogLevel.Debug)) Log(FpmLogLevel.Debug, SimMessages.ForkedOnAccept(_pool.Name));
+        if (decision.Spawn > 0) Emit(FpmLogLevel.Debug, FpmLogFact.ForkedOnAccept(_pool.Name));
     }
 
     private void CarryOut(in Maintenance decision)
     {
-        if (decision.Log is { } line) Log(line.Level, line.Message);
-        if (decision.MaxChildrenReached) Event(EventNames.MaxChildren, _masterPid, $"max_children {_pool.MaxChildren}");
+        if (decision.Log is { } line) Emit(line.Level, line.Fact);
         if (decision.KillPid != 0 && FindChild(decision.KillPid) is { } victim)
         {
-            // idle kill: SIGQUIT to an idle child, which exits with code 0 at once and is not replaced
+            // fpm_pctl_kill_idle_child: SIGQUIT (the child exits with code 0 and is not replaced), SIGKILL if it already had one
             victim.IdleKill = true;
-            SendSignal(victim, SIGQUIT, "idle", external: false);
+            SendSignal(victim, decision.KillSignal);
         }
-        string why = _pool.Pm == ProcessManagerStyle.Ondemand ? "ondemand" : "maintenance";
-        for (int i = 0; i < decision.Spawn; i++) Fork(why, debug: true);
+        for (int i = 0; i < decision.Spawn; i++) Fork(debug: true);
     }
 
-    /// <summary>The scoreboard as the policy reads it: a child is idle when it waits in accept().</summary>
+    /// <summary>The scoreboard as the policy reads it: a child is idle when its stage says it waits in accept().</summary>
     private void BuildViews()
     {
         _views.Clear();
         foreach (var c in _children)
-            _views.Add(new ChildView(c.Pid, Simulation.ToSeconds(c.ForkedAt), c.Stage == ChildStage.Idle, Simulation.ToSeconds(c.LastActivity)));
+            _views.Add(new ChildView(c.Pid, Simulation.ToSeconds(c.ForkedAt), c.Stage == ChildStage.Idle,
+                Simulation.ToSeconds(c.LastActivity), c.IdleKill));
     }
 }

@@ -1,31 +1,34 @@
 using Lab.Core.Logging;
 using Lab.Core.Php;
+using Lab.Core.ProcessManager;
 using Lab.Core.Records;
 using Lab.Core.Requests;
 using Lab.Core.Scenarios;
+using Lab.Core.Status;
 using Lab.Sim.Engine;
 
 namespace Lab.Sim.Pool;
 
 // Requests (php-src fpm_request.c and the child's loop in fpm_main.c): a connection on the
 // listening socket, accept by the longest-waiting idle child, the request's leak and transient
-// memory against memory_limit, its work and wait, pm.max_requests, and the master's checks of
-// request_slowlog_timeout and request_terminate_timeout.
+// memory against memory_limit, its work and wait, the recycling rule (pm.max_requests), and the
+// master's checks of request_slowlog_timeout and request_terminate_timeout (Lab.Core's
+// RequestTimeouts).
 internal sealed partial class Fpm
 {
     /// <summary>
     /// A connection arrives (the load driver's request slot). With an idle child it is accepted
-    /// at once; else it waits in the listen queue (ondemand: the master is woken to fork);
-    /// with the queue full, or no master listening, it is refused (503).
+    /// at once; else it waits in the listen queue (ondemand: the socket's edge wakes the master);
+    /// with the queue full (a Unix socket holds listen.backlog + 1: ListenBacklog), or no master
+    /// listening, it is refused at once: the FastCGI client's connect() fails (503), nginx answers 502.
     /// </summary>
     public void Connect(int slot)
     {
-        if (_state == FpmState.Down) { Load.Answer(slot, RequestStatus.Refused, 0); return; }
+        if (_down) { Load.Answer(slot, _refused, 0); return; }
         if (_idleHead is not null) { Accept(PopIdle(), slot); return; }
-        if (_queue.IsFull) { Load.Answer(slot, RequestStatus.Refused, 0); return; }
+        if (_queue.IsFull) { Load.Answer(slot, _refused, 0); return; }
         _queue.Enqueue(slot);
-        _scoreboard.QueueLength(_queue.Count);
-        if (_pool.Pm == ProcessManagerStyle.Ondemand && _state == FpmState.Normal) OnDemandAccept();
+        if (_pool.Pm == ProcessManagerStyle.Ondemand && _control.CanSpawn) OnSocketReadable();
     }
 
     /// <summary>Idle children take the waiting connections, longest waiter first.</summary>
@@ -59,11 +62,10 @@ internal sealed partial class Fpm
         {
             c.Failed = true;
             c.WorkUs = 0;
+            c.WaitUs = 0;
             c.TransientKb = 0;
             long tried = MemoryLimit.TriedBytes(spec.TransientKb);
-            if (Logs(FpmLogLevel.Warning))
-                Log(FpmLogLevel.Warning, FpmMessages.ChildSaidIntoStderr(_pool.Name, c.Pid, SimMessages.PhpFatalMemoryLimit(limit, tried, ScriptFile(spec))));
-            Event(EventNames.MemoryLimit, c.Pid, $"request {spec.Id};tried {tried} bytes;limit {limit} bytes");
+            Emit(FpmLogLevel.Warning, FpmLogFact.ChildStderrMemoryLimit(_pool.Name, c.Pid, limit, tried, ScriptFile(spec), 1));
             _sim.Schedule(0, c, Child.EventRequestDone, 0, c.Token);
             return;
         }
@@ -71,16 +73,17 @@ internal sealed partial class Fpm
         c.TransientKb = spec.TransientKb;
         c.Memory.BeginTransient(spec.TransientKb);
         c.WorkUs = Micros(spec.WorkMs);
-        _sim.Schedule(c.WorkUs + Micros(spec.WaitMs), c, Child.EventRequestDone, 0, c.Token);
+        c.WaitUs = Micros(spec.WaitMs);
+        _sim.Schedule(c.WorkUs + c.WaitUs, c, Child.EventRequestDone, 0, c.Token);
     }
 
     private static long Micros(double ms) => (long)Math.Round(ms * 1000.0);
 
     /// <summary>
     /// The child answered: the transient memory is freed (the allocator keeps some), the
-    /// per-process counter counts the request (a failed one too), and after the
-    /// pm.max_requests-th request the child exits with code 0 (fpm_main.c); a child told to quit
-    /// (SIGQUIT) exits now; otherwise it goes back to accept().
+    /// per-process counter counts the request (a failed one too), and when the recycling rule
+    /// says so (pm.max_requests reached) the child exits with code 0 (fpm_main.c); a child told
+    /// to quit (SIGQUIT) exits now; otherwise it goes back to accept().
     /// </summary>
     private void OnRequestDone(Child c)
     {
@@ -96,14 +99,9 @@ internal sealed partial class Fpm
         // the child's RSS right after the request (its transient memory freed, the allocator's share kept)
         Load.Answer(slot, c.Failed ? RequestStatus.MemoryLimit : RequestStatus.Ok, c.Pid, c.Memory.RssKb(_mem));
 
-        if (c.Settings.MaxRequests > 0 && c.Served >= c.Settings.MaxRequests)
+        if (_recycling.ExitAfterRequest(c.Served, c.Settings) || c.Quitting)
         {
-            Exit(c, code: 0, signal: 0, "max_requests", crash: false);
-            return;
-        }
-        if (c.Quitting)
-        {
-            Exit(c, code: 0, signal: 0, c.QuitWhy, crash: false);
+            Exit(c, code: 0, signal: 0);
             return;
         }
         c.LastActivity = _sim.Now;
@@ -112,37 +110,34 @@ internal sealed partial class Fpm
     }
 
     /// <summary>
-    /// fpm_pctl_check_request_timeout → fpm_request_check_timed_out for every child: elapsed
-    /// whole seconds since accept ≥ request_slowlog_timeout → slowlog (once per request,
-    /// "slow requests" + 1); else ≥ request_terminate_timeout → "execution timed out", SIGTERM.
+    /// fpm_pctl_check_request_timeout: Lab.Core's RequestTimeouts.Check for every child. Slow: the
+    /// master traces the child (it is stopped and continued at once: "stopped for tracing", "about
+    /// to trace", "finished trace"), logs "executing too slow" and counts a slow request;
+    /// terminate: SIGTERM and "execution timed out ... terminating".
     /// </summary>
     private void CheckRequestTimeouts()
     {
-        long terminate = WholeSeconds(_pool.RequestTerminateTimeout);
-        long slowlog = WholeSeconds(_pool.RequestSlowlogTimeout);
-        if (terminate == 0 && slowlog == 0) return;
+        if (!RequestTimeouts.Any(_pool)) return;
         long now = _sim.Now;
         foreach (var c in SnapshotChildren())
         {
-            if (c.Stage != ChildStage.Busy) continue;
-            long elapsed = now - c.AcceptedAt;
-            long elapsedWholeSeconds = elapsed / Simulation.TicksPerSecond;
-            if (slowlog > 0 && !c.SlowLogged && elapsedWholeSeconds >= slowlog)
+            if (c.Stage != ChildStage.Busy || c.Stopped) continue;
+            double elapsed = Simulation.ToSeconds(now - c.AcceptedAt);
+            switch (RequestTimeouts.Check(RequestStage.Running, elapsed, c.SlowLogged, _pool))
             {
-                c.SlowLogged = true;
-                _scoreboard.SlowRequests++;
-                if (Logs(FpmLogLevel.Warning))
-                    Log(FpmLogLevel.Warning, SimMessages.ExecutingTooSlow(_pool.Name, c.Pid, ScriptFile(Load.Spec(c.Slot)), "GET", RequestUri(c), Simulation.ToSeconds(elapsed)));
-                Log(FpmLogLevel.Notice, SimMessages.StoppedForTracing(c.Pid));
-                Log(FpmLogLevel.Notice, SimMessages.AboutToTrace(c.Pid));
-                Log(FpmLogLevel.Notice, SimMessages.FinishedTrace(c.Pid));
-            }
-            else if (terminate > 0 && elapsedWholeSeconds >= terminate)
-            {
-                if (Logs(FpmLogLevel.Warning))
-                    Log(FpmLogLevel.Warning, FpmMessages.ExecutionTimedOut(_pool.Name, c.Pid, ScriptFile(Load.Spec(c.Slot)), "GET", RequestUri(c), Simulation.ToSeconds(elapsed)));
-                Event(EventNames.Timeout, c.Pid, FormattableString.Invariant($"request {c.RequestId};after {FpmMessages.Seconds(Simulation.ToSeconds(elapsed))} s"));
-                SendSignal(c, SIGTERM, "timeout", external: false);
+                case TimeoutVerdict.Slow:
+                    c.SlowLogged = true;
+                    Emit(FpmLogLevel.Warning, FpmLogFact.ExecutingTooSlow(_pool.Name, c.Pid, ScriptFile(Load.Spec(c.Slot)), "GET", RequestUri(c), elapsed));
+                    Emit(FpmLogLevel.Notice, FpmLogFact.ChildStoppedForTracing(c.Pid));
+                    _scoreboard.SlowRequests++;
+                    Emit(FpmLogLevel.Notice, FpmLogFact.AboutToTrace(c.Pid));
+                    Emit(FpmLogLevel.Notice, FpmLogFact.FinishedTrace(c.Pid));
+                    break;
+                case TimeoutVerdict.Terminate:
+                    // php-fpm signals, then logs; it buries the child on a later loop pass, after this line
+                    Emit(FpmLogLevel.Warning, FpmLogFact.ExecutionTimedOut(_pool.Name, c.Pid, ScriptFile(Load.Spec(c.Slot)), "GET", RequestUri(c), elapsed));
+                    SendSignal(c, SIGTERM);
+                    break;
             }
         }
     }
