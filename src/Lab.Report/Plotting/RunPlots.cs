@@ -129,7 +129,7 @@ internal static class RunPlots
         }
 
         double yTop = PlotKit.Span(unit.Of(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0))) * 1.1;
-        DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax);
+        DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax, what: what);
         foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
         if (m.Lives.All(l => l.Readings == 0)) PlotKit.Note(plt, "no RSS was recorded", Alignment.MiddleCenter);
 
@@ -319,11 +319,12 @@ internal static class RunPlots
     }
 
     /// <summary>A reference level as a labelled line (in red unless a colour is given), or a note when it is off the top.</summary>
-    internal static void DrawLimit(Plot plt, RefLevel r, SizeUnit unit, string name, string note, double dataMaxKb, Color? color = null)
+    /// <param name="what">What the plot draws ("RSS", "USS").</param>
+    internal static void DrawLimit(Plot plt, RefLevel r, SizeUnit unit, string name, string note, double dataMaxKb, Color? color = null, string what = "RSS")
     {
         if (!r.Known) return;
         if (r.Drawn) PlotKit.ReferenceLine(plt, unit.Of(r.Kb), 0, $"{name} {r.Text} {note}", color ?? PlotKit.LimitRed);
-        else PlotKit.Note(plt, $"{name} {r.Text} {note} is off the top: {Fmt.Num(r.Kb / Math.Max(dataMaxKb, 1), "0.#")}× the highest RSS here");
+        else PlotKit.Note(plt, $"{name} {r.Text} {note} is off the top: {Fmt.Num(r.Kb / Math.Max(dataMaxKb, 1), "0.#")}× the highest {what} here");
     }
 
     /// <summary>The x of the memory plots: run time, or requests served by the pool at the sample's tick.</summary>
