@@ -26,10 +26,14 @@ public static class AdviseRun
     public static (PoolFit Fit, Advice Advice, Scenario? Scenario, string? ScenarioProblem) Prepare(RunFolder run, AdviceRequest request)
     {
         var rssFit = PoolFit.Of(run, request.PerBlock);
-        // In private and shared memory when the run read smaps_rollup; else in RSS, and said so.
-        var fit = PoolFit.PrivateOf(run, rssFit) ?? rssFit with
+        // In private and shared memory when the run read smaps_rollup and its children share pages;
+        // else in RSS, and said why.
+        var privateFit = PoolFit.PrivateOf(run, rssFit);
+        var fit = privateFit is { Shared.Value: > 0 } ? privateFit : rssFit with
         {
-            Notes = [.. rssFit.Notes, "RSS only (no smaps_rollup was read, as in a plain ps log): shared memory cannot be separated from each child's own, so every child's baseline counts the pages all children share; the advice is conservative (fewer children, or a smaller max_requests, than the host could hold)"],
+            Notes = [.. rssFit.Notes, privateFit is null
+                ? "RSS only (no smaps_rollup was read, as in a plain ps log): shared memory cannot be separated from each child's own, so every child's baseline counts the pages all children share; the advice is conservative (fewer children, or a smaller max_requests, than the host could hold)"
+                : "the children share no pages (their summed PSS is their summed USS): RSS is what the host pays, and the advice is in RSS"],
         };
         Scenario? scenario = null;
         string? problem = null;
