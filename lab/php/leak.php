@@ -55,6 +55,12 @@ register_shutdown_function(function (): void {
     }
 });
 
+// The application's code (request.code): the classes the lab generated into lab-code/, loaded
+// and run by every request, so opcache's shared memory is touched by every child.
+if (is_file(__DIR__ . '/lab-code/app.php')) {
+    require __DIR__ . '/lab-code/app.php';
+}
+
 $leakKb = max(0, (int)($_GET['leak_kb'] ?? 0));
 $transientKb = max(0, (int)($_GET['transient_kb'] ?? 0));
 $workMs = max(0.0, (float)($_GET['work_ms'] ?? 0));

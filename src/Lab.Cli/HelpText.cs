@@ -8,7 +8,7 @@ Leak Lab: php-fpm memory growth, reproducible and visible.
 Usage:
   ./run.sh <scenario> [key=value ...] [--out DIR]   run a scenario (a name in scenarios/ or a path to a .toml)
   ./run.sh compare DIR DIR ... [--out DIR]          overlay plots + side-by-side table + report of several runs
-  ./run.sh report DIR [--x time|requests]           (re)make the plots and reports of a run (also an incomplete one)
+  ./run.sh report DIR [--x time|requests] [--memory rss|uss]  (re)make the plots and reports of a run (--memory uss: each child's private memory)
   ./run.sh sweep <scenario> key=v1,v2,... [key2=...] [key=value ...] [--out DIR] [--jobs N]
                                                     the scenario once per combination (sim unless engine=): sweep.csv, plots, compare, report
   ./run.sh advise DIR [ram=2G] [max_children=N] [margin=20%] [--per-block] [--out DIR]

@@ -24,12 +24,12 @@ public static class EngineFactory
             case EngineKind.Dotnet:
                 if (DotnetPoolHost.Unavailable() is { } why) throw new EngineUnavailableException(why);
                 // front = nginx: a real nginx in front of the lab's pool (installed first if need be)
-                return new RealEngine(temp => new DotnetPoolHost(temp) { Recycle = RecycleEnvironment.Format(scenario.Recycle, scenario.Seed) }, RealStack.For(scenario, progress).FrontFactory(scenario));
+                return new RealEngine(temp => new DotnetPoolHost(temp, codeKb: scenario.Request.CodeKb) { Recycle = RecycleEnvironment.Format(scenario.Recycle, scenario.Seed) }, RealStack.For(scenario, progress).FrontFactory(scenario));
             default:
             {
                 // engine = php-fpm: the distribution's php-fpm (and nginx for front = nginx), installed first if need be
                 var stack = RealStack.For(scenario, progress);
-                return new RealEngine(temp => new PhpFpmPoolHost(temp, stack.PhpFpm!, scenario.Php, stack.Extensions), stack.FrontFactory(scenario));
+                return new RealEngine(temp => new PhpFpmPoolHost(temp, stack.PhpFpm!, scenario.Php, stack.Extensions, codeKb: scenario.Request.CodeKb), stack.FrontFactory(scenario));
             }
         }
     }

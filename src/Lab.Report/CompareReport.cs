@@ -206,7 +206,9 @@ public static class CompareReport
             largest += $" — {Fmt.Num(peaks.Max() / peaks.Min(), "0.0")}× as large with {hi.Short} as with {lo.Short}";
         }
         said.Add(largest + ".");
-        said.Add($"Pool peak RSS: {Each(r => Fmt.Size(r.Model.Summary.PeakPoolRssKb))}.");
+        said.Add($"Pool peak RSS (what ps adds up to): {Each(r => Fmt.Size(r.Model.Summary.PeakPoolRssKb))}.");
+        if (runs.Any(r => r.Model.Summary.PeakPoolPssKb is not null))
+            said.Add($"Pool peak PSS (what the host pays): {Each(r => r.Model.Summary.PeakPoolPssKb is { } p ? Fmt.Size(p) + (r.Model.Summary.RssPssRatio is { } q ? $" (summed RSS {Fmt.Ratio(q)} that at the last reading)" : "") : "not read")}.");
 
         var leaks = runs.Select(r => r.Model.Summary.LeakKbPerRequest).ToList();
         string leakText = $"Fitted leak per request: {Each(r => r.Model.Summary.LeakKbPerRequest is { } l ? Fmt.Size(l) : "not fitted")}";

@@ -68,6 +68,9 @@ public static class Fmt
         : bytes >= 1e6 ? (bytes / 1e6).ToString("0", Inv) + " MB"
         : (bytes / 1e3).ToString("0", Inv) + " kB";
 
+    /// <summary>A ratio: "4.17×".</summary>
+    public static string Ratio(double r) => (double.IsFinite(r) ? r.ToString("0.##", Inv) : None) + "×";
+
     public static string Int(long n) => n.ToString("#,0", Inv);
 
     public static string Num(double v, string format = "0.###") => double.IsFinite(v) ? v.ToString(format, Inv) : None;

@@ -6,10 +6,17 @@ namespace Lab.Report;
 /// </summary>
 public enum XAxis { Time, Requests }
 
+/// <summary>
+/// What each child's line of rss-per-pid shows: its RSS (as ps, every tick; the default) or its
+/// USS (private memory only, from smaps_rollup every pss_interval: what ending it gives back).
+/// </summary>
+public enum ChildMemory { Rss, Uss }
+
 /// <summary>How a report is made.</summary>
 /// <param name="X">The x axis of the memory plots.</param>
 /// <param name="Progress">Told of each step (fraction 0..1 of the whole report, and what is being done).</param>
-public sealed record ReportOptions(XAxis X = XAxis.Time, IProgress<ReportProgress>? Progress = null);
+/// <param name="Memory">What each child's line of rss-per-pid shows.</param>
+public sealed record ReportOptions(XAxis X = XAxis.Time, IProgress<ReportProgress>? Progress = null, ChildMemory Memory = ChildMemory.Rss);
 
 /// <summary>Where a report's making is: the fraction done (0..1) and the step under way.</summary>
 public readonly record struct ReportProgress(double Fraction, string Step);

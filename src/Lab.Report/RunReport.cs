@@ -23,7 +23,7 @@ public static class RunReport
         var m = RunModel.Build(run);
 
         progress?.Report(new ReportProgress(0.15, "plotting RSS per PID"));
-        var rss = RunPlots.RssPerPid(m, options.X);
+        var rss = RunPlots.RssPerPid(m, options.X, options.Memory);
         progress?.Report(new ReportProgress(0.5, "plotting the pool's RSS"));
         var pool = RunPlots.PoolRss(m, options.X);
         progress?.Report(new ReportProgress(0.7, "plotting latency and throughput"));
@@ -35,7 +35,8 @@ public static class RunReport
         plots.Add(pool);
         if (StormPlots.Apply(m)) plots.Add(StormPlots.RecyclesUnderPoolRss(m));
         plots.Add(latency);
-        string html = new ReportPage(Build(m, plots, options.X), Nav).WriteTo(run.Directory, plots);
+        bool uss = options.Memory == ChildMemory.Uss && m.Ticks.HasPss && !ManyChildrenPlots.Apply(m);
+        string html = new ReportPage(Build(m, plots, options.X, uss), Nav).WriteTo(run.Directory, plots);
         progress?.Report(new ReportProgress(1, "done"));
         return html;
     }
@@ -43,7 +44,8 @@ public static class RunReport
     private static readonly (string, string)[] Nav =
         [("what", "What this shows"), ("plots", "Plots"), ("summary", "Summary"), ("settings", "Settings"), ("fpm-log", "fpm.log")];
 
-    internal static Document Build(RunModel m, IReadOnlyList<RenderedPlot> plots, XAxis x)
+    /// <param name="ussLines">rss-per-pid drew each child's USS (report --memory uss).</param>
+    internal static Document Build(RunModel m, IReadOnlyList<RenderedPlot> plots, XAxis x, bool ussLines = false)
     {
         var blocks = new List<Block>();
         if (m.Description.Length > 0) blocks.Add(new Para(m.Description));
@@ -61,12 +63,16 @@ public static class RunReport
                     $"RSS of the {Fmt.Int(m.ChildLives.Count)} child PIDs {along}, too many for a line each: the band holds them all (min to max), the darker band the median to p90; the first child and the largest ones are drawn as lines, the master dashed grey."),
                 ReportFiles.RssBySlot => ("RSS by scoreboard slot",
                     $"One row per scoreboard slot: the PIDs that held it one after the other, {along}, coloured by RSS. A child's growth is a gradient to bright, its recycle a drop to dark: the sawtooth of each slot. Children recycled at the same moment line up as a vertical wave."),
+                ReportFiles.RssPerPid when ussLines => ("USS per PID",
+                    $"USS of each process {along} (private memory only, from smaps_rollup every pss_interval: what ending the process would give back; the pool's shared pages are left out), one line per PID (the master dashed grey). Markers show how each child ended."),
                 ReportFiles.RssPerPid => ("RSS per PID",
                     $"RSS of each process {along}, one line per PID (the master dashed grey), {(m.RequestReadings ? "from the sample ticks and each request's end (the serving child's own RSS)" : "from the sample ticks")}. A child's line climbs with the requests it serves; when pm.max_requests recycles it, a new PID starts low again: successive PIDs draw the sawtooth. Markers show how each child ended."),
                 ReportFiles.Recycles => ("Recycles per second under the pool's RSS",
                     "The recycle storm: how many children were recycled (by pm.max_requests or a [recycle] rule) in each second of the run, as bars at the bottom, under the pool's total RSS. Children recycled together make tall bars where the pool's line drops, and the pool must be sized for the peaks between them."),
+                ReportFiles.PoolRss when m.Ticks.HasPss => ("Pool memory: PSS against RSS",
+                    $"The pool's summed PSS (what the host pays: each shared page divided among the processes mapping it) at the ticks that read smaps_rollup, its summed RSS (what ps adds up to: every shared page counted once per process; {(m.RequestReadings ? "at each sample tick and at each request's end" : "at each sample tick")}) and its summed USS (private pages only), with the largest child's RSS, {along}. memory_limit, where shown, bounds one request's allocations, never a process."),
                 ReportFiles.PoolRss => ("Pool RSS",
-                    $"The pool's total RSS (master and children, what ps adds up to) and its largest child, {along}: {(m.RequestReadings ? "at each sample tick and at each request's end (every running child at its last known RSS)" : "at each sample tick")}. memory_limit, where shown, bounds one request's allocations, never a process."),
+                    $"The pool's total RSS (master and children, what ps adds up to: pages the processes share are counted once per process) and its largest child, {along}: {(m.RequestReadings ? "at each sample tick and at each request's end (every running child at its last known RSS)" : "at each sample tick")}. memory_limit, where shown, bounds one request's allocations, never a process."),
                 _ => ("Latency and throughput",
                     "p50 and p99 latency per time bucket, measured from each request's intended send time (corrected for coordinated omission), and on the right axis the requests answered, failed and dropped per second."),
             };
@@ -79,6 +85,7 @@ public static class RunReport
         blocks.Add(KeyFigures(m.Summary));
         var all = SummaryTable(m.Summary);
         blocks.Add(new Details($"Every figure of summary.json ({all.Rows.Count} keys; sizes in KiB as ps prints them, latency in ms)", [all]));
+        blocks.AddRange(Sections.SharedMemory.Blocks(m));
         blocks.AddRange(Sections.GrowthByKind.Blocks(m));
         blocks.AddRange(Sections.RecordedFrom.Blocks(m));
 
@@ -133,7 +140,11 @@ public static class RunReport
             ("child exits", s.ChildExits.Count == 0 ? "none" : string.Join(", ", s.ChildExits.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {Fmt.Int(e.Value)}"))),
             ("memory_limit errors", Fmt.Int(s.MemoryLimitErrors)),
             ("largest child (peak RSS)", Fmt.Size(s.PeakChildRssKb)),
-            ("pool RSS", $"peak {Fmt.Size(s.PeakPoolRssKb)}, final {Fmt.Size(s.FinalPoolRssKb)}"),
+            ("pool RSS (what ps adds up to)", $"peak {Fmt.Size(s.PeakPoolRssKb)}, final {Fmt.Size(s.FinalPoolRssKb)}"),
+            ("pool PSS (what the host pays)", s.FinalPoolPssKb is { } fp
+                ? $"peak {Fmt.Size(s.PeakPoolPssKb ?? fp)}, final {Fmt.Size(fp)}; summed RSS is {Fmt.Ratio(s.RssPssRatio ?? 0)} that at the last reading"
+                : "not read (no smaps_rollup: an imported RSS-only log, or another user's processes without root)"),
+            ("largest child's USS", s.PeakChildUssKb is { } u ? Fmt.Size(u) + " (private memory: what ending it gives back)" : "not read"),
             ("recycle storm", s.Storm is not { } st ? "not measured (a summary.json written before the storm figures)"
                 : $"most recycles in a second {Fmt.Int(st.MaxRecyclesPerSecond)}, most children starting at once {Fmt.Int(st.MaxStartingAtOnce)}, "
                   + $"pool RSS peak / mean {(st.PoolRssPeakToMean is { } r ? r.ToString("0.00", Fmt.Inv) : "n/a")}"

@@ -65,6 +65,20 @@ public sealed record Summary
     public required long PeakPoolRssKb { get; init; }
     /// <summary>The same sum at the last tick.</summary>
     public required long FinalPoolRssKb { get; init; }
+    /// <summary>
+    /// Largest sum over one tick of the processes' PSS (smaps_rollup, every pss_interval): what the
+    /// host pays, shared pages counted once. Null when no tick read PSS.
+    /// </summary>
+    public long? PeakPoolPssKb { get; init; }
+    /// <summary>The summed PSS at the last tick that read it; null when none did.</summary>
+    public long? FinalPoolPssKb { get; init; }
+    /// <summary>The largest child's USS (its private memory: what ending it gives back); null when never read.</summary>
+    public long? PeakChildUssKb { get; init; }
+    /// <summary>
+    /// Summed RSS / summed PSS at the last tick that read PSS (the processes read at that tick):
+    /// how many times what ps adds up to overstates what the host pays. Null when no tick read PSS.
+    /// </summary>
+    public double? RssPssRatio { get; init; }
     /// <summary>The leak per request (<see cref="Lab.Core.Fitting.LeakFit"/>: what grows without bound, the allocator's bounded retention apart); null if it cannot be fitted.</summary>
     public required double? LeakKbPerRequest { get; init; }
     public required double? LeakKbPerRequestStderr { get; init; }
@@ -119,6 +133,10 @@ public sealed record Summary
         w.WriteNumber("peak_child_rss_kb", PeakChildRssKb);
         w.WriteNumber("peak_pool_rss_kb", PeakPoolRssKb);
         w.WriteNumber("final_pool_rss_kb", FinalPoolRssKb);
+        Json.WriteNumberOrNull(w, "peak_pool_pss_kb", PeakPoolPssKb);
+        Json.WriteNumberOrNull(w, "final_pool_pss_kb", FinalPoolPssKb);
+        Json.WriteNumberOrNull(w, "peak_child_uss_kb", PeakChildUssKb);
+        Json.WriteNumberOrNull(w, "rss_pss_ratio", RssPssRatio);
         Json.WriteNumberOrNull(w, "leak_kb_per_request", LeakKbPerRequest);
         Json.WriteNumberOrNull(w, "leak_kb_per_request_stderr", LeakKbPerRequestStderr);
         Json.WriteNumberOrNull(w, "leak_kb_per_request_low95", LeakKbPerRequestLow95);
@@ -209,6 +227,10 @@ public sealed record Summary
             PeakChildRssKb = Json.Long(r, "peak_child_rss_kb", file),
             PeakPoolRssKb = Json.Long(r, "peak_pool_rss_kb", file),
             FinalPoolRssKb = Json.Long(r, "final_pool_rss_kb", file),
+            PeakPoolPssKb = (long?)Json.DoubleOrAbsent(r, "peak_pool_pss_kb", file),
+            FinalPoolPssKb = (long?)Json.DoubleOrAbsent(r, "final_pool_pss_kb", file),
+            PeakChildUssKb = (long?)Json.DoubleOrAbsent(r, "peak_child_uss_kb", file),
+            RssPssRatio = Json.DoubleOrAbsent(r, "rss_pss_ratio", file),
             LeakKbPerRequest = Json.DoubleOrNull(r, "leak_kb_per_request", file),
             LeakKbPerRequestStderr = Json.DoubleOrNull(r, "leak_kb_per_request_stderr", file),
             LeakKbPerRequestLow95 = Optional(r, "leak_kb_per_request_low95", file),

@@ -40,6 +40,9 @@ public sealed class SummaryBuilder : IRunSink
     private long _spawned, _recycles;
     private long _peakChildRss;
     private long _tickPoolRss, _peakPoolRss, _finalPoolRss;
+    // PSS: summed over the tick's processes that read it, with their RSS (the ratio's numerator)
+    private long _tickPss, _tickRssOfPss, _peakPss = -1, _finalPss = -1, _finalRssOfPss, _peakChildUss = -1;
+    private bool _tickHasPss;
     private bool _tickHasSamples, _anyTick;
 
     public SummaryBuilder(RunHeader header)
@@ -78,6 +81,13 @@ public sealed class SummaryBuilder : IRunSink
         _tickPoolRss += sample.RssKb;
         _tickHasSamples = true;
         _storm.Sample(sample);
+        if (sample.HasPss)
+        {
+            _tickPss += sample.PssKb;
+            _tickRssOfPss += sample.RssKb;
+            _tickHasPss = true;
+            if (sample.Role == ProcessRole.Child && sample.UssKb > _peakChildUss) _peakChildUss = sample.UssKb;
+        }
         var life = _ledger.Sample(sample);
         if (life is not null)
         {
@@ -100,6 +110,14 @@ public sealed class SummaryBuilder : IRunSink
         if (_tickPoolRss > _peakPoolRss) _peakPoolRss = _tickPoolRss;
         _finalPoolRss = _tickPoolRss;
         _tickPoolRss = 0;
+        if (_tickHasPss)
+        {
+            if (_tickPss > _peakPss) _peakPss = _tickPss;
+            _finalPss = _tickPss;
+            _finalRssOfPss = _tickRssOfPss;
+        }
+        _tickPss = _tickRssOfPss = 0;
+        _tickHasPss = false;
         _tickHasSamples = false;
         _anyTick = true;
     }
@@ -225,6 +243,10 @@ public sealed class SummaryBuilder : IRunSink
             PeakChildRssKb = _peakChildRss,
             PeakPoolRssKb = _anyTick || _peakPoolRss > 0 ? _peakPoolRss : 0,
             FinalPoolRssKb = _anyTick ? _finalPoolRss : 0,
+            PeakPoolPssKb = _peakPss >= 0 ? _peakPss : null,
+            FinalPoolPssKb = _finalPss >= 0 ? _finalPss : null,
+            PeakChildUssKb = _peakChildUss >= 0 ? _peakChildUss : null,
+            RssPssRatio = _finalPss > 0 ? Json.Round3((double)_finalRssOfPss / _finalPss) : null,
             // a leak the fit could not tell from the retention (its interval wider than the growth) is not given as one
             LeakKbPerRequest = fit.Determined ? R(fit.LeakKb) : null,
             LeakKbPerRequestStderr = fit.Determined ? R(fit.StdErrKb) : null,

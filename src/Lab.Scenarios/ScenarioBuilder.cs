@@ -40,6 +40,8 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             ? n : throw Errors.Value(v, p, seedExpected))) ?? 1L);
         var sampleInterval = Opt(root, "sample_interval", "", (v, p) => (TimeSpan?)Positive(v, p, Values.Duration(v, p), TimeSpan.FromMilliseconds(1), "at least 1ms"))
             ?? TimeSpan.FromSeconds(1);
+        var pssInterval = Opt(root, "pss_interval", "", (v, p) => (TimeSpan?)Positive(v, p, Values.Duration(v, p), TimeSpan.FromMilliseconds(1), "at least 1ms"))
+            ?? TimeSpan.FromSeconds(1);
         var logLevel = Opt(root, "log_level", "", (v, p) => Values.Choice(v, p, ScenarioSchema.LogLevels)) switch
         {
             "debug" => FpmLogLevel.Debug,
@@ -94,6 +96,7 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             Seed = seed,
             Duration = duration,
             SampleInterval = sampleInterval,
+            PssInterval = pssInterval,
             LogLevel = logLevel,
             Pool = pool,
             Request = request,
@@ -270,6 +273,7 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             TransientKb = Opt(table, "transient", "request", (v, p) => Values.Distribution(v, p, size: true)) ?? defaults.TransientKb,
             WorkMs = Opt(table, "work", "request", (v, p) => Values.Distribution(v, p, size: false)) ?? defaults.WorkMs,
             WaitMs = Opt(table, "wait", "request", (v, p) => Values.Distribution(v, p, size: false)) ?? defaults.WaitMs,
+            CodeKb = Opt(table, "code", "request", (v, p) => (long?)Values.SizeKbWhole(v, p)) ?? defaults.CodeKb,
         };
         var kinds = BuildKinds(table, profile);
         if (kinds.Count == 0) _scripts.Add((profile.Script, table["script"], "request.script"));
@@ -381,7 +385,8 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             return list.All(e => e.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-' or '_' or '+'))
                 ? list : throw Errors.Value(v, p, expected + " (lower-case letters, digits, '.', '-', '_', '+')");
         }) ?? [];
-        return new PhpSettings { Root = rootPath, Ini = ini, Extensions = extensions };
+        bool opcache = Opt(table, "opcache", "php", (v, p) => (bool?)Values.Bool(v, p)) ?? true;
+        return new PhpSettings { Root = rootPath, Ini = ini, Extensions = extensions, Opcache = opcache };
     }
 
     /// <summary>php.ini directives: { "opcache.enable" = 1 } or { opcache = { enable = 1 } } (TOML's dotted keys) alike.</summary>
@@ -596,6 +601,11 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
         {
             ChildBaselineKb = Kb("child_baseline", d.ChildBaselineKb),
             ChildVszKb = Kb("child_vsz", d.ChildVszKb),
+            SharedKb = Kb("shared", d.SharedKb),
+            SharedCodeKb = Kb("shared_code", d.SharedCodeKb),
+            SharedOthers = Opt(table, "shared_others", "memory", (v, p) =>
+                (double?)(Values.Number(v, p, "must be a number, 0 or more") is double f && f >= 0 ? f : throw Errors.Value(v, p, "must be a number, 0 or more"))) ?? d.SharedOthers,
+            MasterPssKb = Opt(table, "master_pss", "memory", (v, p) => (long?)Values.SizeKbWhole(v, p)),
             MasterRssKb = Kb("master_rss", d.MasterRssKb),
             MasterVszKb = Kb("master_vsz", d.MasterVszKb),
             LeakScale = Opt(table, "leak_scale", "memory", (v, p) =>

@@ -37,6 +37,8 @@ public enum SettingType
     IniTable,
     /// <summary>A list of strings (["php8.2-redis", "apcu"]; on the command line also a,b).</summary>
     TextList,
+    /// <summary>true or false.</summary>
+    Bool,
 }
 
 /// <summary>
@@ -142,6 +144,7 @@ public static class ScenarioSchema
             new("seed", SettingType.Integer, scenarioDefaults.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "Seed of every random draw: request sizes and work, Poisson arrivals, the simulator's wobble."),
             new("duration", SettingType.Duration, "the sum of the load phases", "Length of the run (a run may go on idle after the load, or cut it short)."),
             new("sample_interval", SettingType.Duration, ScenarioUnits.FormatDuration(scenarioDefaults.SampleInterval), "Period of the sampler (samples.csv, ps.log)."),
+            new("pss_interval", SettingType.Duration, ScenarioUnits.FormatDuration(scenarioDefaults.PssInterval), "How often the sampler also reads /proc/PID/smaps_rollup: samples.csv's pss_kb, uss_kb, swap_kb (empty on other ticks); never more often than sample_interval."),
             new("log_level", SettingType.Choice, "notice", "php-fpm's log_level for fpm.log.") { Choices = LogLevels },
             new("records", SettingType.Choice, "all", "What the run keeps of its requests: every request (requests.csv), or per-second and per-PID aggregates (requests-by-second.csv, requests-by-pid.csv) for runs too big to keep each. A sweep uses summary for cells that would write more than 256 MB, unless records is set.") { Choices = RecordsModes },
 
@@ -168,6 +171,7 @@ public static class ScenarioSchema
             new("request.leak", SettingType.SizeDistribution, Dist(request.LeakKb, true), "Memory each request leaks for good (a C-level leak, not counted by memory_limit)."),
             new("request.transient", SettingType.SizeDistribution, Dist(request.TransientKb, true), "Memory each request allocates as PHP values and frees at its end (counted by memory_limit)."),
             new("request.work", SettingType.DurationDistribution, Dist(request.WorkMs, false), "CPU time each request burns."),
+            new("request.code", SettingType.Size, ScenarioUnits.FormatSizeKb(request.CodeKb), "Application code each request loads, shared by the children (0: none): php-fpm runs that much generated PHP classes through opcache; the dotnet engine's master creates a shared mapping of that size that each worker touches on its requests."),
             new("request.wait", SettingType.DurationDistribution, Dist(request.WaitMs, false), "Time each request sleeps: busy child, no CPU (like a database call)."),
 
             new($"{Kinds}.name", SettingType.Text, "(required)", "The kind's name in requests.csv and the reports (letters, digits, '_', '-', '.')."),
@@ -203,7 +207,7 @@ public static class ScenarioSchema
             new("recycle.jitter", SettingType.Integer, "0", "NOT php-fpm (gunicorn's max_requests_jitter): each child's request limit is max_requests + a random 0..jitter, drawn once per life from the seed."),
             new("recycle.delta", SettingType.Integer, "0", "NOT php-fpm (uWSGI's max-requests-delta): the child in scoreboard slot i (from 1) has the limit max_requests + (i - 1) x delta."),
             new("recycle.max_rss", SettingType.Size, "0 (off)", "NOT php-fpm (uWSGI's reload-on-rss; php-src #17661's proposed pm.max_memory): after each request the child reads its RSS and, at or past this, exits gracefully (the request completed)."),
-            new("recycle.max_uss", SettingType.Size, "0 (off)", "NOT php-fpm (uWSGI's reload-on-uss): as max_rss, on the child's USS (private memory; the simulator's children have no shared pages: USS = RSS)."),
+            new("recycle.max_uss", SettingType.Size, "0 (off)", "NOT php-fpm (uWSGI's reload-on-uss): as max_rss, on the child's USS (private memory; on the simulator RSS less memory.shared)."),
             new("recycle.kill_rss", SettingType.Size, "0 (off)", "NOT php-fpm (uWSGI's evil-reload-on-rss): every check_interval the master SIGKILLs a child whose RSS is at or past this; its request in flight fails (502)."),
             new("recycle.pool_budget", SettingType.Size, "0 (off)", "NOT php-fpm (puma_worker_killer's ram): every check_interval, when the pool's total RSS (master + children) passes this, the master ends the largest child gracefully (SIGQUIT)."),
             new("recycle.check_interval", SettingType.Duration, ScenarioUnits.FormatDuration(recycle.CheckInterval), "NOT php-fpm: how often the master checks kill_rss and pool_budget (uWSGI's mem-collector-freq: 3s)."),
@@ -211,9 +215,14 @@ public static class ScenarioSchema
 
             new("php.root", SettingType.Path, "lab/php", "engine php-fpm: the document root of your own scripts, copied into the run's private folder (request.script is a path in it)."),
             new("php.ini", SettingType.IniTable, "{}", "engine php-fpm: php.ini directives, e.g. { \"opcache.enable\" = 1, \"opcache.memory_consumption\" = \"256M\" }."),
+            new("php.opcache", SettingType.Bool, "true", "engine php-fpm: opcache on, as in production (opcache.enable = 1, opcache.validate_timestamps = 0, opcache.memory_consumption sized for request.code): its shared memory is counted in every child's RSS, once in PSS. false: opcache.enable = 0."),
             new("php.extensions", SettingType.TextList, "[]", "engine php-fpm: PHP extensions by the distribution's package or module name, e.g. [\"php8.2-redis\", \"opcache\"]; installed with apt-get when missing (as root)."),
 
             new("memory.child_baseline", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.ChildBaselineKb), "Simulator: RSS of a fresh child."),
+            new("memory.shared", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.SharedKb), "Simulator: memory every child touches and all share (code, opcache): in each child's RSS, out of its USS, divided among the children in PSS (the pool pays it once)."),
+            new("memory.shared_code", SettingType.Size, "0K", "Simulator: shared memory a child touches from its first request on (the code every request runs: opcache's, the dotnet master's mapping): in its RSS from then on, out of its USS, divided in PSS among the children that ran a request."),
+            new("memory.shared_others", SettingType.Number, "0", "Simulator: other processes that map the shared pages too (the master, other pools, processes using the same libraries): a child's PSS holds shared / (children + this)."),
+            new("memory.master_pss", SettingType.Size, "master_rss", "Simulator: PSS (and USS) of the master: its pages shared with the children or other processes count in part."),
             new("memory.child_vsz", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.ChildVszKb), "Simulator: VSZ of a fresh child."),
             new("memory.master_rss", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.MasterRssKb), "Simulator: RSS of the master."),
             new("memory.master_vsz", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.MasterVszKb), "Simulator: VSZ of the master."),

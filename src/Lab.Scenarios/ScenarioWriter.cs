@@ -35,6 +35,7 @@ public static class ScenarioWriter
         Line("seed", scenario.Seed.ToString(Inv));
         Line("duration", Q(ScenarioUnits.FormatDuration(scenario.RunLength)));
         Line("sample_interval", Q(ScenarioUnits.FormatDuration(scenario.SampleInterval)));
+        Line("pss_interval", Q(ScenarioUnits.FormatDuration(scenario.PssInterval)));
         Line("log_level", Q(scenario.LogLevel.ToString().ToLowerInvariant()));
         if (scenario.RequestRecords is { } records) Line("records", Q(records == RecordsMode.Summary ? "summary" : "all"));
 
@@ -52,6 +53,7 @@ public static class ScenarioWriter
         Line("transient", Dist(r.TransientKb, size: true));
         Line("work", Dist(r.WorkMs, size: false));
         Line("wait", Dist(r.WaitMs, size: false));
+        Line("code", Q(ScenarioUnits.FormatSizeKb(r.CodeKb)));
         foreach (var k in r.Kinds)
         {
             w.Append("\n[[request.kinds]]\n");
@@ -125,6 +127,7 @@ public static class ScenarioWriter
         else w.Append("# root: not set, the lab's own scripts (lab/php)\n");
         Line("ini", "{ " + string.Join(", ", php.Ini.Select(kv => $"{Q(kv.Key)} = {Q(kv.Value)}")) + (php.Ini.Count > 0 ? " }" : "}"));
         Line("extensions", "[" + string.Join(", ", php.Extensions.Select(Q)) + "]");
+        Line("opcache", php.Opcache ? "true" : "false");
 
         var rc = scenario.Recycle;
         if (rc.Any || rc.CheckInterval != new RecycleSettings().CheckInterval)
@@ -144,6 +147,10 @@ public static class ScenarioWriter
         w.Append("\n[memory]\n");
         Line("child_baseline", Q(ScenarioUnits.FormatSizeKb(m.ChildBaselineKb)));
         Line("child_vsz", Q(ScenarioUnits.FormatSizeKb(m.ChildVszKb)));
+        Line("shared", Q(ScenarioUnits.FormatSizeKb(m.SharedKb)));
+        Line("shared_code", Q(ScenarioUnits.FormatSizeKb(m.SharedCodeKb)));
+        Line("shared_others", ScenarioUnits.FormatNumber(m.SharedOthers));
+        if (m.MasterPssKb is long masterPss) Line("master_pss", Q(ScenarioUnits.FormatSizeKb(masterPss)));
         Line("master_rss", Q(ScenarioUnits.FormatSizeKb(m.MasterRssKb)));
         Line("master_vsz", Q(ScenarioUnits.FormatSizeKb(m.MasterVszKb)));
         Line("leak_scale", ScenarioUnits.FormatNumber(m.LeakScale));

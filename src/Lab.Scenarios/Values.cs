@@ -42,6 +42,16 @@ internal static class Values
         return (int)n;
     }
 
+    public static bool Bool(DocValue v, string path)
+    {
+        return v switch
+        {
+            DocScalar { Value: bool b } => b,
+            DocScalar { Raw: true, Value: string s } when s.Trim() is "true" or "false" => s.Trim() == "true",
+            _ => throw Errors.Value(v, path, "must be true or false (without quotes)"),
+        };
+    }
+
     public static double Number(DocValue v, string path, string expected)
     {
         double d = v switch

@@ -49,7 +49,7 @@ public sealed class SimEngine(ISimObserver? observer = null) : IEngine
         var load = new LoadDriver(sim, scenario, fpm, sink, observer);
         fpm.Load = load;
         var interval = scenario.SampleInterval > TimeSpan.Zero ? scenario.SampleInterval : TimeSpan.FromSeconds(1);
-        var sampler = new Sampler(fpm, sink, Simulation.FromTimeSpan(interval));
+        var sampler = new Sampler(fpm, sink, Simulation.FromTimeSpan(interval), Simulation.FromTimeSpan(scenario.PssInterval));
         // at one instant: heap events, then time-outs, then the sample tick, then arrivals — so a
         // tick that falls on an arrival sees the pool as ps would just before it (as on real
         // engines, whose sampler and load are never in lockstep), not mid-request

@@ -19,6 +19,8 @@ internal static unsafe class Child
 {
     private const int StateIdle = 0, StateBusy = 1;
     private static int _state = StateIdle;
+    /// <summary>The shared application code (request.code), or null.</summary>
+    private static SharedCode? _code;
     private static volatile bool _quit;
     private static readonly Encoding Utf8 = new UTF8Encoding(false);
 
@@ -42,6 +44,8 @@ internal static unsafe class Child
         int slot = settings.Slot;
         int pid = Native.getpid();
         scoreboard?.SetPid(slot, pid);
+        using var code = settings.CodeFd is { } codeFd ? SharedCode.FromFd(codeFd, settings.CodeBytes) : null;
+        _code = code;
         if (!DropPrivileges(settings)) return 70; // FPM_EXIT_SOFTWARE: never serve as root when told not to
 
         using var quit = PosixSignalRegistration.Create((PosixSignal)Native.SIGQUIT, OnQuit);
@@ -155,6 +159,7 @@ internal static unsafe class Child
         else
         {
             var spec = LeakRequest.Parse(query);
+            _code?.Touch(); // the request runs the application's code (request.code): every page of it
             var result = LeakScript.Run(spec, settings.MemoryLimitBytes, scriptFilename);
             // the child's RSS right after the request's work (its transient memory freed)
             long rssKb = SelfRss.ReadKb();

@@ -14,6 +14,7 @@ namespace Lab.Worker;
 /// <item><term>LAB_FPM_MASTER_PID</term><description>the master; the child exits at once if its parent is already another process</description></item>
 /// <item><term>LAB_FPM_LIFE</term><description>the pool's fork number of this child (its [recycle] jitter draw)</description></item>
 /// <item><term>LAB_RECYCLE</term><description>the lab's [recycle] rules and seed (Lab.Core's RecycleEnvironment); absent: php-fpm's pm.max_requests alone</description></item>
+/// <item><term>LAB_FPM_CODE_FD</term><description>"5;BYTES": the shared code the master made (request.code), a descriptor inherited as 5, and its size (absent: none)</description></item>
 /// <item><term>LAB_FPM_UID, LAB_FPM_GID</term><description>drop to this user/group (master running as root with user/group set)</description></item>
 /// </list>
 /// </summary>
@@ -32,6 +33,8 @@ internal sealed record WorkerSettings
     /// <summary>The recycling rules (php-fpm's pm.max_requests, and the lab's [recycle] when set).</summary>
     public Lab.Core.ProcessManager.Recycling Recycling { get; init; } = Lab.Core.ProcessManager.Recycling.PhpFpm;
     public int MasterPid { get; init; }
+    public int? CodeFd { get; init; }
+    public long CodeBytes { get; init; }
     public uint? Uid { get; init; }
     public uint? Gid { get; init; }
 
@@ -53,6 +56,8 @@ internal sealed record WorkerSettings
             Life = Long("LAB_FPM_LIFE", 0),
             Recycling = Lab.Core.ProcessManager.RecycleEnvironment.Parse(Env(Lab.Core.ProcessManager.RecycleEnvironment.Variable)),
             MasterPid = (int)Long("LAB_FPM_MASTER_PID", 0),
+            CodeFd = Env("LAB_FPM_CODE_FD") is { } c && int.TryParse(c.Split(';')[0], NumberStyles.None, CultureInfo.InvariantCulture, out int cfd) ? cfd : null,
+            CodeBytes = Env("LAB_FPM_CODE_FD") is { } cb && cb.Split(';') is [_, var bytes] && long.TryParse(bytes, NumberStyles.None, CultureInfo.InvariantCulture, out long b) ? b : 0,
             Uid = Env("LAB_FPM_UID") is not null ? (uint)Long("LAB_FPM_UID", 0) : null,
             Gid = Env("LAB_FPM_GID") is not null ? (uint)Long("LAB_FPM_GID", 0) : null,
         };

@@ -54,7 +54,9 @@ public class CalibrationRealRunTests : IDisposable
         Assert.InRange(calibrated.Load.Phases[0].During.TotalSeconds, 0.001, 5);
         Assert.Equal(scenario.Load.Phases, calibrated.Load.Phases.Skip(1));
         Assert.Equal(scenario.Load.Iterations, calibrated.Load.Iterations);
-        Assert.Equal((long)Math.Round(result.Fit.Memory.ChildBaseline.Value), calibrated.Memory.ChildBaselineKb);
+        // a fresh child's RSS: its private baseline and the pages it shares from its start (opcache on: memory.shared)
+        Assert.Equal((long)Math.Round(result.Fit.Memory.ChildBaseline.Value), calibrated.Memory.ChildBaselineKb + calibrated.Memory.SharedKb);
+        Assert.True(calibrated.Memory.SharedKb > 0, "a php-fpm child shares pages (libraries, opcache) with the others");
         Assert.True(calibrated.Request.WorkMs.Mean > scenario.Request.WorkMs.Mean, "the real stack's overhead is added to the work");
 
         // the sim's run, the compare report, the fit's own files

@@ -18,6 +18,7 @@ public class ProbeBenchmarks
     private readonly List<Process> _children = [];
     private Sampler _sampler = null!;
     private RunClock _clock = null!;
+    private IReadOnlyList<ProcSample> _tree = [];
 
     [Params(100)]
     public int Processes { get; set; }
@@ -32,11 +33,20 @@ public class ProbeBenchmarks
         var first = _sampler.SampleOnce();
         if (first.Count < Processes + 1)
             throw new InvalidOperationException($"the tree holds {first.Count} processes, expected {Processes + 1}");
+        _tree = first;
     }
 
     /// <summary>One sample tick of the whole tree (what the sampler does 10 times a second).</summary>
     [Benchmark]
     public int Tick() => _sampler.SampleOnce().Count;
+
+    /// <summary>
+    /// smaps_rollup of the whole tree (PSS, USS, swap of the 100 processes and this one): what a
+    /// tick that reads them adds, once every pss_interval. At pss_interval = 1 s the share of one
+    /// core is Mean / 1 s (e.g. 20 ms = 2%). Target: ≤ 2% of a core.
+    /// </summary>
+    [Benchmark]
+    public int SmapsTick() => new SmapsSchedule(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)).ReadIfDue(0, _tree, force: true)!.Count;
 
     /// <summary>One process read (stat + statm), for scale.</summary>
     [Benchmark]

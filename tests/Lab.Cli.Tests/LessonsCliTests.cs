@@ -121,7 +121,8 @@ public class LessonsCliTests : IDisposable
                     if (words[1].StartsWith("lab/", StringComparison.Ordinal)) Assert.True(File.Exists(Path.Combine(LabPaths.Root, words[1])), where);
                     break;
                 case "report":
-                    Assert.Equal("--x", words[2]);
+                    Assert.Contains(words[2], new[] { "--x", "--memory" });
+                    Lab.Cli.Commands.ReportCommand.ParseMemory(words[2] == "--memory" ? words[3] : "rss");
                     break;
                 default:
                     var scenario = Lab.Scenarios.ScenarioLoader.Load(words[0], words[1..], LabPaths.Scenarios);

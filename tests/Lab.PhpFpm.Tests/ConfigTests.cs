@@ -9,7 +9,7 @@ namespace Lab.PhpFpm.Tests;
 /// <summary>The generated php.ini, php-fpm configuration and nginx configuration.</summary>
 public class ConfigTests
 {
-    private static readonly PoolSettings Pool = new()
+    internal static readonly PoolSettings Pool = new()
     {
         Pm = ProcessManagerStyle.Static, MaxChildren = 1, MaxRequests = 5, MemoryLimitBytes = 64L << 20,
     };
@@ -205,5 +205,53 @@ public class PhpIniAndExtensionsTests
     {
         public Lab.Linux.Packages.CommandResult Run(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null) =>
             throw new InvalidOperationException("no command may run here");
+    }
+
+    [Fact]
+    public void Opcache_on_is_production_like_and_sized_for_the_code_off_is_enable_0()
+    {
+        string on = PhpFpmFiles.RenderPhpIni(ConfigTests.Pool, new PhpIniAdditions([], [], Opcache: true, CodeKb: 64 * 1024));
+        Assert.Contains("opcache.enable = 1\n", on);
+        Assert.Contains("opcache.validate_timestamps = 0\n", on);
+        Assert.Contains("opcache.file_update_protection = 0\n", on);
+        Assert.Contains("opcache.interned_strings_buffer = 144\n", on); // 16 + 2 × 64
+        Assert.Contains("opcache.memory_consumption = 464\n", on);   // 64 + 144 + 4 × 64
+        Assert.DoesNotContain("opcache.enable = 0", on);
+        Assert.Contains("opcache.memory_consumption = 128\n", PhpFpmFiles.RenderPhpIni(ConfigTests.Pool, new PhpIniAdditions([], [], Opcache: true)));
+        Assert.Contains("opcache.enable = 0\n", PhpFpmFiles.RenderPhpIni(ConfigTests.Pool, new PhpIniAdditions([], [], Opcache: false)));
+        // the scenario's [php] ini comes last and wins
+        string mine = PhpFpmFiles.RenderPhpIni(ConfigTests.Pool, new PhpIniAdditions([], [new("opcache.memory_consumption", "512")], Opcache: true));
+        Assert.True(mine.LastIndexOf("opcache.memory_consumption = 512", StringComparison.Ordinal) > mine.IndexOf("opcache.memory_consumption = 128", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Request_code_is_php_classes_of_that_size_run_by_app_php()
+    {
+        string dir = Directory.CreateTempSubdirectory("lab-code-test").FullName;
+        try
+        {
+            const UnixFileMode file = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+            const UnixFileMode folder = file | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+            int classes = Lab.PhpFpm.GeneratedCode.Write(dir, 300, file, folder);
+            Assert.Equal(5, classes); // 300 KiB in 64 KiB files
+            var files = Directory.GetFiles(Path.Combine(dir, "lab-code"), "LabCode*.php");
+            Assert.Equal(5, files.Length);
+            long bytes = files.Sum(f => new FileInfo(f).Length);
+            Assert.InRange(bytes, 290 * 1024, 300 * 1024);
+            string app = File.ReadAllText(Path.Combine(dir, "lab-code", "app.php"));
+            Assert.Contains("$labCode = getmypid();", app); // a runtime seed: opcache cannot fold the code away
+            Assert.Contains("LabCode00004::run($labCode)", app);
+            // the same code every time
+            string again = Directory.CreateTempSubdirectory("lab-code-test").FullName;
+            Lab.PhpFpm.GeneratedCode.Write(again, 300, file, folder);
+            Assert.Equal(File.ReadAllText(files[0]), File.ReadAllText(Path.Combine(again, "lab-code", Path.GetFileName(files[0]))));
+            Directory.Delete(again, true);
+            // it runs: php-cli executes app.php
+            var psi = new System.Diagnostics.ProcessStartInfo("php", ["-n", "-r", $"require '{dir}/lab-code/app.php'; echo is_int($labCode) ? 'ran' : 'no';"]) { RedirectStandardOutput = true };
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            Assert.Equal("ran", p.StandardOutput.ReadToEnd());
+            p.WaitForExit();
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }

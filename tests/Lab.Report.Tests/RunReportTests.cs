@@ -76,9 +76,12 @@ public class RunReportTests(ArticleRuns runs) : IClassFixture<ArticleRuns>
     public void Pool_rss_and_latency_have_their_series_and_axis_titles()
     {
         var pool = Svg.Texts(Svg.Load(Path.Combine(runs.Recycled.Directory, "pool-rss.svg")));
-        Assert.Contains("pool total (master + children)", pool);
-        Assert.Contains("largest child", pool);
-        Assert.Contains("RSS (MiB)", pool);
+        // the sim's samples read PSS every pss_interval: summed PSS (what the host pays) beside summed RSS
+        Assert.Contains("summed RSS: what ps adds up to", pool);
+        Assert.Contains("summed PSS: what the host pays", pool);
+        Assert.Contains("summed USS: private memory only", pool);
+        Assert.Contains("largest child (RSS)", pool);
+        Assert.Contains("memory (MiB)", pool);
         Assert.Contains("time (s)", pool);
         var latency = Svg.Texts(Svg.Load(Path.Combine(runs.Recycled.Directory, "latency.svg")));
         Assert.Contains("p50 latency (OK)", latency);

@@ -194,7 +194,7 @@ public class SummaryTests
             "engine", "scenario", "seed", "status", "stopped_by", "duration_s", "load_duration_s", "requests_total", "requests_ok",
             "requests_failed", "dropped", "status_counts", "throughput_rps", "offered_rps", "goodput_rps", "latency_ms", "latency_uncorrected_ms",
             "latency_ok_ms", "latency_failed_ms", "children_spawned", "child_pids", "child_pids_unmeasured", "recycles", "child_exits",
-            "memory_limit_errors", "peak_child_rss_kb", "peak_pool_rss_kb", "final_pool_rss_kb", "leak_kb_per_request", "leak_kb_per_request_stderr",
+            "memory_limit_errors", "peak_child_rss_kb", "peak_pool_rss_kb", "final_pool_rss_kb", "peak_pool_pss_kb", "final_pool_pss_kb", "peak_child_uss_kb", "rss_pss_ratio", "leak_kb_per_request", "leak_kb_per_request_stderr",
             "leak_kb_per_request_low95", "leak_kb_per_request_high95", "rss_growth_kb_per_request", "rss_growth_kb_per_request_stderr",
             "retention_kb", "leak_fit", "leak_unit", "fit_points", "pool_status", "storm",
         }, keys);
@@ -216,5 +216,48 @@ public class SummaryTests
             return b.Build(RunOutcome.Complete).ToJson();
         }
         Assert.Equal(Once(), Once());
+    }
+
+    [Fact]
+    public void Pss_totals_are_summed_at_the_ticks_that_read_them_and_the_ratio_at_the_last()
+    {
+        var b = Builder();
+        // tick 0 reads PSS: master 10000 RSS / 4000 PSS, two children 20000 RSS / 3000 PSS / 1000 USS
+        b.Sample(new Sample(0, 100, ProcessRole.Master, 10_000, 1, 0, 'S', 0, 4_000, 3_000, 0));
+        b.Sample(new Sample(0, 101, ProcessRole.Child, 20_000, 1, 0, 'S', 0, 3_000, 1_000, 0));
+        b.Sample(new Sample(0, 102, ProcessRole.Child, 20_000, 1, 0, 'S', 0, 3_000, 1_200, 0));
+        b.EndTick(0);
+        // tick 1 reads RSS only, and larger: the PSS figures stay those of tick 0
+        b.Sample(new Sample(1, 100, ProcessRole.Master, 10_000, 1, 0, 'S', 0));
+        b.Sample(new Sample(1, 101, ProcessRole.Child, 90_000, 1, 0, 'S', 1));
+        b.EndTick(1);
+        // tick 2 reads PSS of the master and one child (the other was gone before its smaps_rollup)
+        b.Sample(new Sample(2, 100, ProcessRole.Master, 10_000, 1, 0, 'S', 0, 3_000, 3_000, 0));
+        b.Sample(new Sample(2, 101, ProcessRole.Child, 30_000, 1, 0, 'S', 1, 5_000, 2_500, 10));
+        b.Sample(new Sample(2, 102, ProcessRole.Child, 20_000, 1, 0, 'S', 1));
+        b.EndTick(2);
+        var s = b.Build(RunOutcome.Complete);
+        Assert.Equal(100_000, s.PeakPoolRssKb);
+        Assert.Equal(10_000, s.PeakPoolPssKb);
+        Assert.Equal(8_000, s.FinalPoolPssKb);
+        Assert.Equal(2_500, s.PeakChildUssKb);
+        Assert.Equal(Math.Round(40_000 / 8_000.0, 3), s.RssPssRatio); // the RSS of the processes read, not of the whole tick
+        var back = Summary.FromJson(s.ToJson());
+        Assert.Equal((s.PeakPoolPssKb, s.FinalPoolPssKb, s.PeakChildUssKb, s.RssPssRatio), (back.PeakPoolPssKb, back.FinalPoolPssKb, back.PeakChildUssKb, back.RssPssRatio));
+    }
+
+    [Fact]
+    public void Without_pss_the_new_keys_are_null_and_an_older_summary_without_them_reads()
+    {
+        var b = Builder();
+        Runs.FeedSmallRun(b);
+        var s = b.Build(RunOutcome.Complete);
+        Assert.Null(s.PeakPoolPssKb);
+        Assert.Null(s.RssPssRatio);
+        Assert.Contains("\"rss_pss_ratio\": null", s.ToJson());
+        string older = string.Join('\n', s.ToJson().Split('\n').Where(l => !l.Contains("pss") && !l.Contains("uss_kb")));
+        var back = Summary.FromJson(older);
+        Assert.Null(back.FinalPoolPssKb);
+        Assert.Equal(s.PeakPoolRssKb, back.PeakPoolRssKb);
     }
 }

@@ -28,23 +28,24 @@ public static class AdvicePlot
         var ns = choices.Select(c => c.MaxChildren).Distinct().ToList();
         if (ns.Count == 0) ns.Add(a.MaxChildren);
         double ram = a.Request.RamKb, limit = a.Request.LimitKb;
-        double top = Math.Max(ram * 1.12, verified.Where(v => v.Ran).Select(v => v.PeakPoolRssKb * 1.1).DefaultIfEmpty(0).Max());
+        double top = Math.Max(ram * 1.12, verified.Where(v => v.Ran).Select(v => v.PeakPoolKb * 1.1).DefaultIfEmpty(0).Max());
         var unit = SizeUnit.For(top);
 
         string per = f.Unit == "request" ? "requests" : "ps snapshots";
+        string mem = f.InPss ? "PSS (what the host pays)" : "RSS";
         var plt = PlotKit.New($"Advice for {runTitle}",
-            $"Peak pool RSS predicted against pm.max_requests (left axis), respawns per 1,000 {per} (right axis)");
+            $"Peak pool {mem} predicted against pm.max_requests (left axis), respawns per 1,000 {per} (right axis)");
 
         for (int i = 0; i < ns.Count; i++)
         {
             int n = ns[i];
             var color = PlotKit.Palette[i % PlotKit.Palette.Length];
-            double[] upper = xs.Select(m => unit.Of(f.Master.Value + n * f.ChildKb(m, f.LeakUpperKb))).ToArray();
-            double[] fitted = xs.Select(m => unit.Of(f.Master.Value + n * f.ChildKb(m, Math.Max(0, f.Leak.Value)))).ToArray();
+            double[] upper = xs.Select(m => unit.Of(f.FixedKb + n * f.ChildKb(m, f.LeakUpperKb))).ToArray();
+            double[] fitted = xs.Select(m => unit.Of(f.FixedKb + n * f.ChildKb(m, Math.Max(0, f.Leak.Value)))).ToArray();
             var band = plt.Add.FillY(xs, fitted, upper);
             band.FillColor = color.WithOpacity(0.15);
             band.LineWidth = 0;
-            PlotKit.Line(plt, xs, upper, color, 2.5f, $"peak pool RSS, max_children = {n} (leak at its 95% upper bound)");
+            PlotKit.Line(plt, xs, upper, color, 2.5f, $"peak pool {mem}, max_children = {n} (leak at its 95% upper bound)");
             PlotKit.Line(plt, xs, fitted, color, 1.5f, $"max_children = {n}, fitted leak", LinePattern.Dashed);
         }
 
@@ -64,14 +65,14 @@ public static class AdvicePlot
         var ran = verified.Where(v => v.Ran).ToList();
         if (ran.Count > 0)
         {
-            var dots = plt.Add.Markers(ran.Select(v => (double)Math.Max(1, v.Choice.MaxRequests)).ToArray(), ran.Select(v => unit.Of(v.PeakPoolRssKb)).ToArray(),
+            var dots = plt.Add.Markers(ran.Select(v => (double)Math.Max(1, v.Choice.MaxRequests)).ToArray(), ran.Select(v => unit.Of(v.PeakPoolKb)).ToArray(),
                 MarkerShape.FilledDiamond, 12, PlotKit.Palette[3]);
-            dots.LegendText = "the simulator's peak pool RSS with the advice";
+            dots.LegendText = $"the simulator's peak pool {mem} with the advice";
         }
         if (choices.Count == 0) PlotKit.Note(plt, "no max_requests fits: see the advice", Alignment.MiddleCenter);
 
         plt.XLabel(f.Unit == "request" ? "pm.max_requests" : "max_requests in ps snapshots (--per-block: not requests)");
-        plt.YLabel($"peak pool RSS ({unit.Name})");
+        plt.YLabel($"peak pool {mem} ({unit.Name})");
         plt.Axes.Right.Label.Text = $"respawns per 1,000 {per}";
         plt.Axes.SetLimitsX(0, xMax);
         plt.Axes.SetLimitsY(0, yTop);

@@ -29,7 +29,16 @@ public static class AdviseRun
     /// <summary>What advise will do, checked before anything is written: the fit and the advice (AdviseException on bad input).</summary>
     public static (PoolFit Fit, Advice Advice, Scenario? Scenario, string? ScenarioProblem) Prepare(RunFolder run, AdviceRequest request)
     {
-        var fit = PoolFit.Of(run, request.PerBlock);
+        var rssFit = PoolFit.Of(run, request.PerBlock);
+        // In private and shared memory when the run read smaps_rollup and its children share pages;
+        // else in RSS, and said why.
+        var privateFit = PoolFit.PrivateOf(run, rssFit);
+        var fit = privateFit is { Shared.Value: > 0 } ? privateFit : rssFit with
+        {
+            Notes = [.. rssFit.Notes, privateFit is null
+                ? "RSS only (no smaps_rollup was read, as in a plain ps log): shared memory cannot be separated from each child's own, so every child's baseline counts the pages all children share; the advice is conservative (fewer children, or a smaller max_requests, than the host could hold)"
+                : "the children share no pages (their summed PSS is their summed USS): RSS is what the host pays, and the advice is in RSS"],
+        };
         Scenario? scenario = null;
         string? problem = null;
         if (run.ScenarioToml.Length == 0) problem = "the folder has no scenario.toml";
@@ -44,6 +53,13 @@ public static class AdviseRun
         int runChildren = known && scenario is not null ? scenario.Pool.MaxChildren : MostChildrenAtOnce(run);
         int runMaxRequests = known && scenario is not null ? scenario.Pool.MaxRequests : 0;
         var advice = Advisor.Advise(fit, request, runChildren, runMaxRequests);
+        if (fit.InPss)
+        {
+            Advice? rss = null;
+            try { rss = Advisor.Advise(rssFit, request, runChildren, runMaxRequests); }
+            catch (AdviseException) { } // the RSS formula leaves nothing even for the master: said by its absence
+            advice = advice with { RssBased = rss };
+        }
         return (fit, advice, scenario, problem);
     }
 
@@ -72,7 +88,7 @@ public static class AdviseRun
             try { r = await runner(s, dir, cancel); }
             catch (Exception e) when (e is not OutOfMemoryException) { r = new RunResult(RunStatus.Failed, $"{e.GetType().Name}: {e.Message}", null); }
             verified.Add(Verification.Evaluate(choice, dir, request.LimitKb, r.Summary,
-                r.Status == RunStatus.Complete ? null : $"the run is {Manifest.StatusName(r.Status)}: {r.Reason}"));
+                r.Status == RunStatus.Complete ? null : $"the run is {Manifest.StatusName(r.Status)}: {r.Reason}", fit.InPss));
         }
 
         PolicyComparison? policies = null;
@@ -112,8 +128,13 @@ public static class AdviseRun
             $"fitted (per {a.Fit.Unit}):",
         };
         lines.AddRange(AdviceText.Fitted(a).Select(l => "  " + l));
-        lines.Add("formula:");
+        lines.Add(a.Fit.InPss ? "formula (private and shared memory: what the host pays):" : "formula:");
         lines.AddRange(AdviceText.Formula(a).Select(l => "  " + l));
+        if (a.Fit.InPss)
+        {
+            lines.Add("the RSS formula beside it (shared pages counted in every child, as pm.max_children = RAM / RSS does):");
+            lines.AddRange(AdviceText.RssBeside(a).Select(l => "  " + l));
+        }
         lines.Add("advice:");
         if (a.Primary is { } p) lines.Add("  " + AdviceText.Choice(p, a, rps));
         if (a.ForRam is { } fr) lines.Add("  " + AdviceText.Choice(fr, a, rps));
@@ -146,14 +167,20 @@ public static class AdviseRun
         page.Heading("The numbers");
         page.Table(["figure", "value", "uncertainty", "how"],
         [
-            ["baseline B", Fmt.Size(a.Fit.Baseline.Value), Unc(a.Fit.Baseline), a.Fit.Baseline.How],
+            [a.Fit.InPss ? "baseline B_private" : "baseline B", Fmt.Size(a.Fit.Baseline.Value), Unc(a.Fit.Baseline), a.Fit.Baseline.How],
+            .. (a.Fit.Shared is { } sh ? new[] { new[] { "shared S (once for the pool)", Fmt.Size(sh.Value), Unc(sh), sh.How } } : []),
             [$"leak L per {a.Fit.Unit}", Fmt.Size(a.Fit.Leak.Value), Unc(a.Fit.Leak), a.Fit.Leak.How],
             ["leak, 95% upper bound", Fmt.Size(a.Fit.LeakUpperKb), "", "the upper end of the leak's 95% confidence interval (Student's t): what the advice plans with"],
             ["retained R", Fmt.Size(a.Fit.Retained.Value), "", a.Fit.Retained.How],
             ["master", Fmt.Size(a.Fit.Master.Value), Unc(a.Fit.Master), a.Fit.Master.How],
-            ["budget for the children", Fmt.Size(a.ChildrenBudgetKb), "", "ram × (1 − margin) − master"],
+            ["budget for the children", Fmt.Size(a.ChildrenBudgetKb), "", a.Fit.InPss ? "ram × (1 − margin) − master − S" : "ram × (1 − margin) − master"],
         ], numericColumns: [1, 2]);
         page.Pre(string.Join('\n', AdviceText.Formula(a)));
+        if (a.Fit.InPss)
+        {
+            page.Para("The same run budgeted in RSS, as pm.max_children = RAM / RSS does (every child's RSS holds the pages all children share, so they are counted once per child):");
+            page.Pre(string.Join('\n', AdviceText.RssBeside(a)));
+        }
         if (a.Fit.Notes.Count > 0) page.Bullets(a.Fit.Notes);
 
         page.Heading("Verification on the simulator");
@@ -161,7 +188,9 @@ public static class AdviseRun
         foreach (var v in verified)
         {
             string rel = Path.GetRelativePath(outDir, v.Dir).Replace('\\', '/');
-            if (v.Ran) page.Link($"{rel}/report.html", $"{rel}/report.html", $"— the verification run: peak pool RSS {Fmt.Size(v.PeakPoolRssKb)}, peak child RSS {Fmt.Size(v.PeakChildRssKb)}, {Fmt.Count(v.Recycles, "recycle", "recycles")}.");
+            if (v.Ran) page.Link($"{rel}/report.html", $"{rel}/report.html", $"— the verification run: " +
+                (v.PeakPoolPssKb is { } vp ? $"peak pool PSS (what the host pays) {Fmt.Size(vp)}, summed RSS {Fmt.Size(v.PeakPoolRssKb)}" : $"peak pool RSS {Fmt.Size(v.PeakPoolRssKb)}") +
+                $", peak child RSS {Fmt.Size(v.PeakChildRssKb)}, {Fmt.Count(v.Recycles, "recycle", "recycles")}.");
             else page.Para(AdviceText.Verdict(v, a), muted: true);
         }
 
@@ -206,6 +235,8 @@ public static class AdviseRun
             w.WriteNumber("leak_upper95_kb", R(a.Fit.LeakUpperKb));
             Fit(w, "retained_kb", a.Fit.Retained);
             Fit(w, "master_kb", a.Fit.Master);
+            w.WriteString("basis", a.Fit.InPss ? "pss" : "rss");
+            if (a.Fit.Shared is { } shared) Fit(w, "shared_kb", shared);
             w.WriteNumber("child_samples", a.Fit.ChildSamples);
             w.WriteNumber("children", a.Fit.Children);
             w.WriteEndObject();
@@ -219,6 +250,11 @@ public static class AdviseRun
             if (double.IsFinite(a.MaxRequestsBound)) w.WriteNumber("max_requests_bound", R(a.MaxRequestsBound)); else w.WriteNull("max_requests_bound");
             Choice(w, "advice", a.Primary);
             Choice(w, "max_children_for_ram", a.ForRam);
+            if (a.Fit.InPss)
+            {
+                Choice(w, "rss_formula_advice", a.RssBased?.Primary);
+                Choice(w, "rss_formula_max_children_for_ram", a.RssBased?.ForRam);
+            }
             w.WriteStartArray("verifications");
             foreach (var v in verified)
             {
@@ -228,6 +264,7 @@ public static class AdviseRun
                 w.WriteString("folder", v.Dir);
                 w.WriteBoolean("ran", v.Ran);
                 w.WriteNumber("peak_pool_rss_kb", v.PeakPoolRssKb);
+                if (v.PeakPoolPssKb is { } vp) w.WriteNumber("peak_pool_pss_kb", vp);
                 w.WriteNumber("limit_kb", R(v.LimitKb));
                 w.WriteBoolean("held", v.Held);
                 if (v.Problem is not null) w.WriteString("problem", v.Problem);

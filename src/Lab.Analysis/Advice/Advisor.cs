@@ -36,7 +36,14 @@ public sealed record PoolChoice(int MaxChildren, int MaxRequests, double PeakPoo
 /// <param name="Primary">max_requests for max_children (given, else the run's); null when even max_requests = 1 does not fit.</param>
 /// <param name="ForRam">The max_children that fits the RAM at a moderate max_requests (when ram= was given without max_children=, or when the primary does not fit).</param>
 public sealed record Advice(PoolFit Fit, AdviceRequest Request, int RunMaxChildren, int RunMaxRequests, double ChildrenBudgetKb,
-    int MaxChildren, double MaxRequestsBound, PoolChoice? Primary, PoolChoice? ForRam, IReadOnlyList<string> Notes);
+    int MaxChildren, double MaxRequestsBound, PoolChoice? Primary, PoolChoice? ForRam, IReadOnlyList<string> Notes)
+{
+    /// <summary>
+    /// For an advice in private and shared memory: what the RSS-based formula (shared pages in
+    /// every child's baseline, as pm.max_children = RAM / RSS does) would have advised, shown beside it.
+    /// </summary>
+    public Advice? RssBased { get; init; }
+}
 
 /// <summary>
 /// The recommendation: the largest pm.max_requests with
@@ -57,9 +64,9 @@ public static class Advisor
     public static Advice Advise(PoolFit fit, AdviceRequest request, int runMaxChildren, int runMaxRequests)
     {
         var notes = new List<string>();
-        double budget = request.LimitKb - fit.Master.Value;
+        double budget = request.LimitKb - fit.FixedKb;
         if (budget <= 0)
-            throw new AdviseException($"ram={Fmt.Size(request.RamKb)} with a {Fmt.Percent(request.Margin)} margin leaves {Fmt.Size(request.LimitKb)}, not even the master's {Fmt.Size(fit.Master.Value)}: give more ram (ram=2G) or a smaller margin.");
+            throw new AdviseException($"ram={Fmt.Size(request.RamKb)} with a {Fmt.Percent(request.Margin)} margin leaves {Fmt.Size(request.LimitKb)}, not even the master's {Fmt.Size(fit.FixedKb)}{(fit.InPss ? " (with the shared memory)" : "")}: give more ram (ram=2G) or a smaller margin.");
         int n = request.MaxChildren ?? Math.Max(1, runMaxChildren);
         double bound = MaxRequestsBound(fit, budget, n);
 
@@ -132,7 +139,7 @@ public static class Advisor
         // Unlimited (0): predicted with the bound the advice allows (no growth), i.e. the fresh child plus its residue.
         double m = maxRequests;
         return new PoolChoice(children, maxRequests,
-            fit.Master.Value + children * fit.ChildKb(m, fit.LeakUpperKb),
-            fit.Master.Value + children * fit.ChildKb(m, Math.Max(0, fit.Leak.Value)), why);
+            fit.FixedKb + children * fit.ChildKb(m, fit.LeakUpperKb),
+            fit.FixedKb + children * fit.ChildKb(m, Math.Max(0, fit.Leak.Value)), why);
     }
 }

@@ -32,6 +32,24 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
     private readonly double? _leakUpper;
 
     /// <summary>
+    /// The pool's shared memory S, counted once for the pool (what the children pay together for
+    /// the pages they share: summed PSS − summed USS of the children), when the fit is in private
+    /// and shared memory (<see cref="PrivateOf"/>); null for a fit in RSS, which counts shared
+    /// pages in every child's baseline.
+    /// </summary>
+    public Fitted? Shared { get; init; }
+
+    /// <summary>The master's RSS (a fit in private and shared memory plans with its PSS, in <see cref="Master"/>).</summary>
+    public double MasterRssKb { get; init; }
+
+    /// <summary>In private and shared memory (PSS/USS), or in RSS.</summary>
+    public bool InPss => Shared is not null;
+
+    /// <summary>What the pool pays whatever its number of children: the master, and the shared memory once.</summary>
+    public double FixedKb => Master.Value + (Shared?.Value ?? 0);
+
+
+    /// <summary>
     /// The upper end of the leak's 95% interval (Student's t from the fit; else L + 1.96 × its
     /// standard error), never below 0: what the advice plans with.
     /// </summary>
@@ -142,8 +160,67 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
         {
             LeakUpperKb = upper,
             FromImport = import,
+            MasterRssKb = masterFit.Value,
         };
     }
+
+    /// <summary>
+    /// The fit in private and shared memory, from the samples that read smaps_rollup; null when
+    /// none did (an imported ps log, RSS only). B_private: the USS of fresh children (their median;
+    /// else the children's USS lines taken back to 0 requests); the leak L: the RSS fit's (a leak
+    /// is private memory); R: the 99th percentile of what children's USS holds above
+    /// B_private + L × requests; the master: its PSS (median); the shared S, counted once for the
+    /// pool: at each tick that read them, the children's summed PSS − summed USS, their median.
+    /// </summary>
+    public static PoolFit? PrivateOf(RunFolder run, PoolFit rss)
+    {
+        var s = run.Samples;
+        if (!s.HasPss) return null;
+        string unit = rss.Unit;
+        double slope = rss.Leak.Value;
+        var notes = new List<string>();
+        var childRows = Enumerable.Range(0, s.Count).Where(i => s.Role[i] == ProcessRole.Child && s.UssKb[i] >= 0 && s.PssKb[i] >= 0).ToList();
+        if (childRows.Count == 0) return null;
+        var byPid = childRows.GroupBy(i => s.Pid[i]).ToList();
+
+        var fresh = byPid.Select(g => g.Where(i => s.Requests[i] == 0).Select(i => (double)s.UssKb[i]).ToList())
+            .Where(l => l.Count > 0).Select(Stats.Median).ToList();
+        Fitted baseline;
+        if (fresh.Count > 0)
+            baseline = new Fitted(Stats.Median(fresh), fresh.Count > 1 ? Stats.StdDev(fresh) / Math.Sqrt(fresh.Count) : double.NaN,
+                $"median USS of {Fmt.Count(fresh.Count, "fresh child", "fresh children")} (private memory, sampled before their first {unit})");
+        else
+        {
+            var intercepts = byPid.Select(g => g.Average(i => (double)s.UssKb[i]) - slope * g.Average(i => (double)s.Requests[i])).ToList();
+            baseline = new Fitted(Stats.Median(intercepts), intercepts.Count > 1 ? Stats.StdDev(intercepts) / Math.Sqrt(intercepts.Count) : double.NaN,
+                $"no child's USS was read fresh: the children's USS at 0 {unit}s, from the leak's slope, their median");
+        }
+
+        var residue = childRows.Where(i => s.Requests[i] >= 1)
+            .Select(i => Math.Max(0, s.UssKb[i] - baseline.Value - slope * s.Requests[i])).Order().ToList();
+        Fitted retained = residue.Count == 0
+            ? new Fitted(0, double.NaN, "no child's USS read after a request")
+            : new Fitted(Stats.Percentile(residue, 0.99), double.NaN,
+                $"99th percentile of what {residue.Count} child USS readings held above B_private + L × {unit}s (median {Fmt.Size(Stats.Percentile(residue, 0.5))})");
+
+        var master = Enumerable.Range(0, s.Count).Where(i => s.Role[i] == ProcessRole.Master && s.PssKb[i] >= 0).Select(i => (double)s.PssKb[i]).ToList();
+        Fitted masterFit = master.Count == 0
+            ? new Fitted(0, double.NaN, "no master's PSS in the samples: counted as 0")
+            : new Fitted(Stats.Median(master), master.Count > 1 ? Stats.StdDev(master) : double.NaN, $"median PSS of the master's {master.Count} readings");
+
+        var sharedPerTick = childRows.GroupBy(i => s.T[i]).Select(g => (double)g.Sum(i => s.PssKb[i] - s.UssKb[i])).ToList();
+        var shared = new Fitted(Stats.Median(sharedPerTick), sharedPerTick.Count > 1 ? Stats.StdDev(sharedPerTick) : double.NaN,
+            $"median over {Fmt.Count(sharedPerTick.Count, "reading", "readings")} of the children's summed PSS − summed USS: the pages they share, paid once by the pool");
+
+        return new PoolFit(unit, baseline, rss.Leak, retained, masterFit, childRows.Count, byPid.Count, rss.FitPoints, notes)
+        {
+            Shared = shared,
+            MasterRssKb = rss.Master.Value,
+            LeakUpperKb = rss.LeakUpperKb,
+            FromImport = rss.FromImport,
+        };
+    }
+
 
     private const double PoolFitZ = 1.96;
 

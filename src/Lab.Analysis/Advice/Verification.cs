@@ -5,10 +5,13 @@ using Lab.Results;
 namespace Lab.Analysis.Advice;
 
 /// <summary>A verification's outcome: the sim's peak pool RSS against the limit ram × (1 − margin).</summary>
+/// <param name="PeakPoolPssKb">For an advice in private and shared memory: the sim's peak summed PSS (what the host pays), which is what is checked.</param>
 public sealed record VerificationResult(PoolChoice Choice, string Dir, bool Ran, string? Problem, long PeakPoolRssKb, long PeakChildRssKb,
-    long Recycles, long Requests, double LimitKb)
+    long Recycles, long Requests, double LimitKb, long? PeakPoolPssKb = null)
 {
-    public bool Held => Ran && PeakPoolRssKb <= LimitKb;
+    /// <summary>The peak the limit is checked against: summed PSS for an advice in private and shared memory, else summed RSS.</summary>
+    public long PeakPoolKb => PeakPoolPssKb ?? PeakPoolRssKb;
+    public bool Held => Ran && PeakPoolKb <= LimitKb;
 }
 
 /// <summary>
@@ -34,10 +37,18 @@ public static class Verification
         // The leak: the fitted KiB per request, through leak_scale when requests leak, else as per_request growth.
         double leakMean = profile.LeakKb.Mean;
         double leak = Math.Max(0, fit.Leak.Value);
+        // In private and shared memory: the child's private baseline, the shared part every child
+        // touches (counted once in PSS), the master's PSS; its RSS as measured.
+        double masterRss = fit.InPss ? fit.MasterRssKb : fit.Master.Value;
         var memory = run.Memory with
         {
             ChildBaselineKb = Math.Max(1, (long)Math.Round(fit.Baseline.Value)),
-            MasterRssKb = fit.Master.Value > 0 ? (long)Math.Round(fit.Master.Value) : run.Memory.MasterRssKb,
+            // S is what the pool pays for its shared pages, counted once: shared by the children alone
+            SharedKb = fit.Shared is { } shared ? Math.Max(0, (long)Math.Round(shared.Value)) : 0,
+            SharedCodeKb = 0,
+            SharedOthers = 0,
+            MasterPssKb = fit.InPss ? (long)Math.Round(fit.Master.Value) : null,
+            MasterRssKb = masterRss > 0 ? (long)Math.Round(masterRss) : run.Memory.MasterRssKb,
             LeakScale = leakMean > 0 ? Math.Round(leak / leakMean, 6) : 1.0,
             PerRequestKb = leakMean > 0 ? 0 : Math.Round(leak, 3),
             RetainMaxKb = Math.Max(0, (long)Math.Round(fit.Retained.Value - TransientP99Kb(profile, run.Seed))),
@@ -62,6 +73,7 @@ public static class Verification
                           $"sending request after request until every child has served {perChild} requests (10% more requests than that in all, as they spread unevenly): every child at its largest at about the same time, the worst case for the budget.",
             Duration = null,
             SampleInterval = interval,
+            PssInterval = interval, // PSS at every tick: the peak of what the host pays is checked
             Pool = run.Pool with { Pm = ProcessManagerStyle.Static, MaxChildren = n, MaxRequests = m },
             Load = new LoadPlan
             {
@@ -83,8 +95,10 @@ public static class Verification
         return Stats.Percentile(draws, 0.99);
     }
 
-    public static VerificationResult Evaluate(PoolChoice choice, string dir, double limitKb, Summary? summary, string? problem) =>
+    /// <param name="pss">The advice is in private and shared memory: its peak summed PSS is what is checked.</param>
+    public static VerificationResult Evaluate(PoolChoice choice, string dir, double limitKb, Summary? summary, string? problem, bool pss = false) =>
         summary is null
             ? new VerificationResult(choice, dir, false, problem ?? "the verification run gave no summary", 0, 0, 0, 0, limitKb)
-            : new VerificationResult(choice, dir, problem is null, problem, summary.PeakPoolRssKb, summary.PeakChildRssKb, summary.Recycles, summary.RequestsTotal, limitKb);
+            : new VerificationResult(choice, dir, problem is null, problem, summary.PeakPoolRssKb, summary.PeakChildRssKb, summary.Recycles, summary.RequestsTotal, limitKb,
+                pss ? summary.PeakPoolPssKb ?? long.MaxValue : null);
 }

@@ -13,7 +13,9 @@ namespace Lab.Analysis.Calibration;
 
 /// <summary>A real run's fit: the scenario as it ran, the same on the sim with the fitted model, and the fits.</summary>
 /// <param name="LoadStartS">When the real run's load began (the pool's start-up): the calibrated scenario begins with a pause that long.</param>
-public sealed record CalibrationFit(Scenario Original, Scenario Calibrated, MemoryFitResult Memory, WorkFitResult Work, double LoadStartS)
+/// <param name="Shared">memory.shared and memory.master_pss, from the run's PSS (null: the run read none).</param>
+public sealed record CalibrationFit(Scenario Original, Scenario Calibrated, MemoryFitResult Memory, WorkFitResult Work, double LoadStartS,
+    SharedFitResult? Shared = null)
 {
     /// <summary>The cost of a new child (ColdStartFit).</summary>
     public Estimate ColdStartMs { get; init; } = new(double.NaN, double.NaN, "not fitted");
@@ -66,6 +68,9 @@ public static class Calibrator
 
         // the run's own leak fit (summary.json's: the allocator's bounded retention apart), one of the candidates for the leak
         var (_, leakFit) = real.ComputeSummaryAndFit();
+        // the shared pages (PSS/USS): what requests touch of them is no private growth for the RSS fit
+        var shared = SharedFitResult.Of(real);
+        if (shared is not null) children = shared.WithoutCode(children).ToList();
         var memory = MemoryFit.Fit(children, master, original.Seed, original.Pool.MemoryLimitBytes, original.Memory, leakFit);
         var work = WorkFit.Fit(real, original);
         var (coldStart, coldMs, coldNotes) = ColdStartFit.Fit(real, original);
@@ -77,15 +82,16 @@ public static class Calibrator
         var load = original.Load;
         if (loadStart >= 0.001)
             load = load with { Phases = [new LoadPhase { Kind = LoadPhaseKind.Pause, During = TimeSpan.FromMilliseconds(Math.Round(loadStart * 1000)) }, .. load.Phases] };
+        var model = memory.Apply(original.Memory) with { HostMemKb = hostMem };
         var calibrated = original with
         {
             Engine = EngineKind.Sim,
-            Memory = memory.Apply(original.Memory) with { HostMemKb = hostMem, ColdStart = coldStart },
+            Memory = (shared?.Apply(model) ?? model) with { ColdStart = coldStart },
             Request = original.Request with { WorkMs = work.Work },
             Load = load,
             Duration = original.Duration is { } d && loadStart >= 0.001 ? d + TimeSpan.FromMilliseconds(Math.Round(loadStart * 1000)) : original.Duration,
         };
-        return new CalibrationFit(original, calibrated, memory, work, loadStart) { ColdStartMs = coldMs, ColdStartNotes = coldNotes };
+        return new CalibrationFit(original, calibrated, memory, work, loadStart, shared) { ColdStartMs = coldMs, ColdStartNotes = coldNotes };
     }
 
     /// <summary>
@@ -209,6 +215,15 @@ public static class CalibrationText
             ("work", $"{Num(fit.Original.Request.WorkMs.Mean)} ms → {Num(fit.Calibrated.Request.WorkMs.Mean)} ms (mean)",
                 Pm(Num(fit.Work.OverheadMs.Uncertainty) + " ms"), $"+ {Num(fit.Work.OverheadMs.Value)} ms overhead: " + fit.Work.OverheadMs.How),
             ("cold_start", $"{Num(fit.ColdStartMs.Value)} ms", Pm(Num(fit.ColdStartMs.Uncertainty) + " ms"), fit.ColdStartMs.How),
+            .. (fit.Shared is { } sh
+                ? new[]
+                {
+                    ("shared", Kb(sh.Shared.Value), Pm(Kb(sh.Shared.Uncertainty)), sh.Shared.How + " (taken out of child_baseline and child_vsz, which held it)"),
+                    ("shared_code", Kb(sh.SharedCode.Value), Pm(Kb(sh.SharedCode.Uncertainty)), sh.SharedCode.How),
+                    ("shared_others", Num(sh.Others.Value), Pm(Num(sh.Others.Uncertainty)), sh.Others.How),
+                    ("master_pss", Kb(sh.MasterPss.Value), Pm(Kb(sh.MasterPss.Uncertainty)), sh.MasterPss.How),
+                }
+                : []),
             ("load start", $"{Num(fit.LoadStartS * 1000, "0")} ms", "", "the real load began once the pool was up; the calibrated scenario starts with a pause that long"),
         ];
     }

@@ -20,9 +20,15 @@ public static class SweepMetrics
     public static readonly IReadOnlyList<SweepMetric> All =
     [
         new("peak_pool_rss_kb", "sweep-peak-pool-rss", "Peak pool RSS (master + children)", MetricKind.SizeKb, "KiB",
-            "the most memory the pool held at one sample tick: what the host must have", s => s.PeakPoolRssKb),
+            "the most the pool's RSS added up to at one moment: what ps adds up to (pages the processes share counted once per process)", s => s.PeakPoolRssKb),
+        new("peak_pool_pss_kb", "sweep-peak-pool-pss", "Peak pool PSS (what the host pays)", MetricKind.SizeKb, "KiB",
+            "the most the pool's PSS added up to at a tick that read smaps_rollup: shared pages counted once", s => s.PeakPoolPssKb),
+        new("rss_pss_ratio", "sweep-rss-pss-ratio", "Summed RSS / summed PSS at the last reading", MetricKind.Number, "×",
+            "how many times what ps adds up to overstates what the host pays", s => s.RssPssRatio),
         new("peak_child_rss_kb", "sweep-peak-child-rss", "Peak RSS of one child", MetricKind.SizeKb, "KiB",
             "the largest child ever sampled", s => s.PeakChildRssKb),
+        new("peak_child_uss_kb", "sweep-peak-child-uss", "Peak USS of one child (private memory)", MetricKind.SizeKb, "KiB",
+            "the most private memory one child held: what ending it gives back", s => s.PeakChildUssKb),
         new("respawns_per_1k_requests", "sweep-respawns", "Respawns per 1,000 requests (children recycled by pm.max_requests)", MetricKind.Number, "per 1,000 requests",
             "forks paid for recycling: each is a cold child (empty opcache, new connections)", RespawnsPer1k),
         new("latency_p99_ms", "sweep-latency-p99", "p99 latency (from the intended send time)", MetricKind.LatencyMs, "ms",

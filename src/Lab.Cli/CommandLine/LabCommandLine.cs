@@ -31,6 +31,7 @@ public static class LabCommandLine
         public readonly Option<string> Out = new("--out") { Description = "the folder to write (must not exist, or be empty)", HelpName = "DIR" };
         public readonly Option<bool> Plain = new("--plain") { Description = "plain progress lines instead of live views and bars" };
         public readonly Option<string> X = new("--x") { Description = "the memory plots' x axis: time or requests", HelpName = "time|requests" };
+        public readonly Option<string> Memory = new("--memory") { Description = "what each child's line of rss-per-pid shows: rss (as ps) or uss (private memory)", HelpName = "rss|uss" };
         public readonly Option<string> Jobs = new("--jobs") { Description = "cells run at once (simulator cells)", HelpName = "N" };
         public readonly Option<string> Interval = new("--interval") { Description = "time between two ps outputs when the log has no timestamps", HelpName = "1s" };
         public readonly Option<string> RequestsPerBlock = new("--requests-per-block") { Description = "requests the pool served between two ps outputs (turns snapshots into requests)", HelpName = "N" };
@@ -121,7 +122,8 @@ public static class LabCommandLine
         Add("compare", "overlay plots + side-by-side table + report of several runs", CompareCommand.Usage,
             (r, w) => CompareCommand.Bind(w, Out(r, o, CompareCommand.Usage), X(r, o), r.GetValue(o.Plain)), a => Task.FromResult(CompareCommand.Run(a)), o.Out, o.X);
         Add("report", "(re)make the plots and reports of a run (also an incomplete one)", ReportCommand.Usage,
-            (r, w) => ReportCommand.Bind(w, X(r, o), r.GetValue(o.Plain)), a => Task.FromResult(ReportCommand.Run(a)), o.X);
+            (r, w) => ReportCommand.Bind(w, X(r, o), r.GetValue(o.Plain), r.GetResult(o.Memory) is null ? Lab.Report.ChildMemory.Rss : ReportCommand.ParseMemory(r.GetValue(o.Memory))),
+            a => Task.FromResult(ReportCommand.Run(a)), o.X, o.Memory);
         Add("import", "a pasted `ps aux | grep php` log → results folder and report", ImportCommand.Usage,
             (r, w) => ImportCommand.Bind(w, r.GetResult(o.Interval) is null ? null : r.GetValue(o.Interval) ?? "", Out(r, o, ImportCommand.Usage),
                 Value(r, o.RequestsPerBlock, "--requests-per-block", "the requests the pool served between two ps snapshots, e.g. --requests-per-block 1"),
@@ -223,6 +225,7 @@ public static class LabCommandLine
             {
                 "--out" => "--out needs a folder: --out DIR." + usage,
                 "--x" => "--x needs a value: --x time or --x requests.",
+                "--memory" => "--memory needs a value: --memory rss or --memory uss.",
                 "--jobs" => "--jobs needs a number of cells to run at once, 1 or more (e.g. --jobs 2).",
                 "--interval" => "--interval needs a duration, e.g. --interval 1s or --interval 250ms.",
                 "--engines" => "--engines needs a list, e.g. --engines php-fpm,dotnet,sim." + usage,

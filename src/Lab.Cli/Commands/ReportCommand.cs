@@ -6,23 +6,23 @@ using Spectre.Console;
 namespace Lab.Cli.Commands;
 
 /// <summary>
-/// ./run.sh report DIR [--x time|requests] [--plain]: (re)makes the plots, report.html and
+/// ./run.sh report DIR [--x time|requests] [--memory rss|uss] [--plain]: (re)makes the plots, report.html and
 /// report.md of a results folder, also an incomplete one, without running anything again.
 /// Prints progress (a bar on a terminal, plain lines otherwise) and, last, report.html's path.
 /// </summary>
 public static class ReportCommand
 {
-    public const string Usage = "./run.sh report DIR [--x time|requests] [--plain]";
+    public const string Usage = "./run.sh report DIR [--x time|requests] [--memory rss|uss] [--plain]";
 
-    public sealed record ReportArgs(string Dir, XAxis X, bool Plain);
+    public sealed record ReportArgs(string Dir, XAxis X, bool Plain, ChildMemory Memory = ChildMemory.Rss);
 
     /// <param name="args">The arguments after "report" (a leading "report" is accepted too), through the lab's one parser.</param>
     public static int Run(string[] args) => Run(CommandLine.LabCommandLine.ArgsOf<ReportArgs>(args.Length > 0 && args[0] == "report" ? args : ["report", .. args]));
 
-    public static ReportArgs Bind(IReadOnlyList<string> words, XAxis x, bool plain) => words.Count switch
+    public static ReportArgs Bind(IReadOnlyList<string> words, XAxis x, bool plain, ChildMemory memory = ChildMemory.Rss) => words.Count switch
     {
         0 => throw new LabUsageException($"report needs a results folder. Usage: {Usage}"),
-        1 => new ReportArgs(words[0], x, plain),
+        1 => new ReportArgs(words[0], x, plain, memory),
         _ => throw new LabUsageException($"report takes one results folder, got '{words[0]}' and '{words[1]}'. Usage: {Usage} (to put runs side by side: ./run.sh compare DIR DIR ...)"),
     };
 
@@ -33,11 +33,20 @@ public static class ReportCommand
         {
             progress.Report(new ReportProgress(0, $"reading {dir}"));
             var run = RunFolder.Open(dir); // a missing, foreign or corrupt folder: ResultsFormatException (exit 2), nothing written
-            return RunReport.Generate(run, new ReportOptions(x, new Scaled(progress, 0.1, 1.0)));
+            return RunReport.Generate(run, new ReportOptions(x, new Scaled(progress, 0.1, 1.0), a.Memory));
         });
         Console.Out.WriteLine(ResultsDirs.Display(html));
         return 0;
     }
+
+    /// <summary>"rss" or "uss" (what each child's line shows).</summary>
+    public static ChildMemory ParseMemory(string? value) => value switch
+    {
+        "rss" => ChildMemory.Rss,
+        "uss" => ChildMemory.Uss,
+        null or "" => throw new LabUsageException("--memory needs a value: --memory rss or --memory uss."),
+        _ => throw new LabUsageException($"--memory {value}: each child's line is drawn in 'rss' (as ps) or 'uss' (private memory, from smaps_rollup)."),
+    };
 
     /// <summary>"time" or "requests" (the memory plots' x axis).</summary>
     public static XAxis ParseX(string? value) => value switch

@@ -2,13 +2,33 @@ namespace Lab.Core.Scenarios;
 
 /// <summary>
 /// The simulator's memory and timing model of a php-fpm process (fitted to real runs by
-/// `./run.sh calibrate`). A child's RSS = baseline + kept leak + allocator retention
-/// (+ the transient memory of the request in flight).
+/// `./run.sh calibrate`). A child's RSS = baseline + shared + kept leak + allocator retention
+/// (+ the transient memory of the request in flight); its USS leaves the shared part out, its PSS
+/// adds its share of it (shared / (live children + shared_others)).
 /// </summary>
 public sealed record MemoryModel
 {
     /// <summary>RSS of a fresh child before its first request (KiB).</summary>
     public long ChildBaselineKb { get; init; } = 7_148;
+    /// <summary>
+    /// Memory every child touches and all of them share (code, opcache's shared memory), in KiB:
+    /// in each child's RSS (on top of the baseline), out of its USS, and divided among the children
+    /// in PSS, so the pool pays it once.
+    /// </summary>
+    public long SharedKb { get; init; }
+    /// <summary>
+    /// Shared memory a child touches from its first request on (the code every request runs, in
+    /// opcache or the dotnet master's mapping), in KiB: shared like <see cref="SharedKb"/>, among
+    /// the children that ran a request.
+    /// </summary>
+    public long SharedCodeKb { get; init; }
+    /// <summary>
+    /// Other processes that map the shared pages too (the master, other pools, every process
+    /// using the same libraries): a child's PSS holds shared / (live children + this).
+    /// </summary>
+    public double SharedOthers { get; init; }
+    /// <summary>PSS (and USS) of the master in KiB; null: its RSS (nothing of it shared).</summary>
+    public long? MasterPssKb { get; init; }
     /// <summary>VSZ of a fresh child (KiB).</summary>
     public long ChildVszKb { get; init; } = 60_604;
     /// <summary>RSS and VSZ of the master (KiB).</summary>

@@ -18,13 +18,19 @@ public sealed record RequestProfile
     public string Script { get; init; } = "/leak.php";
     /// <summary>The request's own query string (without '?'), sent to any script; "" = none.</summary>
     public string Query { get; init; } = "";
+    /// <summary>
+    /// Application code each request loads, in KiB (0: none): shared by the children (php-fpm:
+    /// generated PHP classes through opcache; dotnet: the master's shared mapping), so it counts
+    /// in every child's RSS and once in the pool's PSS.
+    /// </summary>
+    public long CodeKb { get; init; }
     /// <summary>Kinds of request ([[request.kinds]]); empty: every request is this profile.</summary>
     public IReadOnlyList<RequestKind> Kinds { get; init; } = [];
 
     // The kinds compare by value, so two equal scenarios are equal records.
     public bool Equals(RequestProfile? other) =>
         other is not null && LeakKb == other.LeakKb && TransientKb == other.TransientKb && WorkMs == other.WorkMs
-        && WaitMs == other.WaitMs && Script == other.Script && Query == other.Query && Kinds.SequenceEqual(other.Kinds);
+        && WaitMs == other.WaitMs && Script == other.Script && Query == other.Query && CodeKb == other.CodeKb && Kinds.SequenceEqual(other.Kinds);
 
     public override int GetHashCode() => HashCode.Combine(LeakKb, TransientKb, WorkMs, WaitMs, Script, Query, Kinds.Count);
 }

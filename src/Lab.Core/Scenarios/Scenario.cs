@@ -41,6 +41,8 @@ public sealed record Scenario
     public TimeSpan? Duration { get; init; }
     /// <summary>Period of the fixed-rate sampler (samples.csv, ps.log).</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often the sampler also reads /proc/PID/smaps_rollup (PSS, USS, swap); never more often than SampleInterval.</summary>
+    public TimeSpan PssInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>php-fpm's log_level for fpm.log: notice (php-fpm's default) or debug.</summary>
     public Records.FpmLogLevel LogLevel { get; init; } = Records.FpmLogLevel.Notice;
     public required PoolSettings Pool { get; init; }

@@ -26,8 +26,12 @@ public sealed class DotnetPoolHost : IPoolHost
     private MasterProcess? _master;
     private LogTail? _tail;
 
-    public DotnetPoolHost(PrivateTemp temp, UnprivilegedUser? user = null)
+    private readonly long _codeKb;
+
+    /// <param name="codeKb">request.code: the shared code the master creates before its children (0: none).</param>
+    public DotnetPoolHost(PrivateTemp temp, UnprivilegedUser? user = null, long codeKb = 0)
     {
+        _codeKb = codeKb;
         _temp = temp;
         _user = user ?? UnprivilegedUser.ForThisLab();
         _config = temp.PathOf("pool.conf");
@@ -47,6 +51,15 @@ public sealed class DotnetPoolHost : IPoolHost
 
     /// <summary>The [recycle] rules and the seed for the master and its children (Lab.Core's RecycleEnvironment); null: php-fpm's recycling only.</summary>
     public string? Recycle { get; init; }
+
+    /// <summary>The master's extra environment: the shared code's size (request.code), the [recycle] rules.</summary>
+    private Dictionary<string, string>? Environment()
+    {
+        var env = new Dictionary<string, string>();
+        if (_codeKb > 0) env["LAB_FPM_CODE_KB"] = _codeKb.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (Recycle is not null) env[Lab.Core.ProcessManager.RecycleEnvironment.Variable] = Recycle;
+        return env.Count > 0 ? env : null;
+    }
 
     public IReadOnlyDictionary<string, string> Versions { get; } = new Dictionary<string, string>
     {
@@ -77,7 +90,7 @@ public sealed class DotnetPoolHost : IPoolHost
         {
             ConfigPath = _config,
             OutputPath = _temp.PathOf("master.out"),
-            Environment = Recycle is null ? null : new Dictionary<string, string> { [Lab.Core.ProcessManager.RecycleEnvironment.Variable] = Recycle },
+            Environment = Environment(),
         });
         if (!_master.WaitUntilReady(TimeSpan.FromSeconds(30)))
         {

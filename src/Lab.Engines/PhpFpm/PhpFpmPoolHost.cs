@@ -31,13 +31,14 @@ public sealed class PhpFpmPoolHost : IPoolHost
 
     /// <param name="php">The scenario's [php]: the docroot copied into the run (lab/php/ when none), its ini directives.</param>
     /// <param name="extensions">The [php] extensions' ini files, resolved (and installed) beforehand.</param>
-    public PhpFpmPoolHost(PrivateTemp temp, PhpFpmInstall fpm, PhpSettings php, IReadOnlyList<PhpExtensionIni> extensions, UnprivilegedUser? user = null)
+    /// <param name="codeKb">request.code: PHP classes of that size generated for the lab's scripts, loaded by every request.</param>
+    public PhpFpmPoolHost(PrivateTemp temp, PhpFpmInstall fpm, PhpSettings php, IReadOnlyList<PhpExtensionIni> extensions, UnprivilegedUser? user = null, long codeKb = 0)
     {
         _fpm = fpm;
         _files = new PhpFpmFiles(temp.Path);
         _php = php;
         // your own scripts do not say which child served them: the lab's prepend does (X-Lab-Pid)
-        _additions = new PhpIniAdditions(extensions, php.Ini, php.Root is null ? null : _files.Prepend);
+        _additions = new PhpIniAdditions(extensions, php.Ini, php.Root is null ? null : _files.Prepend, php.Opcache, codeKb);
         _user = user ?? UnprivilegedUser.ForThisLab();
         Versions = new Dictionary<string, string> { ["php-fpm"] = fpm.Version };
     }

@@ -23,8 +23,11 @@ public sealed record RealStack(PhpFpmInstall? PhpFpm, NginxInstall? Nginx)
     {
         bool phpFpm = scenario.Engine == EngineKind.PhpFpm;
         var stack = Ensure(phpFpm, scenario.Front == FrontKind.Nginx, progress, setup);
-        if (!phpFpm || scenario.Php.Extensions.Count == 0) return stack;
-        var (modules, problem) = PhpExtensions.Resolve(scenario.Php.Extensions, stack.PhpFpm!.Version, progress, setup);
+        // php.opcache (on by default) loads opcache as the distribution ships it (php8.2-opcache)
+        var names = scenario.Php.Opcache && !scenario.Php.Extensions.Contains("opcache")
+            ? [.. scenario.Php.Extensions, "opcache"] : scenario.Php.Extensions;
+        if (!phpFpm || names.Count == 0) return stack;
+        var (modules, problem) = PhpExtensions.Resolve(names, stack.PhpFpm!.Version, progress, setup);
         if (problem is not null) throw new EngineUnavailableException(problem);
         return stack with { Extensions = modules };
     }

@@ -49,7 +49,9 @@ public sealed class RealEngine : IEngine
         try
         {
             IReadOnlyList<int> Roots() => host.MasterPid is var m and > 0 ? [m] : [];
-            sampler = new Sampler(_clock, scenario.SampleInterval, Roots, (t, procs) => state.OnTick(t, procs, host.MasterPid));
+            var smaps = new SmapsSchedule(scenario.PssInterval, scenario.SampleInterval);
+            sampler = new Sampler(_clock, scenario.SampleInterval, Roots,
+                (t, procs) => state.OnTick(t, procs, host.MasterPid, smaps.ReadIfDue(t, procs, force: _finalTick)));
             // The guard watches at its own 10 Hz, whatever sample_interval: no leak outruns it between two samples.
             var guard = new MemoryGuard(MemoryGuard.Resolve(scenario.Guard, Proc.ReadMemInfo()));
             guardSampler = new GuardSampler(_clock, Roots, guard, (t, totalKb, why) =>
@@ -124,11 +126,14 @@ public sealed class RealEngine : IEngine
     }
 
     private bool _shutDown;
+    /// <summary>Set before the sampler's final tick: that tick reads smaps_rollup whether due or not.</summary>
+    private volatile bool _finalTick;
 
     private async Task Shutdown(IPoolHost host, IFront? front, Sampler? sampler, RunState state)
     {
         if (_shutDown) return;
         _shutDown = true;
+        _finalTick = true;
         sampler?.Stop();   // takes the final tick while the pool still runs
         if (front is not null) await front.DisposeAsync();
         state.MasterStopping(ExitCause.Shutdown);

@@ -63,7 +63,8 @@ public sealed class RunState : ILoadObserver
         lock (_gate) _sink.Event(e);
     }
 
-    public void OnTick(double t, IReadOnlyList<ProcSample> procs, int masterPid)
+    /// <param name="smaps">PSS, USS and swap by pid when this tick read smaps_rollup; null otherwise.</param>
+    public void OnTick(double t, IReadOnlyList<ProcSample> procs, int masterPid, IReadOnlyDictionary<int, SmapsFigures>? smaps = null)
     {
         lock (_gate)
         {
@@ -78,7 +79,8 @@ public sealed class RunState : ILoadObserver
                 if (_known.Add(p.Pid))
                     _sink.Process(new ProcessInfo(p.Pid, role, Proc.UserName(p.Pid), Proc.CommandLine(p.Pid), p.StartS, p.Ppid));
                 long served = role == ProcessRole.Child && _served.TryGetValue(p.Pid, out var n) ? n : 0;
-                _sink.Sample(new Sample(t, p.Pid, role, p.RssKb, p.VszKb, p.CpuS, p.State, served));
+                var f = smaps is not null && smaps.TryGetValue(p.Pid, out var read) ? read : new SmapsFigures(-1, -1, -1);
+                _sink.Sample(new Sample(t, p.Pid, role, p.RssKb, p.VszKb, p.CpuS, p.State, served, f.PssKb, f.UssKb, f.SwapKb));
             }
             _sink.EndTick(t);
         }

@@ -63,9 +63,10 @@ public sealed partial class FpmMaster
         int pid;
         try
         {
-            pid = Spawner.Spawn(_options.WorkerPath, [$"lab-fpm: pool {PoolName}"],
+            pid = Spawner.Spawn(_options.WorkerPath, [$"lab-fpm: pool {PoolName}"], 
                 [.. _childEnv, $"LAB_FPM_SLOT={slot.ToString(CultureInfo.InvariantCulture)}", $"LAB_FPM_LIFE={life.ToString(CultureInfo.InvariantCulture)}"],
-                [(_listen!.Fd, 3), (board.Fd, 4), (stdout.Write >= 0 ? stdout.Write : _devNull, 1), (stderr.Write >= 0 ? stderr.Write : _devNull, 2)],
+                [(_listen!.Fd, 3), (board.Fd, 4), (stdout.Write >= 0 ? stdout.Write : _devNull, 1), (stderr.Write >= 0 ? stderr.Write : _devNull, 2),
+                 .. (_codeFd >= 0 ? new[] { (_codeFd, 5) } : [])],
                 stdinDevNull: true);
         }
         catch (IOException e)
@@ -103,6 +104,7 @@ public sealed partial class FpmMaster
         var pool = _config.Pool;
         env.Add("LISTEN_FDS=1");
         env.Add("LAB_FPM_SCOREBOARD_FD=4");
+        if (_codeFd >= 0) env.Add($"LAB_FPM_CODE_FD=5;{_codeBytes.ToString(inv)}"); // request.code: fd 5, its size
         env.Add($"LAB_FPM_MAX_REQUESTS={Settings.MaxRequests.ToString(inv)}");
         env.Add($"LAB_FPM_MEMORY_LIMIT={Settings.MemoryLimitBytes.ToString(inv)}");
         env.Add($"LAB_FPM_STATUS_PATH={pool.StatusPath}");

@@ -105,6 +105,7 @@ public sealed partial class FpmMaster : IDisposable
     {
         foreach (var n in _config.Notices) _log.Notice(n);
         _log.Emit(FpmLogLevel.Notice, FpmLogFact.MasterStarted(_pid));
+        if (_codeFd < 0) OpenSharedCode(); // once: kept over reloads
         OpenScoreboard();
         for (int i = 0; i < Settings.InitialChildren; i++) SpawnChild(FpmLogLevel.Debug);
         if (Settings.Pm == ProcessManagerStyle.Ondemand) StartOndemandWatcher(); else StopOndemandWatcher();
@@ -208,6 +209,7 @@ public sealed partial class FpmMaster : IDisposable
         _listen?.Close(removeFile: true);
         if (_config.Global.PidFile is { Length: > 0 } pidFile) { try { File.Delete(pidFile); } catch (IOException) { } }
         CloseScoreboards();
+        CloseSharedCode();
         _output?.Dispose();
         if (_devNull >= 0) Native.close(_devNull);
     }

@@ -33,9 +33,8 @@ public static class Recorder
     {
         var status = pool.StatusPath is { } path && pool.StatusEndPoint is { } ep ? new StatusReader(ep, path) : null;
         var state = new RecordState(sink, pool.Master.Pid, pool.MaxRequests, pool.Scenario.LogLevel, status is not null);
-        double pssEvery = Math.Max(options.PssInterval.TotalSeconds, options.Interval.TotalSeconds);
-        double nextPss = 0;
-        bool denied = false;
+        var smapsSchedule = new SmapsSchedule(options.PssInterval, options.Interval,
+            () => note("reading another user's /proc/PID/smaps_rollup needs root: RSS only (no PSS, USS or swap) for this recording"));
         long statusFailures = 0;
         string? lastStatusProblem = null;
         var statusTimeout = TimeSpan.FromSeconds(Math.Clamp(options.Interval.TotalSeconds / 2, 0.2, 2));
@@ -44,24 +43,7 @@ public static class Recorder
         using var sampler = new Sampler(clock, options.Interval, () => [pool.Master.Pid],
             (t, procs) =>
             {
-                Dictionary<int, SmapsFigures>? smaps = null;
-                if (!denied && t >= nextPss - 1e-9)
-                {
-                    nextPss = t + pssEvery;
-                    smaps = new Dictionary<int, SmapsFigures>();
-                    foreach (var p in procs)
-                    {
-                        var r = SmapsRollup.TryRead(p.Pid, out var f);
-                        if (r == SmapsRead.Ok) smaps[p.Pid] = f;
-                        else if (r == SmapsRead.Denied)
-                        {
-                            denied = true;
-                            smaps = null;
-                            note($"reading another user's /proc/PID/smaps_rollup needs root: RSS only (no PSS, USS or swap) for this recording");
-                            break;
-                        }
-                    }
-                }
+                var smaps = smapsSchedule.ReadIfDue(t, procs);
                 state.OnTick(t, procs, smaps);
                 if (state.MasterGone) ended.Cancel();
             },
@@ -107,7 +89,7 @@ public static class Recorder
         var outcome = state.MasterGone
             ? new RunOutcome(RunStatus.Incomplete, $"the php-fpm master (PID {pool.Master.Pid}) went away during the recording", versions, state.LastCounters)
             : new RunOutcome(RunStatus.Complete, null, versions, state.LastCounters);
-        return new RecordResult(outcome, state.ChildrenSeen, state.Spawns, state.Exits, state.Recycles, state.OwnStatusRequests, denied, statusFailures);
+        return new RecordResult(outcome, state.ChildrenSeen, state.Spawns, state.Exits, state.Recycles, state.OwnStatusRequests, smapsSchedule.Denied, statusFailures);
     }
 
     /// <summary>The master's php-fpm version (its binary asked with -v: that starts no pool), or "unknown".</summary>

@@ -16,6 +16,14 @@ internal sealed class PoolTicks
 {
     public required double[] T { get; init; }
     public required long[] PoolRssKb { get; init; }
+    /// <summary>Summed PSS of the processes read at the tick (smaps_rollup); -1 at moments that did not read it.</summary>
+    public required long[] PoolPssKb { get; init; }
+    /// <summary>Summed USS of the processes read at the tick; -1 at ticks that did not read it.</summary>
+    public required long[] PoolUssKb { get; init; }
+    /// <summary>Summed RSS of the same processes as <see cref="PoolPssKb"/> (all of the tick's but one gone before its smaps_rollup was read); -1 likewise.</summary>
+    public required long[] PoolRssOfPssKb { get; init; }
+    /// <summary>Whether any tick read PSS.</summary>
+    public bool HasPss { get; init; }
     /// <summary>0 at a moment without children.</summary>
     public required long[] LargestChildKb { get; init; }
     public required int[] Children { get; init; }
@@ -25,6 +33,13 @@ internal sealed class PoolTicks
     public required bool[] IsTick { get; init; }
 
     public int Count => T.Length;
+
+    /// <summary>The last tick that read PSS, -1 if none.</summary>
+    public int LastPssTick()
+    {
+        for (int k = Count - 1; k >= 0; k--) if (PoolPssKb[k] >= 0) return k;
+        return -1;
+    }
 
     /// <summary>Requests served by the last moment at or before t (0 before the first).</summary>
     public double ServedAt(double t)
@@ -49,19 +64,24 @@ internal sealed class PoolTicks
     internal sealed class Builder
     {
         private readonly List<double> _t = new(), _served = new();
-        private readonly List<long> _pool = new(), _largest = new();
+        private readonly List<long> _pool = new(), _largest = new(), _pss = new(), _uss = new(), _rssOfPss = new();
+        private bool _anyPss;
         private readonly List<int> _children = new();
         private readonly List<bool> _tick = new();
 
-        public void Add(double t, long pool, long largest, int children, double served, bool tick)
+        /// <param name="pss">Summed PSS, USS and the RSS of the same processes at a tick that read smaps_rollup; -1 at other moments.</param>
+        public void Add(double t, long pool, long largest, int children, double served, bool tick, long pss = -1, long uss = -1, long rssOfPss = -1)
         {
             _t.Add(t); _pool.Add(pool); _largest.Add(largest); _children.Add(children); _served.Add(served); _tick.Add(tick);
+            _pss.Add(pss); _uss.Add(uss); _rssOfPss.Add(rssOfPss);
+            _anyPss |= pss >= 0;
         }
 
         public PoolTicks Build() => new()
         {
             T = _t.ToArray(), PoolRssKb = _pool.ToArray(), LargestChildKb = _largest.ToArray(), Children = _children.ToArray(),
             Served = _served.ToArray(), IsTick = _tick.ToArray(),
+            PoolPssKb = _pss.ToArray(), PoolUssKb = _uss.ToArray(), PoolRssOfPssKb = _rssOfPss.ToArray(), HasPss = _anyPss,
         };
     }
 }

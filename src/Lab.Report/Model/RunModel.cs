@@ -22,6 +22,8 @@ internal sealed class ProcessLife
     public required double[] T { get; init; }
     public required double[] PoolServed { get; init; }
     public required long[] RssKb { get; init; }
+    /// <summary>Its USS at each reading: -1 where not read (a request's end, a tick that did not read smaps_rollup).</summary>
+    public required long[] UssKb { get; init; }
     /// <summary>Which readings were a request's end (else a sample).</summary>
     public required bool[] FromRequest { get; init; }
     public double FirstT { get; init; }
@@ -97,7 +99,7 @@ internal sealed class RunModel
         var moments = new PoolTicks.Builder();
         var masters = new Dictionary<int, List<int>>(); // master PID → sample rows
         var masterOrder = new List<(int Pid, List<int> Rows)>();
-        long tickPool = 0, tickLargest = 0;
+        long tickPool = 0, tickLargest = 0, tickPss = -1, tickUss = 0, tickRssOfPss = 0;
         int tickChildren = 0;
         RunReplay.Visit(folder,
             sample: row =>
@@ -105,6 +107,14 @@ internal sealed class RunModel
                 var sample = s[row];
                 ledger.Sample(sample, row);
                 tickPool += sample.RssKb;
+                if (sample.HasPss)
+                {
+                    // PSS and USS of the processes read at this tick (every pss_interval), and their RSS
+                    if (tickPss < 0) tickPss = 0;
+                    tickPss += sample.PssKb;
+                    tickUss += Math.Max(0, sample.UssKb);
+                    tickRssOfPss += sample.RssKb;
+                }
                 if (sample.Role == ProcessRole.Child)
                 {
                     tickChildren++;
@@ -123,8 +133,10 @@ internal sealed class RunModel
             endTick: row =>
             {
                 double t = s.T[row];
-                moments.Add(t, tickPool, tickLargest, tickChildren, Served.At(t), tick: true);
-                tickPool = tickLargest = 0;
+                moments.Add(t, tickPool, tickLargest, tickChildren, Served.At(t), tick: true,
+                    tickPss, tickPss >= 0 ? tickUss : -1, tickPss >= 0 ? tickRssOfPss : -1);
+                tickPool = tickLargest = tickUss = tickRssOfPss = 0;
+                tickPss = -1;
                 tickChildren = 0;
             },
             ev: row => ledger.Event(folder.Events[row]),
@@ -143,7 +155,7 @@ internal sealed class RunModel
         {
             Pid = m.Pid, Role = ProcessRole.Master,
             T = m.Rows.Select(i => s.T[i]).ToArray(), PoolServed = m.Rows.Select(i => Served.At(s.T[i])).ToArray(),
-            RssKb = m.Rows.Select(i => s.RssKb[i]).ToArray(), FromRequest = new bool[m.Rows.Count],
+            RssKb = m.Rows.Select(i => s.RssKb[i]).ToArray(), UssKb = m.Rows.Select(i => s.UssKb[i]).ToArray(), FromRequest = new bool[m.Rows.Count],
             FirstT = s.T[m.Rows[0]], LastT = s.T[m.Rows[^1]],
         });
         Lives = masterLives.Concat(ChildLives).OrderBy(l => l.FirstT).ToList();
@@ -177,6 +189,7 @@ internal sealed class RunModel
                 Pid = l.Pid, Role = ProcessRole.Child,
                 T = pts.Select(p => p.T).ToArray(), PoolServed = pts.Select(p => Served.At(p.T)).ToArray(),
                 RssKb = pts.Select(p => p.RssKb).ToArray(), FromRequest = pts.Select(p => p.FromRequest).ToArray(),
+                UssKb = pts.Select(p => !p.FromRequest && p.Row >= 0 ? s.UssKb[p.Row] : -1).ToArray(),
                 FirstT = l.FirstT, LastT = Math.Max(l.LastT, l.ExitT ?? l.LastT), ExitDetail = l.ExitDetail, ExitT = l.ExitT,
             };
         }

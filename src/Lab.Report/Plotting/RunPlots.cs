@@ -26,9 +26,13 @@ internal static class RunPlots
 
     // ---- rss-per-pid ---------------------------------------------------------------------
 
-    public static RenderedPlot RssPerPid(RunModel m, XAxis xAxis)
+    /// <param name="memory">Each line in RSS (every tick, as ps) or USS (the ticks that read smaps_rollup); USS only where the run has it.</param>
+    public static RenderedPlot RssPerPid(RunModel m, XAxis xAxis, ChildMemory memory = ChildMemory.Rss)
     {
         if (ManyChildrenPlots.Apply(m)) return ManyChildrenPlots.RssDistribution(m, xAxis);
+        bool uss = memory == ChildMemory.Uss && m.Ticks.HasPss;
+        string what = uss ? "USS" : "RSS";
+        long[] Values(ProcessLife l) => uss ? l.UssKb : l.RssKb;
         var x = new XMap(m, xAxis);
         int children = m.ChildLives.Count;
         int unmeasured = m.ChildLives.Count(l => l.Readings == 0);
@@ -39,11 +43,11 @@ internal static class RunPlots
         string who = $"{Fmt.Count(children, "child PID", "child PIDs")}" + (m.Lives.Count > children ? " and the master" : "")
                      + (unmeasured > 0 ? $" ({unmeasured} never measured: no sample and no request's RSS)" : "");
         bool fromRequests = m.ChildLives.Any(l => l.FromRequest.Any(f => f));
-        string readings = fromRequests ? "samples and each request's end" : "samples";
-        var plt = PlotKit.New(m.PlotTitle, $"RSS of each process ({(xAxis == XAxis.Time ? "over time" : "over requests served")}; {readings}) · {who}");
+        string readings = uss ? "the ticks that read smaps_rollup" : fromRequests ? "samples and each request's end" : "samples";
+        var plt = PlotKit.New(m.PlotTitle, $"{what} of each process ({(xAxis == XAxis.Time ? "over time" : "over requests served")}; {readings}) · {who}");
 
         double dataMax = 0;
-        foreach (var life in m.Lives) foreach (long kb in life.RssKb) if (kb > dataMax) dataMax = kb;
+        foreach (var life in m.Lives) foreach (long kb in Values(life)) if (kb > dataMax) dataMax = kb;
         var limit = Reference(m.MemoryLimitBytes, dataMax);
         var unit = SizeUnit.For(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0));
 
@@ -66,7 +70,8 @@ internal static class RunPlots
         foreach (var life in m.Lives)
         {
             var d = new Decimator(0, xMax, Columns);
-            for (int i = 0; i < life.Readings; i++) d.Add(x.Of(life, i), unit.Of(life.RssKb[i]));
+            var values = Values(life);
+            for (int i = 0; i < life.Readings; i++) if (values[i] >= 0) d.Add(x.Of(life, i), unit.Of(values[i]));
             var (xs, ys) = d.Finish();
             if (xs.Length == 0) continue;
             bool master = life.Role == ProcessRole.Master;
@@ -81,7 +86,7 @@ internal static class RunPlots
                     if (b.X.Count > 0) { b.X.Add(double.NaN); b.Y.Add(double.NaN); }
                     b.X.AddRange(xs); b.Y.AddRange(ys);
                 }
-                AddExit(life, exitGroups, x, unit);
+                AddExit(life, exitGroups, x, unit, values);
                 continue;
             }
             string? legend = null;
@@ -101,7 +106,7 @@ internal static class RunPlots
                 t.LabelBold = true;
                 t.LabelFontColor = color;
             }
-            if (!master) AddExit(life, exitGroups, x, unit);
+            if (!master) AddExit(life, exitGroups, x, unit, values);
         }
         if (batches is not null)
         {
@@ -124,12 +129,12 @@ internal static class RunPlots
         }
 
         double yTop = PlotKit.Span(unit.Of(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0))) * 1.1;
-        DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax);
+        DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax, what: what);
         foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
         if (m.Lives.All(l => l.Readings == 0)) PlotKit.Note(plt, "no RSS was recorded", Alignment.MiddleCenter);
 
         plt.XLabel(x.Title);
-        plt.YLabel($"RSS ({unit.Name})");
+        plt.YLabel($"{what} ({unit.Name})");
         plt.Axes.SetLimitsX(0, xMax + labelRoom);
         plt.Axes.SetLimitsY(0, yTop);
         if (named && !labels && children > 0) plt.ShowLegend(Edge.Right);
@@ -138,13 +143,14 @@ internal static class RunPlots
         return PlotKit.Render(plt, ReportFiles.RssPerPid, PlotKit.Width, 600);
     }
 
-    /// <summary>A child's exit, marked at its last reading (an unmeasured child's counts in the legend only).</summary>
-    private static void AddExit(ProcessLife life, Dictionary<ExitKind, ExitGroup> groups, XMap x, SizeUnit unit)
+    /// <summary>A child's exit, marked at its last reading of what is drawn (an unmeasured child's counts in the legend only).</summary>
+    private static void AddExit(ProcessLife life, Dictionary<ExitKind, ExitGroup> groups, XMap x, SizeUnit unit, long[] values)
     {
         if (life.ExitDetail is not { } detail || life.Readings == 0) return;
+        int last = Array.FindLastIndex(values, v => v >= 0);
+        if (last < 0) return;
         var g = groups[KindOf(detail)];
-        int last = life.Readings - 1;
-        g.X.Add(x.Of(life, last)); g.Y.Add(unit.Of(life.RssKb[last]));
+        g.X.Add(x.Of(life, last)); g.Y.Add(unit.Of(values[last]));
     }
 
     /// <summary>The exits of one kind: every one counted, those of measured children drawn.</summary>
@@ -183,7 +189,10 @@ internal static class RunPlots
     public static RenderedPlot PoolRss(RunModel m, XAxis xAxis)
     {
         var k = m.Ticks;
-        var plt = PlotKit.New(m.PlotTitle, $"The pool's total RSS (master + children) and its largest child, {(xAxis == XAxis.Time ? "over time" : "over requests served")}");
+        string over = xAxis == XAxis.Time ? "over time" : "over requests served";
+        var plt = PlotKit.New(m.PlotTitle, k.HasPss
+            ? $"The pool's memory: summed PSS (what the host pays) against summed RSS (what ps adds up to), {over}"
+            : $"The pool's total RSS (master + children: what ps adds up to) and its largest child, {over}");
         double dataMax = k.Count == 0 ? 0 : k.PoolRssKb.Max();
         var limit = Reference(m.MemoryLimitBytes, dataMax);
         var budget = Reference(m.GuardMaxRssBytes, dataMax);
@@ -202,8 +211,24 @@ internal static class RunPlots
         }
         var (px, py) = pool.Finish();
         var (lx, ly) = largest.Finish();
-        if (px.Length > 0) PlotKit.Line(plt, px, py, PlotKit.Palette[0], 2, "pool total (master + children)");
-        if (lx.Length > 0) PlotKit.Line(plt, lx, ly, PlotKit.Palette[1], 2, "largest child");
+        if (px.Length > 0) PlotKit.Line(plt, px, py, PlotKit.Palette[0], 2, k.HasPss ? "summed RSS: what ps adds up to" : "pool total RSS (master + children)");
+        if (k.HasPss)
+        {
+            // PSS and USS are read every pss_interval: drawn at the ticks that read them
+            var pss = new Decimator(0, xMax, Columns);
+            var uss = new Decimator(0, xMax, Columns);
+            for (int i = 0; i < k.Count; i++)
+            {
+                if (k.PoolPssKb[i] < 0) continue;
+                pss.Add(x.OfTick(i), unit.Of(k.PoolPssKb[i]));
+                uss.Add(x.OfTick(i), unit.Of(k.PoolUssKb[i]));
+            }
+            var (sx, sy) = pss.Finish();
+            var (ux, uy) = uss.Finish();
+            if (sx.Length > 0) PlotKit.Line(plt, sx, sy, PlotKit.Palette[3], 2.5f, "summed PSS: what the host pays");
+            if (ux.Length > 0) PlotKit.Line(plt, ux, uy, PlotKit.Palette[4], 1.5f, "summed USS: private memory only", LinePattern.Dashed);
+        }
+        if (lx.Length > 0) PlotKit.Line(plt, lx, ly, PlotKit.Palette[1], 2, "largest child (RSS)");
 
         // The number of children, on the right axis, when it changes (dynamic and ondemand pools, restarts).
         if (k.Count > 1 && k.Children.Min() != k.Children.Max())
@@ -225,7 +250,7 @@ internal static class RunPlots
         if (k.Count == 0) PlotKit.Note(plt, "no sample or request's RSS was recorded", Alignment.MiddleCenter);
 
         plt.XLabel(x.Title);
-        plt.YLabel($"RSS ({unit.Name})");
+        plt.YLabel(k.HasPss ? $"memory ({unit.Name})" : $"RSS ({unit.Name})");
         plt.Axes.SetLimitsX(0, xMax);
         plt.Axes.SetLimitsY(0, yTop);
         PlotKit.LegendBelow(plt);
@@ -294,11 +319,12 @@ internal static class RunPlots
     }
 
     /// <summary>A reference level as a labelled line (in red unless a colour is given), or a note when it is off the top.</summary>
-    internal static void DrawLimit(Plot plt, RefLevel r, SizeUnit unit, string name, string note, double dataMaxKb, Color? color = null)
+    /// <param name="what">What the plot draws ("RSS", "USS").</param>
+    internal static void DrawLimit(Plot plt, RefLevel r, SizeUnit unit, string name, string note, double dataMaxKb, Color? color = null, string what = "RSS")
     {
         if (!r.Known) return;
         if (r.Drawn) PlotKit.ReferenceLine(plt, unit.Of(r.Kb), 0, $"{name} {r.Text} {note}", color ?? PlotKit.LimitRed);
-        else PlotKit.Note(plt, $"{name} {r.Text} {note} is off the top: {Fmt.Num(r.Kb / Math.Max(dataMaxKb, 1), "0.#")}× the highest RSS here");
+        else PlotKit.Note(plt, $"{name} {r.Text} {note} is off the top: {Fmt.Num(r.Kb / Math.Max(dataMaxKb, 1), "0.#")}× the highest {what} here");
     }
 
     /// <summary>The x of the memory plots: run time, or requests served by the pool at the sample's tick.</summary>

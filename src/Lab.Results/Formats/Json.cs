@@ -79,6 +79,10 @@ internal static class Json
         return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad(file, key, "a number or null");
     }
 
+    /// <summary>A key added after the format's first version: absent (an older file) reads as null.</summary>
+    public static double? DoubleOrAbsent(JsonElement obj, string key, string file) =>
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(key, out _) ? DoubleOrNull(obj, key, file) : null;
+
     public static DateTime Utc(JsonElement obj, string key, string file) =>
         ParseUtc(Str(obj, key, file), file, key);
 

@@ -21,14 +21,24 @@ internal struct ChildMemory
     /// <summary>Most retention + transient held at once.</summary>
     public double HeapPeakKb;
 
-    public readonly long RssKb(MemoryModel m) => m.ChildBaselineKb + SimMemory.Pages(KeptKb + RetainedKb + InFlightKb);
+    /// <summary>The child ran a request: the code every request runs (memory.shared_code) is in its RSS from then on.</summary>
+    public bool CodeTouched;
 
-    public readonly long VszKb(MemoryModel m) => m.ChildVszKb + SimMemory.Pages(KeptKb) + SimMemory.Pages(HeapPeakKb);
+    /// <summary>The shared pages in its RSS: memory.shared from its start, memory.shared_code once it ran a request.</summary>
+    public readonly long SharedKb(MemoryModel m) => m.SharedKb + (CodeTouched ? m.SharedCodeKb : 0);
+
+    public readonly long RssKb(MemoryModel m) => m.ChildBaselineKb + SharedKb(m) + SimMemory.Pages(KeptKb + RetainedKb + InFlightKb);
+
+    /// <summary>USS: RSS without the shared pages.</summary>
+    public readonly long UssKb(MemoryModel m) => RssKb(m) - SharedKb(m);
+
+    public readonly long VszKb(MemoryModel m) => m.ChildVszKb + m.SharedKb + m.SharedCodeKb + SimMemory.Pages(KeptKb) + SimMemory.Pages(HeapPeakKb);
 
     public void Leak(double kb) => KeptKb += kb;
 
     public void BeginTransient(long kb)
     {
+        CodeTouched = true;
         InFlightKb = kb;
         HeapPeakKb = Math.Max(HeapPeakKb, RetainedKb + kb);
     }

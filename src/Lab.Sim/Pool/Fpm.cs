@@ -134,15 +134,30 @@ internal sealed partial class Fpm : ISimHandler
         }
     }
 
-    /// <summary>One sample per live process (master first, then children in fork order).</summary>
-    public void Sample(long now)
+    /// <summary>
+    /// One sample per live process (master first, then children in fork order); with pss, also
+    /// what smaps_rollup would say: a child's USS leaves memory.shared out, its PSS adds its share
+    /// of it (shared / (live children + shared_others): the pool pays it once, or less when other
+    /// processes map it too); the master's are memory.master_pss.
+    /// </summary>
+    public void Sample(long now, bool pss)
     {
         double t = Simulation.ToSeconds(now);
+        long masterPss = pss ? _mem.MasterPssKb ?? _mem.MasterRssKb : -1;
         if (!_down)
-            _sink.Sample(new Sample(t, _masterPid, ProcessRole.Master, _mem.MasterRssKb, _mem.MasterVszKb, 0, 'S', 0));
+            _sink.Sample(new Sample(t, _masterPid, ProcessRole.Master, _mem.MasterRssKb, _mem.MasterVszKb, 0, 'S', 0,
+                masterPss, masterPss, pss ? 0 : -1));
+        // each shared page is divided among the children that touched it and the others that map it
+        int touched = 0;
+        foreach (var c in _children) if (c.Memory.CodeTouched) touched++;
+        double all = _children.Count + _mem.SharedOthers, coders = touched + _mem.SharedOthers;
         foreach (var c in _children)
+        {
+            long uss = pss ? c.Memory.UssKb(_mem) : -1;
+            long share = !pss ? 0 : (long)Math.Round((all > 0 ? _mem.SharedKb / all : 0) + (c.Memory.CodeTouched && coders > 0 ? _mem.SharedCodeKb / coders : 0));
             _sink.Sample(new Sample(t, c.Pid, ProcessRole.Child, c.Memory.RssKb(_mem), c.Memory.VszKb(_mem),
-                c.CpuSeconds(now), c.PsState(now), c.Served));
+                c.CpuSeconds(now), c.PsState(now), c.Served, pss ? uss + share : -1, uss, pss ? 0 : -1));
+        }
     }
 
     /// <summary>

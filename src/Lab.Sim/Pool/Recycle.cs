@@ -39,9 +39,9 @@ internal sealed partial class Fpm
     private bool RecycleAfterRequest(Child c)
     {
         double age = Simulation.ToSeconds(_sim.Now - c.ForkedAt);
-        long rss = _recycling.ChildReadsRss || _recycling.ChildReadsUss ? c.Memory.RssKb(_mem) : -1;
-        // the simulator's children hold no shared pages: their USS is their RSS
-        var why = _recycling.AfterRequest(c.Served, c.Limit, age, rss, rss);
+        long rss = _recycling.ChildReadsRss ? c.Memory.RssKb(_mem) : -1;
+        long uss = _recycling.ChildReadsUss ? c.Memory.UssKb(_mem) : -1; // RSS less the shared pages (memory.shared)
+        var why = _recycling.AfterRequest(c.Served, c.Limit, age, rss, uss);
         if (why == ExitCause.None) return false;
         if (why != ExitCause.MaxRequests) Emit(FpmLogLevel.Notice, FpmLogFact.LabRecycled(_pool.Name, c.Pid, PoolEvent.CauseName(why)));
         return true;

@@ -14,14 +14,18 @@ internal sealed class Sampler : EventStream
     private readonly Fpm _fpm;
     private readonly IRunSink _sink;
     private readonly long _interval;
+    private readonly long _pssEvery;
+    private long _nextPss;
     private long _k;
     private long _lastTick = -1;
 
-    public Sampler(Fpm fpm, IRunSink sink, long intervalUs)
+    /// <param name="pssIntervalUs">How often a tick also gives PSS, USS and swap (as a real run reads smaps_rollup): never more often than the ticks.</param>
+    public Sampler(Fpm fpm, IRunSink sink, long intervalUs, long pssIntervalUs)
     {
         _fpm = fpm;
         _sink = sink;
         _interval = Math.Max(1, intervalUs);
+        _pssEvery = Math.Max(_interval, pssIntervalUs);
         NextTime = 0;
     }
 
@@ -40,7 +44,9 @@ internal sealed class Sampler : EventStream
 
     private void Tick(long now)
     {
-        _fpm.Sample(now);
+        bool pss = now >= _nextPss;
+        if (pss) _nextPss = now + _pssEvery;
+        _fpm.Sample(now, pss);
         _sink.EndTick(Simulation.ToSeconds(now));
         _lastTick = now;
     }
