@@ -167,10 +167,11 @@ public sealed record Summary
     private static Storm.StormSummary? ReadStorm(JsonElement r, string file)
     {
         if (!r.TryGetProperty("storm", out var st) || st.ValueKind == JsonValueKind.Null) return null;
+        // a figure the run could not have (PSS never read, no request near a recycle) may be null or absent
+        double? Opt(string key) => st.TryGetProperty(key, out _) ? Json.DoubleOrNull(st, key, file) : null;
         return new Storm.StormSummary((int)Json.Long(st, "max_recycles_per_s", file), Json.Double(st, "max_recycles_at_s", file),
-            (int)Json.Long(st, "max_starting_at_once", file), Json.DoubleOrNull(st, "pool_rss_peak_to_mean", file),
-            Json.DoubleOrNull(st, "pool_pss_peak_to_mean", file), Json.DoubleOrNull(st, "p99_near_recycles_ms", file),
-            Json.DoubleOrNull(st, "p99_elsewhere_ms", file), Json.Long(st, "requests_near_recycles", file));
+            (int)Json.Long(st, "max_starting_at_once", file), Opt("pool_rss_peak_to_mean"), Opt("pool_pss_peak_to_mean"),
+            Opt("p99_near_recycles_ms"), Opt("p99_elsewhere_ms"), Json.Long(st, "requests_near_recycles", file));
     }
 
     private static void WriteLatency(Utf8JsonWriter w, string key, LatencySummary? l)
