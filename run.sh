@@ -38,6 +38,11 @@ changed_since() {
 
 build() {
   need_dotnet
+  # one build at a time: a second ./run.sh started meanwhile waits, then finds it built
+  ( flock 9; build_locked ) 9>"$ROOT/.build-lock" || exit 1
+}
+
+build_locked() {
   local srcs=("$ROOT/src" "$ROOT/tests" "$ROOT/Lab.sln" "$ROOT/Directory.Build.props" "$ROOT/Directory.Packages.props")
   if [ -n "$(changed_since "$STAMP" "${srcs[@]}")" ] || [ ! -x "$CLI" ]; then
     [ -f "$STAMP" ] && say "building Leak Lab (sources changed) ..." || say "building Leak Lab (first run: restore + build, about a minute) ..."
