@@ -87,6 +87,10 @@ internal static partial class KeyResolver
         var exact = candidates.Where(c => c == k).ToList();
         var matches = exact.Count > 0 ? exact : candidates.Where(c => c.EndsWith("." + k, StringComparison.Ordinal)).ToList();
         if (matches.Count == 1) return matches[0];
+        // [recycle]'s rules are the lab's, not php-fpm's: a leaf it shares with another table
+        // (max_rss: [guard]'s since the first round) keeps its old meaning; recycle.max_rss says the rule
+        if (matches.Count > 1 && matches.Where(c => !c.StartsWith("recycle.", StringComparison.Ordinal)).ToList() is [var older])
+            return older;
         string value = raw is not null && raw.Contains('=') ? raw[(raw.IndexOf('=') + 1)..] : "...";
         if (matches.Count > 1)
             throw Fail($"\"{key.Trim()}\" is ambiguous: it names {Errors.List(matches)}; write one of them (e.g. {matches[0]}={value})");

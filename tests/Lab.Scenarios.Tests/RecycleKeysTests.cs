@@ -39,14 +39,17 @@ public class RecycleKeysTests
     }
 
     [Fact]
-    public void Overrides_name_recycle_keys_and_max_rss_needs_its_table()
+    public void Overrides_name_recycle_keys_and_a_bare_max_rss_stays_the_guards()
     {
         var s = Parse(OnePhase, "max_requests=375", "recycle.jitter=250", "engine=sim");
         Assert.Equal(375, s.Pool.MaxRequests);
         Assert.Equal(250, s.Recycle.Jitter);
         Assert.Equal(3, Parse(OnePhase, "jitter=3").Recycle.Jitter);
-        var e = Bad(OnePhase, "max_rss=100M"); // [guard] max_rss and [recycle] max_rss
-        Assert.Contains("ambiguous", e.Message);
+        // [guard] max_rss and [recycle] max_rss: the bare key keeps the guard's meaning; the rule needs its table
+        var g = Parse(OnePhase, "max_rss=100M", "engine=sim");
+        Assert.Equal(100L << 20, g.Guard.MaxRssBytes);
+        Assert.Equal(0, g.Recycle.MaxRssBytes);
+        Assert.Equal(100L << 20, Parse(OnePhase, "recycle.max_rss=100M", "engine=sim").Recycle.MaxRssBytes);
     }
 
     [Fact]
