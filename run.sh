@@ -103,7 +103,9 @@ case "${1:-}" in
     build
     ensure_stack
     say "running the test suite ..."
-    args=(test "$ROOT/Lab.sln" -c Release --no-build -nologo -v q)
+    # one test project at a time (-m:1): the real-stack tests time php-fpm, nginx and the dotnet
+    # pool on 2 cores, and other projects' tests running beside them made them flaky
+    args=(test "$ROOT/Lab.sln" -c Release --no-build -nologo -v q -m:1 --logger "console;verbosity=minimal")
     if [ $# -gt 0 ]; then args+=(--filter "$*"); fi
     exec dotnet "${args[@]}"
     ;;
