@@ -99,6 +99,8 @@ public sealed record Summary
     public required IReadOnlyDictionary<string, long> PoolStatus { get; init; }
     /// <summary>The recycle-storm figures (Storm/StormMeter); null in a summary.json written before them.</summary>
     public Storm.StormSummary? Storm { get; init; }
+    /// <summary>What the engine says of how it measured (RunOutcome.Notes), e.g. smaps_rollup read less often than pss_interval to keep its cost; empty if nothing.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 
     public string ToJson() => Json.Write(w =>
     {
@@ -160,6 +162,12 @@ public sealed record Summary
             Json.WriteNumberOrNull(w, "p99_elsewhere_ms", st.P99ElsewhereMs);
             w.WriteNumber("requests_near_recycles", st.RequestsNearRecycles);
             w.WriteEndObject();
+        }
+        if (Notes.Count > 0)
+        {
+            w.WriteStartArray("notes");
+            foreach (var n in Notes) w.WriteStringValue(n);
+            w.WriteEndArray();
         }
         w.WriteEndObject();
     });
@@ -244,6 +252,8 @@ public sealed record Summary
             FitPoints = Json.Long(r, "fit_points", file),
             PoolStatus = Json.LongMap(r, "pool_status", file),
             Storm = ReadStorm(r, file),
+            Notes = r.TryGetProperty("notes", out var notes) && notes.ValueKind == JsonValueKind.Array
+                ? notes.EnumerateArray().Select(n => n.GetString() ?? "").ToList() : [],
         };
     }
 

@@ -262,6 +262,7 @@ public sealed class SummaryBuilder : IRunSink
             LeakUnit = _header.LeakUnit,
             FitPoints = fit.Points,
             PoolStatus = pool,
+            Notes = outcome.Notes ?? [],
             Storm = _storm.Build(_lastT),
         };
     }

@@ -7,9 +7,11 @@ using Lab.Probe;
 namespace Lab.Benchmarks;
 
 /// <summary>
-/// The sampler's cost for a pool of 100 processes (the benchmark process + 100 `sleep`
-/// children): one tick = find the tree + read stat and statm of every process. At 10 Hz the
-/// share of one core is Mean × 10 / 1 s (e.g. 1 ms per tick = 1%). Target: ≤ 1% of a core.
+/// The sampler's cost for a pool of 100 processes (the benchmark process + 100 children): one
+/// tick = find the tree + read stat and statm of every process. At 10 Hz the share of one core is
+/// Mean × 10 / 1 s (e.g. 1 ms per tick = 1%). Target: ≤ 1% of a core. The children are `sleep`
+/// (about 20 mappings) or the PHP interpreter (`php -r 'sleep(3600);'`, about 220 mappings, as a
+/// php-fpm child with its extensions): smaps_rollup's cost grows with the mappings it walks.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
@@ -23,11 +25,17 @@ public class ProbeBenchmarks
     [Params(100)]
     public int Processes { get; set; }
 
+    [Params("sleep", "php")]
+    public string Child { get; set; } = "sleep";
+
     [GlobalSetup]
     public void Setup()
     {
         for (int i = 0; i < Processes; i++)
-            _children.Add(Process.Start(new ProcessStartInfo("sleep", "3600") { UseShellExecute = false })!);
+            _children.Add(Process.Start(Child == "php"
+                ? new ProcessStartInfo("php", ["-r", "sleep(3600);"]) { UseShellExecute = false }
+                : new ProcessStartInfo("sleep", "3600") { UseShellExecute = false })!);
+        Thread.Sleep(Child == "php" ? 2000 : 200); // the interpreters have mapped their extensions
         _clock = new RunClock();
         _sampler = new Sampler(_clock, TimeSpan.FromMilliseconds(100), () => [Environment.ProcessId], (_, _) => { });
         var first = _sampler.SampleOnce();
@@ -43,7 +51,8 @@ public class ProbeBenchmarks
     /// <summary>
     /// smaps_rollup of the whole tree (PSS, USS, swap of the 100 processes and this one): what a
     /// tick that reads them adds, once every pss_interval. At pss_interval = 1 s the share of one
-    /// core is Mean / 1 s (e.g. 20 ms = 2%). Target: ≤ 2% of a core.
+    /// core is Mean / 1 s (e.g. 20 ms = 2%). Target: ≤ 2% of a core; a pass that costs more makes
+    /// SmapsSchedule wait longer before the next (Mean / 2 %), so the sampler never spends more.
     /// </summary>
     [Benchmark]
     public int SmapsTick() => new SmapsSchedule(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)).ReadIfDue(0, _tree, force: true)!.Count;

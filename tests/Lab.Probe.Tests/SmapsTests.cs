@@ -98,4 +98,23 @@ public class SmapsTests
         Assert.True(read.ContainsKey(Environment.ProcessId));
         Assert.False(schedule.Denied);
     }
+
+    [Fact]
+    public void AReadingCostingMoreThanTwoPercentOfACoreWaitsLonger_AndSaysSo()
+    {
+        IReadOnlyList<ProcSample> self = [new ProcSample(Environment.ProcessId, 0, 'S', 1, 1, 0, 0, "self")];
+        // each pass costs 50 ms of CPU (as 100 PHP processes do): at 2 % of a core the next is due 2.5 s later
+        double cpu = 0;
+        var costly = new SmapsSchedule(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(250), cpuSeconds: () => cpu += 0.05);
+        var read = Enumerable.Range(0, 40).Select(k => k * 0.25).Where(t => costly.ReadIfDue(t, self) is not null).ToList();
+        Assert.Equal([0, 2.5, 5, 7.5], read);
+        Assert.Equal(2.5, costly.LongestIntervalS, 6);
+        Assert.Contains("every 2.5 s at times, not every 1 s", costly.StretchNote);
+        Assert.Contains("50 ms of CPU", costly.StretchNote);
+
+        // a cheap pass (5 ms: 0.5 %) keeps pss_interval, and says nothing
+        var cheap = new SmapsSchedule(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(250), cpuSeconds: () => cpu += 0.005);
+        Assert.Equal([0, 1, 2], Enumerable.Range(0, 12).Select(k => k * 0.25).Where(t => cheap.ReadIfDue(t, self) is not null).ToList());
+        Assert.Null(cheap.StretchNote);
+    }
 }

@@ -47,6 +47,7 @@ public static class SummaryPrinter
         var o = Console.Out;
         o.WriteLine();
         foreach (var line in Lines(scenario, s)) o.WriteLine(line);
+        foreach (var note in s.Notes) Console.Error.WriteLine($"note: {note}");
         if (outcome.Status != RunStatus.Complete)
             Console.Error.WriteLine($"the run is {outcome.Status.ToString().ToLowerInvariant()}: {outcome.Reason}");
     }

@@ -14,7 +14,8 @@ public sealed record RunOutcome(
     RunStatus Status,
     string? Reason = null,
     IReadOnlyDictionary<string, string>? Versions = null,
-    IReadOnlyDictionary<string, long>? PoolStatus = null)
+    IReadOnlyDictionary<string, long>? PoolStatus = null,
+    IReadOnlyList<string>? Notes = null)
 {
     public static readonly RunOutcome Complete = new(RunStatus.Complete);
 }

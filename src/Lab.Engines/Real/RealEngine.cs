@@ -46,10 +46,10 @@ public sealed class RealEngine : IEngine
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         string? guardReason = null;
         var versions = new Dictionary<string, string>(host.Versions);
+        var smaps = new SmapsSchedule(scenario.PssInterval, scenario.SampleInterval);
         try
         {
             IReadOnlyList<int> Roots() => host.MasterPid is var m and > 0 ? [m] : [];
-            var smaps = new SmapsSchedule(scenario.PssInterval, scenario.SampleInterval);
             sampler = new Sampler(_clock, scenario.SampleInterval, Roots,
                 (t, procs) => state.OnTick(t, procs, host.MasterPid, smaps.ReadIfDue(t, procs, force: _finalTick)));
             // The guard watches at its own 10 Hz, whatever sample_interval: no leak outruns it between two samples.
@@ -118,11 +118,12 @@ public sealed class RealEngine : IEngine
         }
         await Shutdown(host, front, sampler, state);
 
+        IReadOnlyList<string>? notes = smaps.StretchNote is { } stretched ? [stretched] : null;
         if (guardReason is not null)
-            return new RunOutcome(RunStatus.Incomplete, $"stopped by the memory guard: {guardReason}", versions, status);
+            return new RunOutcome(RunStatus.Incomplete, $"stopped by the memory guard: {guardReason}", versions, status, notes);
         if (cancel.IsCancellationRequested)
-            return new RunOutcome(RunStatus.Incomplete, "interrupted", versions, status);
-        return new RunOutcome(RunStatus.Complete, null, versions, status);
+            return new RunOutcome(RunStatus.Incomplete, "interrupted", versions, status, notes);
+        return new RunOutcome(RunStatus.Complete, null, versions, status, notes);
     }
 
     private bool _shutDown;

@@ -13,6 +13,7 @@ internal static unsafe partial class Native
     private const int O_CLOEXEC = 0x80000; // same value on x86_64 and arm64
     private const int SC_CLK_TCK = 2;
     private const int CLOCK_BOOTTIME = 7;
+    private const int CLOCK_THREAD_CPUTIME_ID = 3;
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
     private static partial int Open(byte* path, int flags);
@@ -46,6 +47,14 @@ internal static unsafe partial class Native
     {
         TimeSpec ts;
         if (ClockGetTime(CLOCK_BOOTTIME, &ts) != 0) return double.NaN;
+        return ts.Seconds + ts.Nanoseconds * 1e-9;
+    }
+
+    /// <summary>CPU time of the calling thread, user and kernel (seconds): what its /proc reads cost.</summary>
+    public static double ThreadCpuSeconds()
+    {
+        TimeSpec ts;
+        if (ClockGetTime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
         return ts.Seconds + ts.Nanoseconds * 1e-9;
     }
 
