@@ -51,6 +51,25 @@ public class StormMeterTests
     }
 
     [Fact]
+    public void A_reload_renews_every_child_at_once_and_its_new_children_start_cold()
+    {
+        var m = new StormMeter();
+        for (int i = 0; i < 3; i++) m.Event(PoolEvent.Spawn(0, 10 + i, SpawnCause.Initial)); // the first master's children: not cold
+        m.Event(PoolEvent.Of(5, PoolEventKind.Reload, 1));                                     // kill -USR2 from cron
+        for (int i = 0; i < 3; i++) m.Event(PoolEvent.Exit(5.1 + i * 0.1, 10 + i, ExitStatus.Code(0), ExitCause.Reload));
+        for (int i = 0; i < 3; i++) m.Event(PoolEvent.Spawn(5.5, 20 + i, SpawnCause.Initial)); // the new master's children
+        for (int i = 0; i < 3; i++) m.Request(Req(i, 5.6 + i * 0.1, 20 + i, 10));
+        var r = m.Build(runEnd: 10);
+        Assert.Equal(3, r.MaxRecyclesPerSecond);
+        Assert.Equal(3, r.MaxStartingAtOnce);
+
+        // without the reload, the same initial spawns are a master's first children: none cold
+        var first = new StormMeter();
+        for (int i = 0; i < 3; i++) first.Event(PoolEvent.Spawn(0, 10 + i, SpawnCause.Initial));
+        Assert.Equal(0, first.Build(runEnd: 10).MaxStartingAtOnce);
+    }
+
+    [Fact]
     public void Overlap_counts_an_end_before_a_start_at_the_same_instant()
     {
         Assert.Equal(1, StormMeter.MaxOverlap([(0, 1), (1, 2)]));

@@ -258,6 +258,12 @@ public readonly record struct PoolEvent(double T, PoolEventKind Kind, int Pid, E
     public static bool IsRecycle(ExitCause why) => why is ExitCause.MaxRequests or ExitCause.MaxRss
         or ExitCause.MaxUss or ExitCause.KillRss or ExitCause.PoolBudget;
 
+    /// <summary>
+    /// A child renewed: a recycle, or a reload's exit (a cron-driven reload is how a php-fpm operator
+    /// renews children without pm.max_requests). What the recycle storm's figures and plot count.
+    /// </summary>
+    public static bool IsRenewal(ExitCause why) => IsRecycle(why) || why == ExitCause.Reload;
+
     public static ExitCause ParseCause(string why)
     {
         foreach (var c in Enum.GetValues<ExitCause>())

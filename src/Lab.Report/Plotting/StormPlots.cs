@@ -14,12 +14,12 @@ internal static class StormPlots
 {
     private const int Columns = 1600;
 
-    /// <summary>The times of the run's recycles (exits by pm.max_requests or a [recycle] rule).</summary>
+    /// <summary>The times of the run's recycles (exits by pm.max_requests, a [recycle] rule, or a reload).</summary>
     public static List<double> RecycleTimes(RunModel m) =>
-        m.Folder.Events.Where(e => e.Kind == PoolEventKind.Exit && PoolEvent.IsRecycle(e.Why)).Select(e => e.T).ToList();
+        m.Folder.Events.Where(e => e.Kind == PoolEventKind.Exit && PoolEvent.IsRenewal(e.Why)).Select(e => e.T).ToList();
 
     /// <summary>Whether the run has recycles to draw.</summary>
-    public static bool Apply(RunModel m) => m.Folder.Events.Any(e => e.Kind == PoolEventKind.Exit && PoolEvent.IsRecycle(e.Why));
+    public static bool Apply(RunModel m) => m.Folder.Events.Any(e => e.Kind == PoolEventKind.Exit && PoolEvent.IsRenewal(e.Why));
 
     public static RenderedPlot RecyclesUnderPoolRss(RunModel m)
     {

@@ -7,9 +7,9 @@ namespace Lab.Results.Storm;
 /// children were cold at once, how far the pool's memory swings above its mean, and what the
 /// storms cost in latency.
 /// </summary>
-/// <param name="MaxRecyclesPerSecond">The most recycles (exits by pm.max_requests or a [recycle] rule) in any 1-second window (sliding).</param>
+/// <param name="MaxRecyclesPerSecond">The most recycles (exits by pm.max_requests, a [recycle] rule, or a reload: a child renewed) in any 1-second window (sliding).</param>
 /// <param name="MaxRecyclesAtS">Where that window starts.</param>
-/// <param name="MaxStartingAtOnce">The most children starting at once: forked after the start (respawns, the process manager's forks) and not yet done with their first request.</param>
+/// <param name="MaxStartingAtOnce">The most children starting at once: forked after the start (respawns, the process manager's forks, a reload's or restart's new children) and not yet done with their first request.</param>
 /// <param name="PoolRssPeakToMean">The pool's RSS (master + children, per sample tick): peak / mean over the ticks.</param>
 /// <param name="PoolPssPeakToMean">The same on summed PSS, where PSS was sampled; null otherwise.</param>
 /// <param name="P99NearRecyclesMs">p99 of the corrected latency of requests sent in a second with a recycle, or the second before or after; null if none.</param>
@@ -33,7 +33,7 @@ public sealed class StormMeter
     private readonly Dictionary<int, double> _cold = new();      // pid → fork time, until its first request ends
     private readonly List<(double Start, double End)> _coldSpans = new();
     private readonly List<int[]> _latencyBySecond = new();
-    private bool _started;                                          // the first master is ready: later spawns are not initial
+    private bool _renewed;                                          // a reload or restart happened: its new master's initial children start cold
 
     private long _tickRss, _tickPss;
     private bool _tickHasSamples, _tickHasPss, _tickPssComplete = true;
@@ -69,11 +69,15 @@ public sealed class StormMeter
     {
         switch (e.Kind)
         {
+            case PoolEventKind.Reload or PoolEventKind.Restart:
+                _renewed = true;
+                break;
             case PoolEventKind.Spawn:
-                if (e.Spawned != SpawnCause.Initial && e.Spawned != SpawnCause.None && e.Spawned != SpawnCause.Restart) _cold[e.Pid] = e.T;
+                if (e.Spawned is SpawnCause.Respawn or SpawnCause.Maintenance or SpawnCause.Ondemand
+                    || (_renewed && e.Spawned is SpawnCause.Initial or SpawnCause.Restart)) _cold[e.Pid] = e.T;
                 break;
             case PoolEventKind.Exit:
-                if (PoolEvent.IsRecycle(e.Why)) _recycles.Add(e.T);
+                if (PoolEvent.IsRenewal(e.Why)) _recycles.Add(e.T);
                 if (_cold.Remove(e.Pid, out double forked)) _coldSpans.Add((forked, e.T));
                 break;
         }
