@@ -577,6 +577,15 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
                 }
             }
             actions.Add(action);
+            if (table["every"] is { } everyValue)
+            {
+                var every = Values.Duration(everyValue, $"{path}.every");
+                if (every < TimeSpan.FromSeconds(1))
+                    throw Errors.Value(everyValue, $"{path}.every", "must be at least 1s (a repeated action, as a cron job runs it)");
+                if ((runLength - at) / every > 10_000)
+                    throw Errors.Value(everyValue, $"{path}.every", $"would repeat the action more than 10,000 times in the run ({ScenarioUnits.FormatDuration(runLength)})");
+                for (var t = at + every; t < runLength; t += every) actions.Add(action with { At = t });
+            }
         }
         // Chronological for the engines; OrderBy is stable, so same-time actions keep file order.
         return actions.OrderBy(a => a.At).ToList();

@@ -200,6 +200,7 @@ public static class ScenarioSchema
 
             new($"{Actions}.at", SettingType.Duration, "(required)", "When the action happens, from the start of the run.") { RequiredFor = ActionKinds },
             new($"{Actions}.action", SettingType.Choice, "(required)", "restart: kill the master and start a new one; reload: php-fpm's graceful reload (SIGUSR2); kill-child: signal one child; stop: stop the master (SIGQUIT, php-fpm's graceful stop; no new master follows).") { Choices = ActionKinds, RequiredFor = ActionKinds },
+            new($"{Actions}.every", SettingType.Duration, "once", "restart, reload, kill-child: repeat the action every this long from at until the run ends (a cron job, e.g. a reload every 2 minutes).") { Kinds = ["restart", "reload", "kill-child"] },
             new($"{Actions}.set", SettingType.PoolTable, "no change", "reload: [pool] keys that change with the reload, e.g. { max_requests = 5 }.") { Kinds = ["reload"] },
             new($"{Actions}.target", SettingType.Choice, "oldest", "kill-child: which child.") { Choices = ChildTargets, Kinds = ["kill-child"] },
             new($"{Actions}.signal", SettingType.Signal, "KILL (kill-child), QUIT (stop)", "kill-child: the signal sent to the child (KILL, TERM, SEGV, STOP, ... or a number); stop: the signal sent to the master (QUIT, TERM or INT).") { Kinds = ["kill-child", "stop"] },

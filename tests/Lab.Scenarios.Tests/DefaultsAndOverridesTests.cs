@@ -231,6 +231,18 @@ public class OverrideTests
     }
 
     [Fact]
+    public void A_repeated_action_happens_every_period_until_the_run_ends_as_a_cron_job()
+    {
+        const string cron = "duration = \"10s\"\n" + OnePhase + "[[actions]]\nat = \"2s\"\naction = \"reload\"\nevery = \"3s\"\n[[actions]]\nat = \"3s\"\naction = \"kill-child\"\n";
+        var s = Parse(cron);
+        Assert.Equal([2, 3, 5, 8], s.Actions.Select(a => a.At.TotalSeconds));
+        Assert.Equal([ActionKind.Reload, ActionKind.KillChild, ActionKind.Reload, ActionKind.Reload], s.Actions.Select(a => a.Kind));
+        Assert.Equal([2, 3, 4, 5, 6, 7, 8, 9], Parse(cron, "actions.1.every=1s").Actions.Where(a => a.Kind == ActionKind.Reload).Select(a => a.At.TotalSeconds));
+        Assert.Contains("actions.1.every = \"500ms\": must be at least 1s", Bad(cron.Replace("every = \"3s\"", "every = \"500ms\"")).Message);
+        Assert.Contains("actions.1.every: every does not apply to a stop action", Bad("duration = \"10s\"\n" + OnePhase + "[[actions]]\nat = \"2s\"\naction = \"stop\"\nevery = \"3s\"\n").Message);
+    }
+
+    [Fact]
     public void An_integer_given_as_text_is_accepted_on_the_command_line_only()
     {
         Assert.Equal(5, Parse(OnePhase, "max_children=5").Pool.MaxChildren);
