@@ -108,6 +108,8 @@ public static class RunReport
         blocks.Add(new Heading(2, "About this report"));
         blocks.Add(new Para($"Made from {m.Folder.Directory}. Regenerate it with ./run.sh report {m.Folder.Directory} (add --x requests for the memory plots against requests served)." +
                             (notes.Count > 0 ? " Reading the folder: " + string.Join("; ", notes) + "." : ""), Muted: true));
+        // how the engine measured (e.g. smaps_rollup read less often, to hold its cost to 2 % of a core)
+        foreach (var n in m.Summary.Notes) blocks.Add(new Para("How this run was measured: " + n + ".", Muted: true));
 
         var man = m.Folder.Manifest;
         string subtitle = $"{m.Name} · engine {m.Engine} · seed {m.Seed} · {Manifest.StatusName(man.Status)}" +
