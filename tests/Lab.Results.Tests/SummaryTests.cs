@@ -260,4 +260,20 @@ public class SummaryTests
         Assert.Null(back.FinalPoolPssKb);
         Assert.Equal(s.PeakPoolRssKb, back.PeakPoolRssKb);
     }
+
+    [Fact]
+    public void The_engines_notes_on_how_it_measured_are_kept_and_read_back_and_absent_when_none()
+    {
+        var b = Builder();
+        Runs.FeedSmallRun(b);
+        const string note = "smaps_rollup was read every 2.5 s at times, not every 1 s (pss_interval)";
+        var s = b.Build(new RunOutcome(Lab.Core.Engines.RunStatus.Complete, Notes: [note]));
+        Assert.Equal([note], Summary.FromJson(s.ToJson()).Notes);
+        Assert.Contains("\"notes\": [", s.ToJson());
+        var none = Builder();
+        Runs.FeedSmallRun(none);
+        var plain = none.Build(RunOutcome.Complete);
+        Assert.DoesNotContain("\"notes\"", plain.ToJson());
+        Assert.Empty(Summary.FromJson(plain.ToJson()).Notes);
+    }
 }
