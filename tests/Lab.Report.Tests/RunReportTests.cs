@@ -304,6 +304,22 @@ public class RunReportTests(ArticleRuns runs) : IClassFixture<ArticleRuns>
     }
 
     [Fact]
+    public void A_cron_jobs_repeated_reloads_are_told_and_labelled_once_with_their_count()
+    {
+        using var tmp = new TempDir();
+        // 150 s of the cron-reload scenario: a reload every 32 s (4 of them: 32, 64, 96, 128 s), more than Findings.RepeatedMarks
+        var run = TestRuns.Sim(tmp.Sub("cron"), "recycle-storm-cron-reload", "during=150s", "max_children=8", "rate=125");
+        string html = File.ReadAllText(RunReport.Generate(run, new ReportOptions()));
+        Assert.Contains("php-fpm was reloaded (graceful) 4 times, from 32 s to 128 s, every 32 s: the first time the largest child went from", html);
+        Assert.DoesNotContain("At 64 s php-fpm was reloaded", html);
+        var labels = Svg.Texts(Svg.Load(Path.Combine(run.Directory, "pool-rss.svg")));
+        Assert.Contains("reload ×4", labels);
+        Assert.DoesNotContain("reload", labels);
+        // the storm's figures count the reloads' exits as renewals
+        Assert.Equal(8, run.Summary!.Storm!.MaxRecyclesPerSecond);
+    }
+
+    [Fact]
     public void Failures_and_kills_are_counted_with_their_causes()
     {
         using var tmp = new TempDir();

@@ -11,6 +11,9 @@ namespace Lab.Report.Model;
 /// </summary>
 internal static class Findings
 {
+    /// <summary>More marks of one kind than this (a cron job's reloads) are told and drawn as one.</summary>
+    public const int RepeatedMarks = 3;
+
     /// <summary>A fitted growth counts as a leak when it is at least 1 KiB per request and twice its standard error.</summary>
     public static bool LeakIsClear(double? leakKb, double? stderrKb) =>
         leakKb is { } l && l >= 1 && (stderrKb is not { } se || !double.IsFinite(se) || l >= 2 * se);
@@ -103,12 +106,27 @@ internal static class Findings
         else if (maxRequests == 0 && m.Scenario is not null && m.Known("pool.max_requests") && leak)
             said.Add("pm.max_requests = 0: children are never recycled, so each keeps everything it leaks until it exits.");
 
-        // Restarts and reloads: what they reset.
+        // Restarts and reloads: what they reset. Many of one kind (a cron job's reloads) make one sentence.
+        var repeated = m.Marks.GroupBy(mk => mk.Label).Where(g => g.Count() > RepeatedMarks).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var mark in m.Marks)
         {
             if (mark.Label == "memory guard")
             {
                 said.Add($"At {Fmt.Seconds(mark.T)} the memory guard stopped the run (the pool's RSS or the host's free memory passed its limit).");
+                continue;
+            }
+            if (repeated.TryGetValue(mark.Label, out var all))
+            {
+                if (all[0].T != mark.T) continue; // told once, at the first
+                var gaps = all.Zip(all.Skip(1), (a, b) => b.T - a.T).ToList();
+                string every = gaps.Count > 0 && gaps.Max() - gaps.Min() < 0.01 * gaps.Max() ? $", every {Fmt.Seconds(gaps[0])}" : "";
+                string what = mark.Label == "restart" ? "php-fpm was restarted" : "php-fpm was reloaded (graceful)";
+                string sentence = $"{what} {Fmt.Int(all.Count)} times, from {Fmt.Seconds(all[0].T)} to {Fmt.Seconds(all[^1].T)}{every}";
+                var (b0, a0, _) = AroundMark(m, all[0].T);
+                if (b0 is { } bb && a0 is { } aa) sentence += $": the first time the largest child went from {Fmt.Size(bb)} to {Fmt.Size(aa)}";
+                var (_, _, lastLater) = AroundMark(m, all[^1].T);
+                if (lastLater is { } ll && leak) sentence += $"; after the last, the leak refilled it to {Fmt.Size(ll)} by the end";
+                said.Add(sentence + "."); // php-fpm keeps its lower case
                 continue;
             }
             var (before, after, later) = AroundMark(m, mark.T);

@@ -103,7 +103,7 @@ internal static class ManyChildrenPlots
 
         double yTop = PlotKit.Span(unit.Of(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0))) * 1.1;
         RunPlots.DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax);
-        foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
+        PlotKit.EventLines(plt, m.Marks.Select(mark => (x.OfTime(mark.T), mark.Label)), yTop);
         plt.XLabel(x.Title);
         plt.YLabel($"RSS ({unit.Name})");
         plt.Axes.SetLimitsX(0, xMax);
@@ -146,7 +146,7 @@ internal static class ManyChildrenPlots
         hm.FlipVertically = true; // slot 1 at the bottom, as the y axis counts
         var bar = plt.Add.ColorBar(hm, Edge.Right);
         bar.Label = $"RSS ({unit.Name})";
-        foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, slots.Count + 0.5);
+        PlotKit.EventLines(plt, m.Marks.Select(mark => (x.OfTime(mark.T), mark.Label)), slots.Count + 0.5);
         if (m.ChildLives.Count == 0) PlotKit.Note(plt, "no child was sampled", Alignment.MiddleCenter);
         plt.XLabel(x.Title);
         plt.YLabel("scoreboard slot");

@@ -176,11 +176,29 @@ public static class PlotKit
     /// <summary>A vertical line for a run event (restart, reload), labelled inside the top of the data area (yTop: the left axis's top).</summary>
     public static void EventLine(Plot plt, double x, string label, double yTop) => MarkerLine(plt, x, label, yTop, MarkGrey);
 
+    /// <summary>
+    /// The run's marks (restarts, reloads, the guard) as dashed lines; more than
+    /// Findings.RepeatedMarks of one kind (a cron job's reloads) are labelled once, on the first, with their count.
+    /// </summary>
+    public static void EventLines(Plot plt, IEnumerable<(double X, string Label)> marks, double yTop)
+    {
+        var list = marks.ToList();
+        var counts = list.GroupBy(mk => mk.Label).ToDictionary(g => g.Key, g => g.Count());
+        var labelled = new HashSet<string>();
+        foreach (var (x, label) in list)
+        {
+            int n = counts[label];
+            if (n <= Model.Findings.RepeatedMarks) { EventLine(plt, x, label, yTop); continue; }
+            EventLine(plt, x, labelled.Add(label) ? $"{label} ×{n}" : "", yTop);
+        }
+    }
+
     /// <summary>A dashed vertical line at x (an event, an advised value) in a colour, labelled inside the top of the data area (yTop: the left axis's top).</summary>
     public static void MarkerLine(Plot plt, double x, string label, double yTop, Color color)
     {
         var v = plt.Add.VerticalLine(x, 1.5f, color, LinePattern.Dashed);
         v.ExcludeFromLegend = true;
+        if (label.Length == 0) return;
         var t = plt.Add.Text(label, x, yTop);
         t.Alignment = Alignment.UpperLeft;
         t.OffsetX = 4;

@@ -130,7 +130,7 @@ internal static class RunPlots
 
         double yTop = PlotKit.Span(unit.Of(Math.Max(dataMax, limit.Drawn ? limit.Kb : 0))) * 1.1;
         DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax, what: what);
-        foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
+        PlotKit.EventLines(plt, m.Marks.Select(mark => (x.OfTime(mark.T), mark.Label)), yTop);
         if (m.Lives.All(l => l.Readings == 0)) PlotKit.Note(plt, "no RSS was recorded", Alignment.MiddleCenter);
 
         plt.XLabel(x.Title);
@@ -246,7 +246,7 @@ internal static class RunPlots
         double yTop = PlotKit.Span(unit.Of(top)) * 1.1;
         DrawLimit(plt, limit, unit, "memory_limit", "(per request, not per process)", dataMax);
         DrawLimit(plt, budget, unit, "memory guard max_rss", "(the run's total RSS)", dataMax);
-        foreach (var mark in m.Marks) PlotKit.EventLine(plt, x.OfTime(mark.T), mark.Label, yTop);
+        PlotKit.EventLines(plt, m.Marks.Select(mark => (x.OfTime(mark.T), mark.Label)), yTop);
         if (k.Count == 0) PlotKit.Note(plt, "no sample or request's RSS was recorded", Alignment.MiddleCenter);
 
         plt.XLabel(x.Title);
@@ -293,7 +293,7 @@ internal static class RunPlots
             }
         }
         double yTop = PlotKit.Span(lu.Of(maxLat)) * 1.2;
-        foreach (var mark in m.Marks) PlotKit.EventLine(plt, time.Of(mark.T), mark.Label, yTop);
+        PlotKit.EventLines(plt, m.Marks.Select(mark => (time.Of(mark.T), mark.Label)), yTop);
         if (l.LatencyT.Length == 0) PlotKit.Note(plt, "no request was answered OK", Alignment.MiddleCenter);
 
         plt.XLabel($"time ({time.Name})");
