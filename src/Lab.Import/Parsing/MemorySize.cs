@@ -27,7 +27,7 @@ public static class MemorySize
         string number = char.IsAsciiLetter(text[^1]) ? text[..^1] : text;
         if (number.Length == 0 || !double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
             return false;
-        kb = (long)Math.Round(v * scale);
+        kb = (long)Math.Round(v * scale, MidpointRounding.AwayFromZero);
         abbreviated = true;
         return true;
     }

@@ -183,7 +183,7 @@ public static class SmemParser
         if (exiting > 0)
             notes.Add($"{exiting} smem line(s) with no command (\"?\": a process that ended while smem read it) ignored");
         if (others > 0)
-            notes.Add($"{others} line(s) of other processes ignored ({string.Join("; ", ignoredCommands)}){(ignoredCommands.Any(c => c.Contains("smem", StringComparison.Ordinal)) ? " — smem -P php-fpm lists smem itself, whose command line matches its filter" : "")}");
+            notes.Add($"{others} line(s) of other processes ignored ({string.Join("; ", ignoredCommands)}){(ignoredCommands.Any(c => c.Contains("smem", StringComparison.Ordinal) || c.Contains("python", StringComparison.Ordinal)) ? " — smem -P php-fpm lists smem itself (python3 /usr/bin/smem), whose command line matches its filter" : "")}");
         if (unknownRole > 0)
             notes.Add($"{unknownRole} php-fpm line(s) ignored: the role (master or pool child) could not be told from the command");
         if (abbreviated > 0)
