@@ -109,6 +109,23 @@ public class MemoryCaptureTests
     }
 
     [Fact]
+    public void A_real_dump_with_titles_and_date_lines()
+    {
+        var log = PsLogImport.Read(PathOf("smaps-rollup-titled-php-fpm.txt"), Imports.Options).Log;
+        Assert.Equal(3, log.Blocks.Count);
+        Assert.Equal(TimeSource.Timestamps, log.TimeSource);
+        Assert.All(log.Blocks, b => Assert.Equal([(14036, ProcessRole.Master), (14037, ProcessRole.Child), (14038, ProcessRole.Child), (14039, ProcessRole.Child)],
+            b.Processes.Select(p => (p.Pid, p.Role))));
+        Assert.DoesNotContain(log.Notes, n => n.StartsWith("roles:", StringComparison.Ordinal));
+        // the first dump: the master's, as the file says
+        var master = log.Blocks[0].Processes[0].Line;
+        var lines = Lines("smaps-rollup-titled-php-fpm.txt");
+        long Field(string key) => long.Parse(lines.First(l => l.StartsWith(key + ":", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        Assert.Equal((Field("Rss"), Field("Pss"), Field("Private_Clean") + Field("Private_Dirty")), (master.RssKb, master.PssKb, master.UssKb));
+        Assert.StartsWith("php-fpm: master process (/tmp/", master.Command);
+    }
+
+    [Fact]
     public void Titles_beside_the_pids_give_the_roles()
     {
         // the master here is not the lowest PID: only its title can tell

@@ -8,6 +8,9 @@
 #   smem -k -t -P php-fpm      (units, totals) → smem-k-php-fpm.txt      (no timestamps)
 #   for p in $(pgrep php-fpm); do echo $p; cat /proc/$p/smaps_rollup; done
 #                                             → smaps-rollup-php-fpm.txt (no separators: a PID repeats)
+# smaps-rollup-titled-php-fpm.txt: an idle pool of 3 static children (no opcache, no load), 3 rounds of
+#   date; for p in $(pgrep php-fpm); do echo $p $(ps -o args= -p $p); cat /proc/$p/smaps_rollup; done
+# (the title beside each PID gives the roles).
 # The filter is narrowed to this pool (other php-fpm pools may run on the machine).
 #   usage: capture-pool-memory.sh OUTDIR [SNAPSHOTS]
 set -euo pipefail
