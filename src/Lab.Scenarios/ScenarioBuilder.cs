@@ -625,6 +625,7 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             RetainShrink = Fraction("retain_shrink", d.RetainShrink),
             SpawnTime = Opt(table, "spawn_time", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.SpawnTime,
             ColdStart = Opt(table, "cold_start", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.ColdStart,
+            AcceptWakeup = Opt(table, "accept_wakeup", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.AcceptWakeup,
             HostMemKb = Kb("host_mem", d.HostMemKb, positive: true),
         };
     }

@@ -160,6 +160,7 @@ public static class ScenarioWriter
         Line("retain_shrink", ScenarioUnits.FormatNumber(m.RetainShrink));
         Line("spawn_time", Q(ScenarioUnits.FormatDuration(m.SpawnTime)));
         Line("cold_start", Q(ScenarioUnits.FormatDuration(m.ColdStart)));
+        Line("accept_wakeup", Q(ScenarioUnits.FormatDuration(m.AcceptWakeup)));
         Line("host_mem", Q(ScenarioUnits.FormatSizeKb(m.HostMemKb)));
 
         var g = scenario.Guard;

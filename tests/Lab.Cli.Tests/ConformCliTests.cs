@@ -7,6 +7,9 @@ namespace Lab.Cli.Tests;
 /// rule must be the same on the dotnet engine and the simulator; the tables name every rule and
 /// engine; bad input is refused before anything runs.
 /// </summary>
+// php-fpm's timing rules (a 666 ms check period, the maintenance's 1 s) are compared on a 2-core
+// machine: the other real-process tests of this project run before or after, never beside.
+[Collection("real processes")]
 public sealed class ConformCliTests : IDisposable
 {
     private readonly LabSandbox _lab = new("leaklab-conform-");
@@ -22,8 +25,10 @@ public sealed class ConformCliTests : IDisposable
         Assert.Equal(Path.Combine(dir, "conformance.html"), Path.GetFullPath(Path.Combine(_lab.Root, r.LastLine)));
         string md = File.ReadAllText(Path.Combine(dir, "conformance.md"));
         Assert.Contains("| rule | php-fpm | dotnet | sim |", md);
-        foreach (var rule in Lab.Analysis.Conformance.ConformanceSuite.Rules)
-            Assert.Contains($"| {rule.Id.Replace("_", "\\_")} | reference | same | same |", md);
+        // a rule that differs is named, with the whole table (its figures say by how much)
+        var differing = Lab.Analysis.Conformance.ConformanceSuite.Rules
+            .Where(rule => !md.Contains($"| {rule.Id.Replace("_", "\\_")} | reference | same | same |")).Select(rule => rule.Id).ToList();
+        Assert.True(differing.Count == 0, $"not the same as php-fpm: {string.Join(", ", differing)}\n{md}");
         Assert.Contains("Every rule is the same on dotnet and sim as on the real php-fpm.", md);
         // every engine's run of every scenario is there, to look at or report on
         foreach (var scenario in Lab.Analysis.Conformance.ConformanceSuite.Scenarios)

@@ -48,6 +48,54 @@ public class RecycleTests
         return sink;
     }
 
+    /// <summary>Lesson 9's real-stack storm: 8 static children, 50 requests a life, an even 40 req/s of ~21.7 ms, 30 s.</summary>
+    private static Scenario SmallStorm(TimeSpan wakeup) => Scenarios.Make(
+        Scenarios.StaticPool(8, 50),
+        new RequestProfile { LeakKb = Distribution.Const(1024), TransientKb = Distribution.Const(0), WorkMs = Distribution.Normal(21.7, 2) },
+        Scenarios.Inject(40, 30)) with
+    {
+        Load = new LoadPlan { Arrivals = ArrivalProcess.Even, Phases = [Scenarios.Inject(40, 30)] },
+        Memory = new MemoryModel { AcceptWakeup = wakeup },
+    };
+
+    [Fact]
+    public void The_accept_wakeup_race_lets_a_finishing_child_take_a_woken_ones_connection_and_spreads_the_storm()
+    {
+        var fifo = Sim.Run(SmallStorm(TimeSpan.Zero));
+        var race = Sim.Run(SmallStorm(TimeSpan.FromMicroseconds(800)));
+        foreach (var run in new[] { fifo, race })
+        {
+            Assert.Equal(1200, run.Requests.Count);
+            Assert.All(run.Requests, r => Assert.Equal(RequestStatus.Ok, r.Status)); // a stolen connection is served all the same
+        }
+
+        // steals: a request served by a child that was still busy when it arrived, while another child waited idle
+        static int Steals(CollectingSink run)
+        {
+            int steals = 0;
+            var lastEnd = new Dictionary<int, double>();
+            foreach (var r in run.Requests.OrderBy(r => r.TStart))
+            {
+                if (lastEnd.TryGetValue(r.Pid, out double end) && end > r.TIntended && lastEnd.Any(kv => kv.Key != r.Pid && kv.Value <= r.TIntended)) steals++;
+                lastEnd[r.Pid] = r.TEnd;
+            }
+            return steals;
+        }
+        Assert.Equal(0, Steals(fifo));
+        Assert.InRange(Steals(race), 1, 120); // about 3 % of the requests finish within 0.8 ms after the next arrival
+
+        // first-in-first-out, every child serves one request a turn: the 8 reach their 50th within one turn (0.2 s);
+        // the steals move children by a turn or more, and the first wave spreads
+        static double FirstWave(CollectingSink run)
+        {
+            var exits = run.Events.Where(e => e.Kind == PoolEventKind.Exit && e.Why == ExitCause.MaxRequests).Select(e => e.T).Order().Take(8).ToList();
+            Assert.Equal(8, exits.Count);
+            return exits[^1] - exits[0];
+        }
+        Assert.True(FirstWave(fifo) < 0.2, $"FIFO: first wave over {FirstWave(fifo):0.###} s");
+        Assert.True(FirstWave(race) > FirstWave(fifo) + 0.025, $"with the race: first wave over {FirstWave(race):0.###} s, FIFO {FirstWave(fifo):0.###} s");
+    }
+
     [Fact]
     public void Jitter_with_the_same_mean_limit_breaks_the_lockstep_storm()
     {

@@ -53,6 +53,15 @@ public sealed record MemoryModel
     /// respawned child's first request 1.36 ms, a warm child's 1.01 ms, medians of 61 and 234).
     /// </summary>
     public TimeSpan ColdStart { get; init; }
+    /// <summary>
+    /// The kernel's accept() wake-up: how long a child woken for a new connection takes to run. A
+    /// child that finishes its request meanwhile calls accept(), finds the connection waiting and
+    /// takes it; the woken one finds nothing and waits again at the end of the queue (Linux
+    /// re-queues an exclusive waiter at the tail). Each such steal moves one child a turn: under an
+    /// even load it is what slowly spreads children that would recycle in lockstep. 0: the queue
+    /// is served exactly first-in-first-out (the default; calibrate does not fit it).
+    /// </summary>
+    public TimeSpan AcceptWakeup { get; init; }
     /// <summary>Host memory used for ps's %MEM column in the simulator (KiB).</summary>
     public long HostMemKb { get; init; } = 16L * 1024 * 1024;
 }

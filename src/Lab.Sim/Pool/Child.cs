@@ -25,7 +25,7 @@ internal enum ChildStage
 /// </summary>
 internal sealed class Child(Fpm fpm, int pid, long forkedAt, PoolSettings settings) : ISimHandler
 {
-    public const int EventReady = 1, EventRequestDone = 2, EventQuitDone = 3;
+    public const int EventReady = 1, EventRequestDone = 2, EventQuitDone = 3, EventWoken = 4;
 
     /// <summary>
     /// How long an idle child takes from SIGQUIT to its exit(0): php-fpm's sig_soft_quit closes the
@@ -83,6 +83,10 @@ internal sealed class Child(Fpm fpm, int pid, long forkedAt, PoolSettings settin
     // the queue of children waiting in accept(), longest waiter first
     public Child? IdlePrev, IdleNext;
     public bool InIdleQueue;
+    /// <summary>Woken in accept() for a connection (memory.accept_wakeup), not yet running.</summary>
+    public bool Waking;
+    /// <summary>The connection it was woken for; -1 once another child took it meanwhile.</summary>
+    public int WokenSlot = -1;
 
     public void Handle(Simulation sim, in SimEvent e)
     {

@@ -66,6 +66,7 @@ internal sealed partial class Fpm
 
     private void Quit(Child c)
     {
+        if (c.Waking) { c.Quitting = true; return; } // woken for a connection: it serves it (or, taken meanwhile, exits when it runs)
         if (c.Stage == ChildStage.Idle)
         {
             if (c.InIdleQueue) RemoveIdle(c);
@@ -109,6 +110,9 @@ internal sealed partial class Fpm
             case ChildStage.Quitting:
                 _sim.Schedule(Child.QuitLatencyUs, c, Child.EventQuitDone, 0, c.Token);
                 break;
+            case ChildStage.Idle when c.Waking:
+                _sim.Schedule(_wakeupUs, c, Child.EventWoken, 0, c.Token);
+                break;
             case ChildStage.Idle:
                 PushIdle(c);
                 DispatchQueue();
@@ -130,6 +134,9 @@ internal sealed partial class Fpm
         c.Token++;
         if (c.InIdleQueue) RemoveIdle(c);
         _children.Remove(c);
+        bool wasWaking = c.Waking;
+        int wokenFor = c.WokenSlot;
+        if (wasWaking) { c.Waking = false; _waking.Remove(c); c.WokenSlot = -1; }
         if (stage == ChildStage.Busy)
         {
             _activeCount--;
@@ -144,6 +151,7 @@ internal sealed partial class Fpm
         Emit(burial.Line);
         CarryOut(burial.Control);
         if (burial.Respawn && !_down) Fork(debug: false);
+        if (wasWaking && wokenFor >= 0) Connect(wokenFor); // the connection it was woken for waits for another child
     }
 
     // The children waiting in accept(): a blocking accept() on a shared socket wakes the waiters

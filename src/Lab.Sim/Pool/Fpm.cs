@@ -41,6 +41,9 @@ internal sealed partial class Fpm : ISimHandler
     private readonly string _docRoot;
     private readonly long _spawnUs;
     private readonly long _coldStartUs;
+    private readonly long _wakeupUs;
+    /// <summary>Children woken in accept() and not yet running, in the order they were woken.</summary>
+    private readonly List<Child> _waking = new();
     private readonly FpmLogFollower _follower;
     private readonly Recycling _recycling;
     /// <summary>A refused connection's status as the scenario's client sees it (ListenBacklog.RefusedStatus).</summary>
@@ -80,6 +83,7 @@ internal sealed partial class Fpm : ISimHandler
         _docRoot = (scenario.Php.Root ?? "/lab/php").TrimEnd('/');
         _spawnUs = Math.Max(0, Simulation.FromTimeSpan(_mem.SpawnTime));
         _coldStartUs = Math.Max(0, Simulation.FromTimeSpan(_mem.ColdStart));
+        _wakeupUs = Math.Max(0, Simulation.FromTimeSpan(_mem.AcceptWakeup));
         _follower = new FpmLogFollower(e => _sink.Event(e), _pool);
         _refused = ListenBacklog.RefusedStatus(scenario.Front);
         _recycling = new Recycling(scenario.Recycle, scenario.Seed);
@@ -131,6 +135,7 @@ internal sealed partial class Fpm : ISimHandler
             case Child.EventReady: OnChildReady(child); break;
             case Child.EventRequestDone: OnRequestDone(child); break;
             case Child.EventQuitDone: OnQuitDone(child); break;
+            case Child.EventWoken: OnWoken(child); break;
         }
     }
 

@@ -25,10 +25,49 @@ internal sealed partial class Fpm
     public void Connect(int slot)
     {
         if (_down) { Load.Answer(slot, _refused, 0); return; }
-        if (_idleHead is not null) { Accept(PopIdle(), slot); return; }
+        if (_idleHead is not null) { Wake(PopIdle(), slot); return; }
         if (_queue.IsFull) { Load.Answer(slot, _refused, 0); return; }
         _queue.Enqueue(slot);
         if (_pool.Pm == ProcessManagerStyle.Ondemand && _control.CanSpawn) OnSocketReadable();
+    }
+
+    /// <summary>
+    /// The kernel wakes the longest waiter for a connection. With memory.accept_wakeup it runs that
+    /// much later, and a child finishing its request meanwhile takes the connection (StealWoken).
+    /// </summary>
+    private void Wake(Child c, int slot)
+    {
+        if (_wakeupUs == 0) { Accept(c, slot); return; }
+        c.Waking = true;
+        c.WokenSlot = slot;
+        _waking.Add(c);
+        _sim.Schedule(_wakeupUs, c, Child.EventWoken, 0, c.Token);
+    }
+
+    /// <summary>The woken child runs: it accepts its connection, or, taken meanwhile, waits again at the end of the queue.</summary>
+    private void OnWoken(Child c)
+    {
+        c.Waking = false;
+        _waking.Remove(c);
+        int slot = c.WokenSlot;
+        c.WokenSlot = -1;
+        if (slot >= 0) { Accept(c, slot); return; }
+        if (c.Quitting) { Exit(c, code: 0, signal: 0); return; }
+        PushIdle(c);
+        DispatchQueue();
+    }
+
+    /// <summary>A connection a woken child has not taken yet (the earliest woken), taken from it; null if none.</summary>
+    private int? StealWoken()
+    {
+        foreach (var w in _waking)
+        {
+            if (w.WokenSlot < 0) continue;
+            int slot = w.WokenSlot;
+            w.WokenSlot = -1;
+            return slot;
+        }
+        return null;
     }
 
     /// <summary>Idle children take the waiting connections, longest waiter first.</summary>
@@ -106,6 +145,8 @@ internal sealed partial class Fpm
             return;
         }
         c.LastActivity = _sim.Now;
+        // back in accept(), it finds a connection a woken child has not taken yet (memory.accept_wakeup)
+        if (_waking.Count > 0 && StealWoken() is int stolen) { Accept(c, stolen); return; }
         PushIdle(c);
         DispatchQueue();
     }
