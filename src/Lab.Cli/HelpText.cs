@@ -23,6 +23,8 @@ Usage:
   ./run.sh clean [--results]                        remove killed runs' temporary folders; list stale results (--results: remove them)
   ./run.sh import FILE [--interval 1s] [--requests-per-block N | --rate R] [--out DIR]
                                                     a pasted `ps aux | grep php` log → results folder and report;
+                                                    also repeated `smem -P php-fpm` (with or without -k) or concatenated
+                                                    /proc/PID/smaps_rollup dumps: PSS, USS and swap beside RSS;
                                                     N or R (requests per second) turn its snapshots into requests
   ./run.sh record [--pid MASTER_PID] [--pool NAME] [duration=10m] [interval=1s] [pss_interval=1s] [--status PATH] [--out DIR]
                                                     attach to a running php-fpm (started without the lab) and record it: nothing is changed

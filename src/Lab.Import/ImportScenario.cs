@@ -61,7 +61,7 @@ public static class ImportScenario
         return new Scenario
         {
             Name = name,
-            Title = $"Imported ps log {log.SourceName}",
+            Title = $"Imported {log.FormatName} {log.SourceName}",
             Description = Describe(log, run, rate),
             Engine = labFpm ? EngineKind.Dotnet : EngineKind.PhpFpm,
             Duration = duration,
@@ -82,9 +82,14 @@ public static class ImportScenario
         rate ??= RequestRate.Unknown;
         var w = new StringBuilder();
         w.Append("# Imported by ./run.sh import from ").Append(log.SourceName).Append(" (")
-            .Append(log.Blocks.Count.ToString(Inv)).Append(" ps blocks).\n")
+            .Append(log.Blocks.Count.ToString(Inv)).Append(' ').Append(log.SnapshotWord).Append("s).\n")
             .Append("# This is not a run of the lab: manifest.json and summary.json say engine \"import\".\n")
-            .Append("# A ps log shows processes (PIDs, RSS, VSZ) at the times of its snapshots, not the pool's settings:\n")
+            .Append(log.Format switch
+            {
+                LogFormat.Smem => "# smem shows processes (PIDs, Swap, USS, PSS, RSS) at the times of its snapshots, not the pool's settings:\n",
+                LogFormat.SmapsRollup => "# smaps_rollup shows processes (PIDs, Rss, Pss, Private_*, Swap) at the times of its snapshots, not the pool's settings:\n",
+                _ => "# A ps log shows processes (PIDs, RSS, VSZ) at the times of its snapshots, not the pool's settings:\n",
+            })
             .Append("# those are left unknown here (commented out) and the lab's defaults stand in when this file is run.\n")
             .Append("# From the log: memory.child_baseline, child_vsz, master_rss, master_vsz (fresh children's and the\n")
             .Append("# master's RSS/VSZ), sample_interval = ").Append(ScenarioUnits.FormatDuration(scenario.SampleInterval))
@@ -118,11 +123,13 @@ public static class ImportScenario
     private static string Describe(PsLog log, FollowedRun run, RequestRate rate)
     {
         var st = run.Stats;
-        return $"Imported from the ps log {log.SourceName}: {log.Blocks.Count} ps blocks, master PID(s) {string.Join(", ", st.MasterPids)}, "
-            + $"{st.ChildPids.Count} child PID(s), {st.Gone} gone (cause unknown: a ps log cannot tell pm.max_requests from an idle kill or a crash). "
+        string tool = log.Format switch { LogFormat.Smem => "smem", LogFormat.SmapsRollup => "smaps_rollup", _ => "ps" };
+        return $"Imported from the {log.FormatName} {log.SourceName}: {log.Blocks.Count} {log.SnapshotWord}s, master PID(s) {string.Join(", ", st.MasterPids)}, "
+            + $"{st.ChildPids.Count} child PID(s), {st.Gone} gone (cause unknown: a {log.FormatName} cannot tell pm.max_requests from an idle kill or a crash). "
+            + (log.HasPss ? $"It gives each process's PSS and USS beside its RSS: samples.csv's pss_kb, uss_kb and swap_kb are the {tool} figures. " : "")
             + (rate.Known
-                ? "ps does not show requests: samples.csv's requests column estimates them from the rate given at import, shared by the children present."
-                : "ps does not show requests: samples.csv's requests column counts the blocks each PID was seen in before, so the leak in summary.json is per observation (ps snapshot), not per request.")
+                ? $"{tool} does not show requests: samples.csv's requests column estimates them from the rate given at import, shared by the children present."
+                : $"{tool} does not show requests: samples.csv's requests column counts the blocks each PID was seen in before, so the leak in summary.json is per observation ({(log.Format == LogFormat.Ps ? "ps snapshot" : "snapshot")}), not per request.")
             + " The pool's settings (pm, max_children, max_requests, memory_limit, ...) are not in the log: unknown.";
     }
 

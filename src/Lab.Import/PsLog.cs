@@ -13,6 +13,24 @@ public sealed record PsLine(int LineNumber, int Pid, long RssKb, long? VszKb, do
 
     /// <summary>ps's state letter: STAT's first character, or S; '?' when the log has neither.</summary>
     public char State => Stat is { Length: > 0 } s ? s[0] : StateLetter ?? '?';
+
+    /// <summary>Proportional set size in KiB (smem's PSS, smaps_rollup's Pss:); -1 when the log has none (ps).</summary>
+    public long PssKb { get; init; } = Sample.Unknown;
+    /// <summary>Unique set size in KiB (smem's USS; smaps_rollup's Private_Clean + Private_Dirty); -1 when the log has none.</summary>
+    public long UssKb { get; init; } = Sample.Unknown;
+    /// <summary>Swapped out, KiB (smem's Swap, smaps_rollup's Swap:); -1 when the log has none.</summary>
+    public long SwapKb { get; init; } = Sample.Unknown;
+}
+
+/// <summary>What printed a pasted log's snapshots.</summary>
+public enum LogFormat
+{
+    /// <summary>Repeated `ps aux | grep php` (or `ps -o ...`) outputs: RSS and VSZ.</summary>
+    Ps,
+    /// <summary>Repeated `smem -P php-fpm` outputs (with or without -k, -t): Swap, USS, PSS, RSS.</summary>
+    Smem,
+    /// <summary>Concatenated /proc/PID/smaps_rollup dumps, each after a line with its PID: Rss, Pss, USS, Swap.</summary>
+    SmapsRollup,
 }
 
 /// <summary>A php-fpm process of one block: its line and its role.</summary>
@@ -59,6 +77,8 @@ public sealed record ParseCounts
     public int UnknownRoleLines { get; init; }
     /// <summary>Text that is no process line (warnings, `bash: ...`, other commands' output), skipped.</summary>
     public int TextLines { get; init; }
+    /// <summary>smem -t's totals lines (the dashes and the sums under them), skipped.</summary>
+    public int TotalsLines { get; init; }
 }
 
 /// <summary>A pasted ps log, read: its blocks with their times, and what was skipped.</summary>
@@ -76,6 +96,28 @@ public sealed record PsLog(
     IReadOnlyList<string> IgnoredCommands,
     IReadOnlyList<string> SkippedText)
 {
+    /// <summary>What printed the snapshots (ps unless said otherwise).</summary>
+    public LogFormat Format { get; init; } = LogFormat.Ps;
+
+    /// <summary>True when the log gives PSS and USS (smem, smaps_rollup): the host's share of shared pages can be told.</summary>
+    public bool HasPss => Format != LogFormat.Ps;
+
+    /// <summary>What one snapshot is called in messages: "ps block", "smem snapshot", "smaps_rollup snapshot".</summary>
+    public string SnapshotWord => Format switch
+    {
+        LogFormat.Smem => "smem snapshot",
+        LogFormat.SmapsRollup => "smaps_rollup snapshot",
+        _ => "ps block",
+    };
+
+    /// <summary>What the log is called in messages: "ps log", "smem output", "smaps_rollup dump".</summary>
+    public string FormatName => Format switch
+    {
+        LogFormat.Smem => "smem output",
+        LogFormat.SmapsRollup => "smaps_rollup dump",
+        _ => "ps log",
+    };
+
     /// <summary>Typical spacing between blocks (median), in seconds; 0 with fewer than two blocks.</summary>
     public double MedianSpacingS
     {

@@ -67,7 +67,7 @@ public static class PsLogImport
         if (text.Trim().Length == 0) throw new ImportException($"{sourceName} is empty. {Expected}");
         var lines = text.Split('\n');
         if (lines.Length > 0 && lines[^1].Length == 0) lines = lines[..^1];
-        var log = PsLogParser.Parse(lines, sourceName, options.Interval);
+        var log = FormatDetection.Parse(lines, sourceName, options.Interval);
         var run = PidFollower.Follow(log, options.Rate);
         string name = ScenarioName(sourceName);
         var scenario = ImportScenario.Build(log, run, name, options.Rate);
@@ -77,7 +77,8 @@ public static class PsLogImport
 
     private const string Expected =
         "Expected a log of repeated `ps aux | grep php` (or `ps -o pid,rss,vsz,cmd`) outputs as pasted from a terminal, e.g. "
-        + "\"nobody   13672  0.0  0.0  62364 11188 ?        S    04:32   0:00 php-fpm: pool www\".";
+        + "\"nobody   13672  0.0  0.0  62364 11188 ?        S    04:32   0:00 php-fpm: pool www\"; "
+        + "or repeated `smem -P php-fpm` outputs; or repeated `for p in $(pgrep php-fpm); do echo $p; cat /proc/$p/smaps_rollup; done`.";
 
     /// <summary>"import-" and the file's name without its extension, cut to letters, digits, '-', '_' and '.'.</summary>
     public static string ScenarioName(string sourceName)
@@ -132,24 +133,29 @@ public static class PsLogImport
             TimeSource.Timestamps => "times from the log's timestamps",
             _ => "t = block index × " + Seconds(result.Imported.Scenario.SampleInterval.TotalSeconds),
         };
-        lines.Add($"imported {log.SourceName}: {log.Blocks.Count} ps blocks over {Seconds(log.Blocks[^1].T)} ({timing})");
+        lines.Add($"imported {log.SourceName}: {log.Blocks.Count} {log.SnapshotWord}s over {Seconds(log.Blocks[^1].T)} ({timing})");
         var skipped = new List<string>();
         if (c.Prompts > 0) skipped.Add($"{c.Prompts} prompt(s)");
         if (c.Headers > 0) skipped.Add($"{c.Headers} header(s)");
         if (c.TimestampLines > 0) skipped.Add($"{c.TimestampLines} timestamp line(s)");
-        skipped.Add($"{c.GrepLines} grep line(s) dropped");
+        if (c.TotalsLines > 0) skipped.Add($"{c.TotalsLines} smem -t totals line(s)");
+        if (log.Format == LogFormat.Ps) skipped.Add($"{c.GrepLines} grep line(s) dropped");
         skipped.Add($"{c.OtherProcessLines} other process line(s) ignored" + (log.IgnoredCommands.Count > 0 ? $" ({string.Join("; ", log.IgnoredCommands.Take(3))})" : ""));
         if (c.UnknownRoleLines > 0) skipped.Add($"{c.UnknownRoleLines} php-fpm line(s) of unknown role ignored");
         skipped.Add($"{c.TextLines} text line(s) skipped");
-        lines.Add($"  read      {c.Lines} lines, {c.FpmLines} php-fpm process lines; {string.Join(", ", skipped)}");
+        string kept = log.Format == LogFormat.SmapsRollup ? "smaps_rollup dumps of php-fpm processes" : "php-fpm process lines";
+        lines.Add($"  read      {c.Lines} lines, {c.FpmLines} {kept}; {string.Join(", ", skipped)}");
         lines.Add($"  PIDs      {st.MasterPids.Count + st.ChildPids.Count}: master {List(st.MasterPids)}; {st.ChildPids.Count} children {List(st.ChildPids)}");
         string perBlock = st.MinChildren == st.MaxChildren ? $"{st.MaxChildren} at a time" : $"{st.MinChildren} to {st.MaxChildren} at a time";
         string restarts = st.Restarts > 0 ? $", {st.Restarts} master restart(s)" : "";
-        lines.Add($"  children  {perBlock}; {st.Spawns} appeared, {st.Gone} gone (cause unknown: ps cannot tell pm.max_requests from an idle kill or a crash"
+        lines.Add($"  children  {perBlock}; {st.Spawns} appeared, {st.Gone} gone (cause unknown: {(log.Format switch { LogFormat.Smem => "smem", LogFormat.SmapsRollup => "smaps_rollup", _ => "ps" })} cannot tell pm.max_requests from an idle kill or a crash"
                   + (st.Replaced > 0 ? $"; {st.Replaced} of them as a new PID appeared" : "") + $"){restarts}");
         lines.Add($"  memory    peak child RSS {Mib(st.PeakChildRssKb)} ({st.PeakChildRssKb.ToString(Inv)} KiB, PID {st.PeakChildPid}), pool peak {Mib(st.PeakPoolRssKb)} ({st.PeakPoolRssKb.ToString(Inv)} KiB)");
+        if (st.PeakPoolPssKb >= 0)
+            lines.Add($"  host pays summed PSS peak {Mib(st.PeakPoolPssKb)} ({st.PeakPoolPssKb.ToString(Inv)} KiB) against summed RSS (what ps adds up to) peak {Mib(st.PeakPoolRssKb)}: "
+                      + $"RSS counts the pages the processes share once per process; peak child USS {Mib(st.PeakChildUssKb)}");
         var rate = result.Imported.Info;
-        string per = rate.HasRequests ? "request" : "observation (ps snapshot)";
+        string per = rate.HasRequests ? "request" : $"observation ({(log.Format == LogFormat.Ps ? "ps snapshot" : log.SnapshotWord)})";
         var sum = result.Summary;
         lines.Add(sum.LeakKbPerRequest is { } leak
             ? $"  leak      {leak.ToString("N0", Inv)} KiB per {per}"
@@ -160,7 +166,7 @@ public static class PsLogImport
                 : "  leak      none fitted: no child was seen in enough blocks");
         lines.Add(rate.HasRequests
             ? $"  requests  estimated from {(rate.RateRps is { } r ? $"--rate {r.ToString("0.###", Inv)}" : $"--requests-per-block {rate.RequestsPerBlock!.Value.ToString("0.###", Inv)}")}, shared by the children present in both snapshots"
-            : "  requests  ps shows none: samples.csv counts observations (ps snapshots); give --requests-per-block N or --rate R to turn snapshots into requests");
+            : $"  requests  {(log.Format switch { LogFormat.Smem => "smem", LogFormat.SmapsRollup => "smaps_rollup", _ => "ps" })} shows none: samples.csv counts observations ({(log.Format == LogFormat.Ps ? "ps snapshots" : log.SnapshotWord + "s")}); give --requests-per-block N or --rate R to turn snapshots into requests");
         lines.Add("  unknown   " + string.Join(", ", rate.Unknown) + ": the log does not give them (left unknown, not guessed)");
         foreach (var note in log.Notes) lines.Add("  note      " + note);
         return lines;

@@ -124,7 +124,7 @@ public static class LabCommandLine
         Add("report", "(re)make the plots and reports of a run (also an incomplete one)", ReportCommand.Usage,
             (r, w) => ReportCommand.Bind(w, X(r, o), r.GetValue(o.Plain), r.GetResult(o.Memory) is null ? Lab.Report.ChildMemory.Rss : ReportCommand.ParseMemory(r.GetValue(o.Memory))),
             a => Task.FromResult(ReportCommand.Run(a)), o.X, o.Memory);
-        Add("import", "a pasted `ps aux | grep php` log → results folder and report", ImportCommand.Usage,
+        Add("import", "a pasted `ps aux | grep php` log, `smem -P php-fpm` output or smaps_rollup dumps → results folder and report", ImportCommand.Usage,
             (r, w) => ImportCommand.Bind(w, r.GetResult(o.Interval) is null ? null : r.GetValue(o.Interval) ?? "", Out(r, o, ImportCommand.Usage),
                 Value(r, o.RequestsPerBlock, "--requests-per-block", "the requests the pool served between two ps snapshots, e.g. --requests-per-block 1"),
                 Value(r, o.Rate, "--rate", "the requests per second the pool served while the log was taken, e.g. --rate 2")),

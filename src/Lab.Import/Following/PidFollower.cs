@@ -32,7 +32,13 @@ public sealed record FollowStats(
     double LeakKb,
     double LeakStdErrKb,
     long FitPoints,
-    double GrowthKb = double.NaN);
+    double GrowthKb = double.NaN)
+{
+    /// <summary>The pool's largest summed PSS over the blocks (what the host paid at most); -1 when the log has no PSS (ps).</summary>
+    public long PeakPoolPssKb { get; init; } = Sample.Unknown;
+    /// <summary>The largest child USS seen; -1 when the log has none.</summary>
+    public long PeakChildUssKb { get; init; } = Sample.Unknown;
+}
 
 /// <summary>The blocks of a ps log as the samples and events of a run.</summary>
 public sealed record FollowedRun(IReadOnlyList<FollowedTick> Ticks, FollowStats Stats)
@@ -92,7 +98,7 @@ public static class PidFollower
         var fit = new LeakFit();
         int spawns = 0, replaced = 0, gone = 0, restarts = 0;
         int minChildren = int.MaxValue, maxChildren = 0;
-        long peakChild = 0, peakPool = 0;
+        long peakChild = 0, peakPool = 0, peakPoolPss = Sample.Unknown, peakChildUss = Sample.Unknown;
         int peakChildPid = 0;
 
         for (int bi = 0; bi < log.Blocks.Count; bi++)
@@ -153,7 +159,7 @@ public static class PidFollower
                 if (seenEver.Add(p.Pid)) (p.Role == ProcessRole.Master ? masters : children).Add(p.Pid);
             }
 
-            long poolRss = 0;
+            long poolRss = 0, poolPss = Sample.Unknown;
             int childCount = 0;
             // with a request rate: what the pool served since the previous block, shared by the children present in both
             if (rate.Known && bi > 0)
@@ -167,9 +173,11 @@ public static class PidFollower
                 var a = alive[p.Pid];
                 var l = p.Line;
                 long requests = p.Role != ProcessRole.Child ? 0 : rate.Known ? (long)Math.Round(a.Requests) : a.Seen;
-                samples.Add(new Sample(t, p.Pid, p.Role, l.RssKb, l.VszKb ?? 0, l.CpuS ?? double.NaN, l.State, requests));
+                samples.Add(new Sample(t, p.Pid, p.Role, l.RssKb, l.VszKb ?? 0, l.CpuS ?? double.NaN, l.State, requests, l.PssKb, l.UssKb, l.SwapKb));
                 a.Seen++;
                 poolRss += l.RssKb;
+                if (l.PssKb >= 0) { poolPss = Math.Max(0, poolPss) + l.PssKb; }
+                if (p.Role == ProcessRole.Child && l.UssKb > peakChildUss) peakChildUss = l.UssKb;
                 if (p.Role == ProcessRole.Child)
                 {
                     childCount++;
@@ -178,6 +186,7 @@ public static class PidFollower
                 }
             }
             peakPool = Math.Max(peakPool, poolRss);
+            peakPoolPss = Math.Max(peakPoolPss, poolPss);
             minChildren = Math.Min(minChildren, childCount);
             maxChildren = Math.Max(maxChildren, childCount);
             ticks.Add(new FollowedTick(t, events, newProcesses, samples));
@@ -187,7 +196,11 @@ public static class PidFollower
         // a leak the log's lives are too short to tell from the retention is not given as one (as in summary.json)
         var (slope, se, points) = result.Determined ? (result.LeakKb, result.StdErrKb, result.Points) : (double.NaN, double.NaN, result.Points);
         var stats = new FollowStats(masters, children, spawns, replaced, gone, restarts, lifetimes,
-            minChildren == int.MaxValue ? 0 : minChildren, maxChildren, peakChild, peakChildPid, peakPool, slope, se, points, result.GrowthKb);
+            minChildren == int.MaxValue ? 0 : minChildren, maxChildren, peakChild, peakChildPid, peakPool, slope, se, points, result.GrowthKb)
+        {
+            PeakPoolPssKb = peakPoolPss,
+            PeakChildUssKb = peakChildUss,
+        };
         return new FollowedRun(ticks, stats);
     }
 

@@ -141,7 +141,7 @@ internal static class Findings
         // Children that ended other than by recycling, idleness or the end of the run.
         long gone = s.ChildExits.Where(e => e.Key is "gone" or "recycled").Sum(e => e.Value);
         if (gone > 0)
-            said.Add($"{Fmt.Count(gone, "child PID", "child PIDs")} vanished between two ps observations: gone, cause unknown — the log does not say whether pm.max_requests, an idle kill, a crash or a kill ended {(gone == 1 ? "it" : "them")}.");
+            said.Add($"{Fmt.Count(gone, "child PID", "child PIDs")} vanished between two snapshots of the log: gone, cause unknown — the log does not say whether pm.max_requests, an idle kill, a crash or a kill ended {(gone == 1 ? "it" : "them")}.");
         var unusual = s.ChildExits.Where(e => e.Key is not ("max_requests" or "recycled" or "gone" or "idle" or "shutdown" or "restart" or "reload"))
             .OrderByDescending(e => e.Value).Select(e => $"{Fmt.Int(e.Value)} {ExitWhy(e.Key)}").ToList();
         if (unusual.Count > 0) said.Add($"Children also ended by: {string.Join(", ", unusual)}.");
