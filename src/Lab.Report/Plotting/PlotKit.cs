@@ -25,7 +25,7 @@ public static class PlotKit
     public const int Width = 1200;
     public const int Height = 560;
     /// <summary>Characters of a 15 px title line that fit the plot's width.</summary>
-    public const int MaxTitleChars = 120;
+    public const int MaxTitleChars = 90;
 
     /// <summary>Distinct, print-safe colours (Tableau 10), for PIDs and for compared runs.</summary>
     public static readonly string[] PaletteHex =
