@@ -13,7 +13,7 @@ Usage:
                                                     the scenario once per combination (sim unless engine=): sweep.csv, plots, compare, report
   ./run.sh advise DIR [ram=2G] [max_children=N] [margin=20%] [--per-block] [--out DIR]
                                                     fit a run's leak; pm.max_requests (and max_children) for the RAM, verified on the sim
-                                                    (an import without a request rate: only with --per-block, counted in ps snapshots)
+                                                    (an import without a request rate: only with --per-block, counted in snapshots of the log: ps, smem or smaps_rollup)
   ./run.sh calibrate DIR [--out DIR]                fit the simulator to a real run (engine php-fpm or dotnet) and compare them
   ./run.sh conform [--engines php-fpm,dotnet,sim] [--out DIR]
                                                     the conformance suite: php-fpm's rules, each engine against php-fpm 8.2

@@ -173,12 +173,12 @@ public class AdviseTests
         Assert.Equal(PoolFit.PerSnapshot, fit.Unit);
         Assert.Equal(7148, fit.Baseline.Value, 0);      // the two children seen starting; not the first block's (already 11 MiB)
         Assert.InRange(fit.Leak.Value, 2 * MiB, 4.5 * MiB);
-        Assert.Contains(fit.Notes, n => n.Contains("per ps snapshot"));
+        Assert.Contains(fit.Notes, n => n.Contains("answered per snapshot"));
 
         var outcome = await AdviseRun.RunAsync(run, new AdviceRequest(GiB, true, 0.2, null) { PerBlock = true }, tmp.Sub("advise"), SweepSimRunner.Run, "test", null, CancellationToken.None);
         var p = Assert.IsType<PoolChoice>(outcome.Advice.Primary);
         Assert.Equal(1, p.MaxChildren);
-        Assert.Contains(outcome.Lines, l => l.Contains("ps snapshots (--per-block: counted in ps snapshots, not requests)"));
+        Assert.Contains(outcome.Lines, l => l.Contains("snapshots (--per-block: counted in snapshots of the log, not requests)"));
 
         // with the rate known (one request per snapshot, as the article took it), per request
         var rated = PsLogImport.Read(log, new ImportOptions { Rate = new Lab.Import.Following.RequestRate(1, null) });

@@ -31,7 +31,7 @@ public static class AdvicePlot
         double top = Math.Max(ram * 1.12, verified.Where(v => v.Ran).Select(v => v.PeakPoolKb * 1.1).DefaultIfEmpty(0).Max());
         var unit = SizeUnit.For(top);
 
-        string per = f.Unit == "request" ? "requests" : "ps snapshots";
+        string per = f.Unit == "request" ? "requests" : "snapshots of the log";
         string mem = f.InPss ? "PSS (what the host pays)" : "RSS";
         var plt = PlotKit.New($"Advice for {runTitle}",
             $"Peak pool {mem} predicted against pm.max_requests (left axis), respawns per 1,000 {per} (right axis)");
@@ -71,7 +71,7 @@ public static class AdvicePlot
         }
         if (choices.Count == 0) PlotKit.Note(plt, "no max_requests fits: see the advice", Alignment.MiddleCenter);
 
-        plt.XLabel(f.Unit == "request" ? "pm.max_requests" : "max_requests in ps snapshots (--per-block: not requests)");
+        plt.XLabel(f.Unit == "request" ? "pm.max_requests" : "max_requests in snapshots of the log (--per-block: not requests)");
         plt.YLabel($"peak pool {mem} ({unit.Name})");
         plt.Axes.Right.Label.Text = $"respawns per 1,000 {per}";
         plt.Axes.SetLimitsX(0, xMax);

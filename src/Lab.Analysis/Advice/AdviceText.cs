@@ -64,7 +64,7 @@ public static class AdviceText
     public static string Choice(PoolChoice c, Advice a, double? throughputRps)
     {
         string mr = c.MaxRequests == 0 ? "0 (unlimited)" : c.MaxRequests.ToString(Fmt.Inv); // as typed in the pool's config, no separator
-        if (a.Fit.Unit != "request" && c.MaxRequests > 0) mr += $" {a.Fit.Unit}s (--per-block: counted in ps snapshots, not requests)";
+        if (a.Fit.Unit != "request" && c.MaxRequests > 0) mr += $" {a.Fit.Unit}s (--per-block: counted in snapshots of the log, not requests)";
         string respawns = c.MaxRequests == 0
             ? "no respawns"
             : $"{Fmt.Num(c.RespawnsPer1k, "0.##")} respawns per 1,000 {a.Fit.Unit}s" + (throughputRps is > 0 and { } rps

@@ -9,7 +9,7 @@ namespace Lab.Analysis.Advice;
 /// <param name="MaxChildren">max_children= if given.</param>
 public sealed record AdviceRequest(double RamKb, bool RamGiven, double Margin, int? MaxChildren)
 {
-    /// <summary>advise --per-block: on an imported ps log without a request rate, answer per ps snapshot.</summary>
+    /// <summary>advise --per-block: on an imported log without a request rate, answer per snapshot.</summary>
     public bool PerBlock { get; init; }
 
     /// <summary>The default ram= (2 GiB), as the lab's usage line shows it.</summary>

@@ -24,7 +24,7 @@ public sealed record Fitted(double Value, double Uncertainty, string How);
 /// <item>the master's RSS, its median.</item>
 /// </list>
 /// An imported ps log has no requests: advise needs import --requests-per-block N or --rate R to
-/// turn its snapshots into requests, or --per-block to answer per ps snapshot.
+/// turn its snapshots into requests, or --per-block to answer per snapshot.
 /// </summary>
 public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted Retained, Fitted Master,
     long ChildSamples, int Children, long FitPoints, IReadOnlyList<string> Notes)
@@ -65,11 +65,11 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
     /// <summary>One child's RSS after n requests, for a leak per request: B + leak × n + R.</summary>
     public double ChildKb(double requests, double leakKb) => Baseline.Value + leakKb * requests + Retained.Value;
 
-    /// <summary>The unit of an import answered per ps snapshot (advise --per-block).</summary>
-    public const string PerSnapshot = "ps snapshot";
+    /// <summary>The unit of an import answered per snapshot of its log (ps, smem, smaps_rollup; advise --per-block).</summary>
+    public const string PerSnapshot = "snapshot";
 
     /// <summary>Fits a results folder (a run of any engine, or an import).</summary>
-    /// <param name="perBlock">For an import without a request rate: answer per ps snapshot (else it is refused).</param>
+    /// <param name="perBlock">For an import without a request rate: answer per snapshot (else it is refused).</param>
     /// <exception cref="AdviseException">No child sample, too few to fit the leak with its uncertainty, or an import without requests.</exception>
     public static PoolFit Of(RunFolder run, bool perBlock = false)
     {
@@ -78,9 +78,9 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
         bool snapshots = import && run.Import is not { HasRequests: true };
         if (snapshots && !perBlock)
             throw new AdviseException(
-                $"{run.Directory} is an imported ps log without a request rate: a ps snapshot is not a request, so advise cannot turn snapshots into requests " +
+                $"{run.Directory} is an imported log (ps, smem or smaps_rollup) without a request rate: a snapshot is not a request, so advise cannot turn snapshots into requests " +
                 "(pm.max_requests counts requests). Import it again with the rate you know — ./run.sh import FILE --requests-per-block N (requests the pool served between two snapshots) " +
-                "or --rate R (requests per second) — or add --per-block to answer per ps snapshot (max_requests then counts snapshots, not requests).");
+                "or --rate R (requests per second) — or add --per-block to answer per snapshot (max_requests then counts snapshots, not requests).");
         string unit = snapshots ? PerSnapshot : "request";
         string dir = run.Directory;
         var notes = new List<string>();
@@ -150,7 +150,7 @@ public sealed record PoolFit(string Unit, Fitted Baseline, Fitted Leak, Fitted R
             ? new Fitted(0, double.NaN, "no master in the samples: counted as 0")
             : new Fitted(Stats.Median(master), master.Count > 1 ? Stats.StdDev(master) : double.NaN, $"median of the master's {master.Count} samples");
         if (master.Count == 0) notes.Add("the samples hold no master process: its RSS is counted as 0 in the budget");
-        if (snapshots) notes.Add("an imported ps log without a request rate, answered per ps snapshot (--per-block): every figure \"per request\" here is per snapshot, and max_requests counts snapshots — not what php-fpm counts");
+        if (snapshots) notes.Add("an imported log without a request rate, answered per snapshot (--per-block): every figure \"per request\" here is per snapshot, and max_requests counts snapshots — not what php-fpm counts");
         else if (import) notes.Add($"an imported ps log: requests estimated from the rate given at import ({(run.Import!.RateRps is { } rate ? $"{Fmt.Num(rate)} requests per second" : $"{Fmt.Num(run.Import.RequestsPerBlock ?? 0)} request{(run.Import.RequestsPerBlock == 1 ? "" : "s")} per snapshot")}, shared by the children present)");
         if (leakKb < 0) notes.Add($"the fitted leak is negative ({Fmt.Size(leakKb)} per {unit}): the children do not grow; the advice plans with the upper end of its confidence interval");
         if (summary.LeakKbPerRequest is not null && summary.RssGrowthKbPerRequest is { } growth && Math.Abs(growth - leakKb) > 0.05 * Math.Max(1, Math.Abs(leakKb)))

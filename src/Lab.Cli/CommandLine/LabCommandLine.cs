@@ -36,7 +36,7 @@ public static class LabCommandLine
         public readonly Option<string> Interval = new("--interval") { Description = "time between two ps outputs when the log has no timestamps", HelpName = "1s" };
         public readonly Option<string> RequestsPerBlock = new("--requests-per-block") { Description = "requests the pool served between two ps outputs (turns snapshots into requests)", HelpName = "N" };
         public readonly Option<string> Rate = new("--rate") { Description = "requests per second the pool served while the log was taken", HelpName = "R" };
-        public readonly Option<bool> PerBlock = new("--per-block") { Description = "plan per ps snapshot of an import (its figures are per observation)" };
+        public readonly Option<bool> PerBlock = new("--per-block") { Description = "plan per snapshot of an import (ps, smem or smaps_rollup: its figures are per observation)" };
         public readonly Option<bool> Yes = new("--yes") { Description = "run even when the run would write several GB" };
         public readonly Option<bool> Results = new("--results") { Description = "also remove the stale results folders listed" };
         public readonly Option<string> Engines = new("--engines") { Description = "the engines compared with php-fpm 8.2 (php-fpm, the reference, among them)", HelpName = "php-fpm,dotnet,sim" };
@@ -126,7 +126,7 @@ public static class LabCommandLine
             a => Task.FromResult(ReportCommand.Run(a)), o.X, o.Memory);
         Add("import", "a pasted `ps aux | grep php` log, `smem -P php-fpm` output or smaps_rollup dumps → results folder and report", ImportCommand.Usage,
             (r, w) => ImportCommand.Bind(w, r.GetResult(o.Interval) is null ? null : r.GetValue(o.Interval) ?? "", Out(r, o, ImportCommand.Usage),
-                Value(r, o.RequestsPerBlock, "--requests-per-block", "the requests the pool served between two ps snapshots, e.g. --requests-per-block 1"),
+                Value(r, o.RequestsPerBlock, "--requests-per-block", "the requests the pool served between two snapshots of the log, e.g. --requests-per-block 1"),
                 Value(r, o.Rate, "--rate", "the requests per second the pool served while the log was taken, e.g. --rate 2")),
             a => Task.FromResult(ImportCommand.Run(a)), o.Interval, o.RequestsPerBlock, o.Rate, o.Out);
         Add("record", "attach to a running php-fpm (started without the lab) and record it: nothing is started or changed", RecordCommand.Usage,

@@ -75,7 +75,7 @@ public static class ImportCommand
         if (words.Count > 1)
             throw new LabUsageException($"import takes one file (got '{words[0]}' and '{words[1]}'). Usage: {Usage}");
         if (interval is { Length: 0 }) throw new LabUsageException("--interval needs a duration, e.g. --interval 1s or --interval 250ms.");
-        double? perBlock = requestsPerBlock is null ? null : PositiveNumber(requestsPerBlock, "--requests-per-block", "the requests the pool served between two ps snapshots, e.g. --requests-per-block 1");
+        double? perBlock = requestsPerBlock is null ? null : PositiveNumber(requestsPerBlock, "--requests-per-block", "the requests the pool served between two snapshots of the log, e.g. --requests-per-block 1");
         double? perSecond = rate is null ? null : PositiveNumber(rate, "--rate", "the requests per second the pool served while the log was taken, e.g. --rate 2");
         if (perBlock is not null && perSecond is not null)
             throw new LabUsageException("give --requests-per-block or --rate, not both: they say the same thing two ways.");
