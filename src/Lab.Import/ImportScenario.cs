@@ -123,7 +123,7 @@ public static class ImportScenario
     private static string Describe(PsLog log, FollowedRun run, RequestRate rate)
     {
         var st = run.Stats;
-        string tool = log.Format switch { LogFormat.Smem => "smem", LogFormat.SmapsRollup => "smaps_rollup", _ => "ps" };
+        string tool = log.ToolName;
         return $"Imported from the {log.FormatName} {log.SourceName}: {log.Blocks.Count} {log.SnapshotWord}s, master PID(s) {string.Join(", ", st.MasterPids)}, "
             + $"{st.ChildPids.Count} child PID(s), {st.Gone} gone (cause unknown: a {log.FormatName} cannot tell pm.max_requests from an idle kill or a crash). "
             + (log.HasPss ? $"It gives each process's PSS and USS beside its RSS: samples.csv's pss_kb, uss_kb and swap_kb are the {tool} figures. " : "")

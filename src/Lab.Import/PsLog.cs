@@ -110,6 +110,14 @@ public sealed record PsLog(
         _ => "ps block",
     };
 
+    /// <summary>The program that printed it: "ps", "smem", "smaps_rollup".</summary>
+    public string ToolName => Format switch
+    {
+        LogFormat.Smem => "smem",
+        LogFormat.SmapsRollup => "smaps_rollup",
+        _ => "ps",
+    };
+
     /// <summary>What the log is called in messages: "ps log", "smem output", "smaps_rollup dump".</summary>
     public string FormatName => Format switch
     {

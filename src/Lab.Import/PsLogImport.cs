@@ -148,7 +148,7 @@ public static class PsLogImport
         lines.Add($"  PIDs      {st.MasterPids.Count + st.ChildPids.Count}: master {List(st.MasterPids)}; {st.ChildPids.Count} children {List(st.ChildPids)}");
         string perBlock = st.MinChildren == st.MaxChildren ? $"{st.MaxChildren} at a time" : $"{st.MinChildren} to {st.MaxChildren} at a time";
         string restarts = st.Restarts > 0 ? $", {st.Restarts} master restart(s)" : "";
-        lines.Add($"  children  {perBlock}; {st.Spawns} appeared, {st.Gone} gone (cause unknown: {(log.Format switch { LogFormat.Smem => "smem", LogFormat.SmapsRollup => "smaps_rollup", _ => "ps" })} cannot tell pm.max_requests from an idle kill or a crash"
+        lines.Add($"  children  {perBlock}; {st.Spawns} appeared, {st.Gone} gone (cause unknown: {log.ToolName} cannot tell pm.max_requests from an idle kill or a crash"
                   + (st.Replaced > 0 ? $"; {st.Replaced} of them as a new PID appeared" : "") + $"){restarts}");
         lines.Add($"  memory    peak child RSS {Mib(st.PeakChildRssKb)} ({st.PeakChildRssKb.ToString(Inv)} KiB, PID {st.PeakChildPid}), pool peak {Mib(st.PeakPoolRssKb)} ({st.PeakPoolRssKb.ToString(Inv)} KiB)");
         if (st.PeakPoolPssKb >= 0)
@@ -166,7 +166,7 @@ public static class PsLogImport
                 : "  leak      none fitted: no child was seen in enough blocks");
         lines.Add(rate.HasRequests
             ? $"  requests  estimated from {(rate.RateRps is { } r ? $"--rate {r.ToString("0.###", Inv)}" : $"--requests-per-block {rate.RequestsPerBlock!.Value.ToString("0.###", Inv)}")}, shared by the children present in both snapshots"
-            : $"  requests  {(log.Format switch { LogFormat.Smem => "smem", LogFormat.SmapsRollup => "smaps_rollup", _ => "ps" })} shows none: samples.csv counts observations ({(log.Format == LogFormat.Ps ? "ps snapshots" : log.SnapshotWord + "s")}); give --requests-per-block N or --rate R to turn snapshots into requests");
+            : $"  requests  {log.ToolName} shows none: samples.csv counts observations ({(log.Format == LogFormat.Ps ? "ps snapshots" : log.SnapshotWord + "s")}); give --requests-per-block N or --rate R to turn snapshots into requests");
         lines.Add("  unknown   " + string.Join(", ", rate.Unknown) + ": the log does not give them (left unknown, not guessed)");
         foreach (var note in log.Notes) lines.Add("  note      " + note);
         return lines;

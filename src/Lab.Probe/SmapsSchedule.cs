@@ -53,6 +53,9 @@ public sealed class SmapsSchedule
           $"{MaxCoreShare:0%} of a core"
         : null;
 
+    /// <summary>The run's notes on this reading (RunOutcome.Notes): the stretch, if any; null otherwise.</summary>
+    public IReadOnlyList<string>? Notes => StretchNote is { } stretched ? [stretched] : null;
+
     /// <summary>
     /// At a tick of run time t: the figures of every process of the tick that could be read, when
     /// this tick is due (a process gone meanwhile is left out); null when it is not due (or denied).

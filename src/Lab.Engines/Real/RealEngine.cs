@@ -118,7 +118,7 @@ public sealed class RealEngine : IEngine
         }
         await Shutdown(host, front, sampler, state);
 
-        IReadOnlyList<string>? notes = smaps.StretchNote is { } stretched ? [stretched] : null;
+        var notes = smaps.Notes;
         if (guardReason is not null)
             return new RunOutcome(RunStatus.Incomplete, $"stopped by the memory guard: {guardReason}", versions, status, notes);
         if (cancel.IsCancellationRequested)

@@ -9,6 +9,24 @@ public static partial class LogText
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>How many examples of skipped text or ignored commands a parser keeps for its messages.</summary>
+    public const int ExamplesKept = 5;
+
+    /// <summary>A line as a message quotes it: at most 80 characters.</summary>
+    public static string Shorten(string s) => s.Length <= 80 ? s : s[..77] + "...";
+
+    /// <summary>Keeps line no's text as an example of what was skipped (the first <see cref="ExamplesKept"/>).</summary>
+    public static void KeepSkipped(List<string> examples, int no, string trimmed)
+    {
+        if (examples.Count < ExamplesKept) examples.Add($"line {no}: {Shorten(trimmed)}");
+    }
+
+    /// <summary>Keeps a command as an example of what was ignored (the first <see cref="ExamplesKept"/> distinct ones).</summary>
+    public static void KeepIgnored(List<string> examples, string command)
+    {
+        if (examples.Count < ExamplesKept && !examples.Contains(command)) examples.Add(command);
+    }
+
     /// <summary>
     /// A line as the terminal showed it: colour escapes removed (`grep --color` marks "php"),
     /// a trailing CR dropped (a log saved on Windows), tabs as spaces.

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lab.Scenarios;
 
 namespace Lab.Import.Parsing;
 
@@ -16,18 +17,18 @@ public static class MemorySize
         abbreviated = false;
         if (text.Length == 0) return false;
         if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out kb)) return true;
-        double scale = char.ToUpperInvariant(text[^1]) switch
-        {
-            'K' => 1,
-            'M' => 1024,
-            'G' => 1024.0 * 1024,
-            'T' => 1024.0 * 1024 * 1024,
-            _ => 1.0 / 1024, // smem's units() below 1 KiB: bytes, no suffix ("512.0")
-        };
-        string number = char.IsAsciiLetter(text[^1]) ? text[..^1] : text;
-        if (number.Length == 0 || !double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-            return false;
-        kb = (long)Math.Round(v * scale, MidpointRounding.AwayFromZero);
+        double? parsed;
+        if (!char.IsAsciiLetter(text[^1]))
+            // smem's units() below 1 KiB: bytes, no suffix ("512.0")
+            parsed = double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double bytes) ? bytes / 1024 : null;
+        else if (char.ToUpperInvariant(text[^1]) == 'T')
+            // a scenario size stops at G: T is 1024 G
+            parsed = text.Length > 1 && char.IsAsciiDigit(text[^2]) ? ScenarioUnits.ParseSizeKb(text[..^1] + "G", out _) * 1024 : null;
+        else
+            // K, M, G with one decimal ("524.0K", "1.3M"): the lab's own size units
+            parsed = text.Length > 1 && char.IsAsciiDigit(text[^2]) ? ScenarioUnits.ParseSizeKb(text, out _) : null;
+        if (parsed is not { } v || !double.IsFinite(v)) return false;
+        kb = (long)Math.Round(v, MidpointRounding.AwayFromZero);
         abbreviated = true;
         return true;
     }

@@ -21,7 +21,6 @@ namespace Lab.Import.Parsing;
 public static class PsLogParser
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-    private const int ExamplesKept = 5;
 
     private sealed class OpenBlock
     {
@@ -144,7 +143,7 @@ public static class PsLogParser
             }
             text++;
             if (line.Contains("fpm", StringComparison.Ordinal)) fpmText++;
-            if (skippedText.Count < ExamplesKept) skippedText.Add($"line {no}: {Shorten(line.Trim())}");
+            LogText.KeepSkipped(skippedText, no, line.Trim());
         }
         Close();
 
@@ -221,8 +220,7 @@ public static class PsLogParser
                 case FpmKind.FpmUnknownRole: unknown++; break;
                 default:
                     others++;
-                    string cmd = l.Command.Length == 0 ? "(no command)" : Shorten(l.Command);
-                    if (ignoredCommands.Count < ExamplesKept && !ignoredCommands.Contains(cmd)) ignoredCommands.Add(cmd);
+                    LogText.KeepIgnored(ignoredCommands, l.Command.Length == 0 ? "(no command)" : LogText.Shorten(l.Command));
                     break;
             }
         }
@@ -242,7 +240,6 @@ public static class PsLogParser
         return nonBlank >= 4 && followedByBlank >= 0.8 * nonBlank;
     }
 
-    private static string Shorten(string s) => s.Length <= 80 ? s : s[..77] + "...";
 
     private static string Unreadable(int fpmText) => fpmText > 0
         ? $" {fpmText} line(s) mention fpm but are not in a layout with PID and RSS columns (ps -ef and top have no RSS column: use ps aux, or ps -o pid,rss,vsz,cmd)."

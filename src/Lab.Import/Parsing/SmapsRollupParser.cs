@@ -30,7 +30,6 @@ namespace Lab.Import.Parsing;
 /// </summary>
 public static partial class SmapsRollupParser
 {
-    private const int ExamplesKept = 5;
     private static readonly string[] Needed = ["Rss", "Pss", "Private_Clean", "Private_Dirty"];
 
     // "55d1c0f4e000-7ffd5e3b1000 ---p 00000000 00:00 0      [rollup]"
@@ -89,7 +88,7 @@ public static partial class SmapsRollupParser
             if (d.Fields.Count == 0)
             {
                 empty++;
-                if (emptyPids.Count < ExamplesKept) emptyPids.Add(d.Pid);
+                if (emptyPids.Count < LogText.ExamplesKept) emptyPids.Add(d.Pid);
                 return;
             }
             foreach (var key in Needed)
@@ -164,7 +163,7 @@ public static partial class SmapsRollupParser
                 continue;
             }
             text++;
-            if (skippedText.Count < ExamplesKept) skippedText.Add($"line {no}: {(t.Length <= 80 ? t : t[..77] + "...")}");
+            LogText.KeepSkipped(skippedText, no, t);
         }
         EndDump();
         CloseSnapshot();
@@ -204,7 +203,7 @@ public static partial class SmapsRollupParser
                         else
                         {
                             others++;
-                            if (ignoredCommands.Count < ExamplesKept && !ignoredCommands.Contains(d.Title!)) ignoredCommands.Add(d.Title!);
+                            LogText.KeepIgnored(ignoredCommands, d.Title!);
                         }
                         continue;
                     }

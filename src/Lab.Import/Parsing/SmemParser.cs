@@ -24,7 +24,6 @@ public enum SmemField { Pid, User, Command, Name, Swap, Uss, Pss, Rss, Vss, Maps
 /// </summary>
 public static class SmemParser
 {
-    private const int ExamplesKept = 5;
 
     private static readonly Dictionary<string, SmemField> HeaderNames = new(StringComparer.Ordinal)
     {
@@ -135,7 +134,7 @@ public static class SmemParser
                 continue;
             }
             text++;
-            if (skippedText.Count < ExamplesKept) skippedText.Add($"line {no}: {(trimmed.Length <= 80 ? trimmed : trimmed[..77] + "...")}");
+            LogText.KeepSkipped(skippedText, no, trimmed);
         }
         Close();
 
@@ -169,7 +168,7 @@ public static class SmemParser
                         if (l.Command.Trim() is "?" or "") { exiting++; break; }
                         others++;
                         string cmd = l.Command.Trim();
-                        if (ignoredCommands.Count < ExamplesKept && !ignoredCommands.Contains(cmd)) ignoredCommands.Add(cmd);
+                        LogText.KeepIgnored(ignoredCommands, cmd);
                         break;
                 }
             }

@@ -87,9 +87,8 @@ public static class Recorder
 
         var versions = new Dictionary<string, string> { ["php-fpm"] = PhpFpmVersion(pool.Master.Pid) };
         var outcome = state.MasterGone
-            ? new RunOutcome(RunStatus.Incomplete, $"the php-fpm master (PID {pool.Master.Pid}) went away during the recording", versions, state.LastCounters, Notes())
-            : new RunOutcome(RunStatus.Complete, null, versions, state.LastCounters, Notes());
-        IReadOnlyList<string>? Notes() => smapsSchedule.StretchNote is { } stretched ? [stretched] : null;
+            ? new RunOutcome(RunStatus.Incomplete, $"the php-fpm master (PID {pool.Master.Pid}) went away during the recording", versions, state.LastCounters, smapsSchedule.Notes)
+            : new RunOutcome(RunStatus.Complete, null, versions, state.LastCounters, smapsSchedule.Notes);
         return new RecordResult(outcome, state.ChildrenSeen, state.Spawns, state.Exits, state.Recycles, state.OwnStatusRequests, smapsSchedule.Denied, statusFailures);
     }
 

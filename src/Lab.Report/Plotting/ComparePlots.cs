@@ -54,17 +54,16 @@ internal static class ComparePlots
             for (int i = 0; i < k.Count; i++) d.Add(xAxis == XAxis.Time ? time.Of(k.T[i]) : k.Served[i], unit.Of(y[i]));
             var (xs, ys) = d.Finish();
             if (xs.Length > 0) PlotKit.Line(plt, xs, ys, run.Color, WidthOf(ri, set.Runs.Count), LegendLabel(set, run));
-            var markCounts = run.Model.Marks.GroupBy(mk => mk.Label).ToDictionary(g => g.Key, g => g.Count());
-            var markLabelled = new HashSet<string>();
-            foreach (var mark in run.Model.Marks)
+            var marks = run.Model.Marks;
+            var markLabels = PlotKit.MarkLabels(marks.Select(mk => mk.Label).ToList());
+            for (int mi = 0; mi < marks.Count; mi++)
             {
+                var mark = marks[mi];
                 double mx = xAxis == XAxis.Time ? time.Of(mark.T) : run.Model.ServedAt(mark.T);
                 var v = plt.Add.VerticalLine(mx, 1.2f, run.Color, LinePattern.Dashed);
                 v.ExcludeFromLegend = true;
-                // many of one kind (a cron job's reloads): one label, on the first, with the count
-                int n = markCounts[mark.Label];
-                if (n > Model.Findings.RepeatedMarks && !markLabelled.Add(mark.Label)) continue;
-                var t = plt.Add.Text(n > Model.Findings.RepeatedMarks ? $"{mark.Label} ×{n}" : mark.Label, mx, yTop);
+                if (markLabels[mi].Length == 0) continue; // one of many of its kind: labelled once, on the first
+                var t = plt.Add.Text(markLabels[mi], mx, yTop);
                 t.Alignment = Alignment.UpperLeft; t.OffsetX = 4; t.OffsetY = 4;
                 t.LabelFontSize = 12; t.LabelBold = true; t.LabelFontColor = run.Color;
             }

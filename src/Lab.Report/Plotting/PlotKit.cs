@@ -183,14 +183,19 @@ public static class PlotKit
     public static void EventLines(Plot plt, IEnumerable<(double X, string Label)> marks, double yTop)
     {
         var list = marks.ToList();
-        var counts = list.GroupBy(mk => mk.Label).ToDictionary(g => g.Key, g => g.Count());
+        var labels = MarkLabels(list.Select(mk => mk.Label).ToList());
+        for (int i = 0; i < list.Count; i++) EventLine(plt, list[i].X, labels[i], yTop);
+    }
+
+    /// <summary>
+    /// What each mark is labelled: its own label, or — more than Findings.RepeatedMarks of one kind
+    /// (a cron job's reloads) — the first "reload ×37" and the others nothing ("").
+    /// </summary>
+    public static IReadOnlyList<string> MarkLabels(IReadOnlyList<string> labels)
+    {
+        var counts = labels.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
         var labelled = new HashSet<string>();
-        foreach (var (x, label) in list)
-        {
-            int n = counts[label];
-            if (n <= Model.Findings.RepeatedMarks) { EventLine(plt, x, label, yTop); continue; }
-            EventLine(plt, x, labelled.Add(label) ? $"{label} ×{n}" : "", yTop);
-        }
+        return labels.Select(l => counts[l] <= Model.Findings.RepeatedMarks ? l : labelled.Add(l) ? $"{l} ×{counts[l]}" : "").ToList();
     }
 
     /// <summary>A dashed vertical line at x (an event, an advised value) in a colour, labelled inside the top of the data area (yTop: the left axis's top).</summary>
