@@ -26,6 +26,8 @@ public class IsolatedProcessTests
         Assert.Equal(server, p.MapPid(1));
         int sleepHost = p.MapPid(sleepNs);
         Assert.True(sleepHost > 0 && sleepHost != sleepNs);
+        // the shell's child may not have exec'd sleep yet when its pid is printed: its cmdline is briefly the shell's, or empty
+        for (int i = 0; i < 200 && !File.ReadAllText($"/proc/{sleepHost}/cmdline").Contains("sleep"); i++) Thread.Sleep(10);
         Assert.Contains("sleep", File.ReadAllText($"/proc/{sleepHost}/cmdline"));
         Assert.Equal(0, p.MapPid(99_999)); // unknown
         // SIGKILL of the namespace's init takes every process of it
