@@ -199,15 +199,27 @@ public class PhpFpmEngineTests : IDisposable
             at = "4s"
             action = "reload"
             """, sampleInterval: "50ms");
-        string dir = Path.Combine(_lab.Root, "actions-out");
-        var r = _lab.Run(name, "--out", dir);
-        Assert.True(r.ExitCode == 0, r.ToString());
-        var events = Csv(dir, "events.csv");
-        string log = File.ReadAllText(Path.Combine(dir, "fpm.log"));
-        var requests = Csv(dir, "requests.csv");
+        // The busy child is picked as "not blocked in accept()" and then signalled: on a loaded machine it
+        // can finish its request in between (its last moments after the answer are not in accept() either),
+        // and then no request fails. That race, and only that, gets the run a second try.
+        string dir = "";
+        List<string[]> events = [], requests = [];
+        string log = "";
+        string[] kill = [];
+        for (int attempt = 1; attempt <= 2; attempt++)
+        {
+            dir = Path.Combine(_lab.Root, $"actions-out-{attempt}");
+            var r = _lab.Run(name, "--out", dir);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            events = Csv(dir, "events.csv").ToList();
+            log = File.ReadAllText(Path.Combine(dir, "fpm.log"));
+            requests = Csv(dir, "requests.csv").ToList();
+            kill = events.Single(c => c[1] == "kill" && c[3].EndsWith(";kill-child", StringComparison.Ordinal));
+            var killed = kill;
+            if (requests.Any(c => c[5] == "502" && Num(c[3]) >= Num(killed[0]) - 0.05 && Num(c[3]) < Num(killed[0]) + 1)) break;
+        }
 
         // kill-child: the busy child dies on SIGKILL, its request fails with 502, the master replaces it
-        var kill = events.Single(c => c[1] == "kill" && c[3].EndsWith(";kill-child", StringComparison.Ordinal));
         Assert.Equal("signal 9;kill-child", kill[3]);
         Assert.Contains(events, c => c[1] == "exit" && c[2] == kill[2] && c[3] == "signal 9;kill-child");
         Assert.Contains($"child {kill[2]} exited on signal 9 (SIGKILL)", log);
