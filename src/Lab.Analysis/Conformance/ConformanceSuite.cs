@@ -59,7 +59,7 @@ public static class ConformanceSuite
 
         new("ondemand-burst", "ondemand forks one child per edge-triggered event of the listening socket: simultaneous connections are one event, and the ones left waiting are not looked at again (php bug #69724).",
             "fpm_process_ctl.c: fpm_pctl_on_socket_accept; fpm_events.c (FPM_EV_EDGE)", "ondemand-burst",
-            [Ev(PoolEventKind.Spawn, spawned: SpawnCause.Ondemand, tol: 1, because: "how many of eight near-simultaneous connections one edge-triggered event gathers depends on how fast the master forks: php-fpm usually forks once, the dotnet master (posix_spawn of a NativeAOT worker) once or twice"),
+            [Ev(PoolEventKind.Spawn, spawned: SpawnCause.Ondemand, tol: 2, because: "how many of eight near-simultaneous connections one edge-triggered event gathers depends on how fast the master forks: php-fpm usually forks once, the dotnet master (posix_spawn of a NativeAOT worker) once or twice, three times on a loaded 2-core machine (seen in the full suite)"),
              Req(200), Ev(PoolEventKind.MaxChildren)]),
 
         new("ondemand-idle-timeout", "ondemand: a child idle longer than pm.process_idle_timeout is killed (SIGQUIT, \"killed by the process management\") and not replaced.",
