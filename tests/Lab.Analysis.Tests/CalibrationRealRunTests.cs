@@ -11,8 +11,11 @@ namespace Lab.Analysis.Tests;
 /// <summary>
 /// Calibration against the real stack: article-max-requests on the real php-fpm (Debian's
 /// php8.2-fpm; the test fails with the install command when it is missing), calibrated: the
-/// calibrated sim's largest-child RSS is within 10% of the real run's at every recycle boundary.
+/// calibrated sim's largest-child RSS is within 10% of the real run's at every recycle boundary;
+/// and the recycle storm of 8 static children, drawn by the calibrated sim with the same figures.
+/// Run alone (no other test of this project beside it): the real stack's timing is what is measured.
 /// </summary>
+[Collection(nameof(RealStackCollection))]
 public class CalibrationRealRunTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("leaklab-calibrate-real-").FullName;
@@ -68,4 +71,37 @@ public class CalibrationRealRunTests : IDisposable
         Assert.Contains("[memory]", File.ReadAllText(result.MemoryPath));
         Assert.Contains("| 1 |", File.ReadAllText(Path.Combine(result.OutDir, "calibration.md")));
     }
+
+    [Fact]
+    public async Task The_calibrated_sim_draws_the_real_php_fpm_recycle_storm()
+    {
+        Assert.True(Lab.PhpFpm.PhpFpmInstall.Locate() is not null,
+            "php-fpm is not installed; the calibration test needs it: sudo apt-get install -y php8.2-fpm");
+        // issue 13's storm, shorter: 8 static children, 40 req/s, 20 requests a child: all 8 recycled every 4 s
+        string[] settings = ["engine=php-fpm", "pm=static", "max_children=8", "max_requests=20", "rate=40", "during=12s", "iterations=100000", "leak=1M", "transient=0K"];
+        var scenario = ScenarioLoader.Load("article-max-requests", settings, LabPaths.Scenarios);
+        string realDir = Path.Combine(_dir, "storm");
+        var (outcome, _) = await HeadlessRun.RunAsync(scenario, EngineFactory.Create(scenario, _ => { }), realDir, "./run.sh article-max-requests " + string.Join(' ', settings));
+        Assert.True(outcome.Status == Lab.Core.Engines.RunStatus.Complete, outcome.Reason);
+
+        var result = await Calibrator.RunAsync(realDir, Path.Combine(_dir, "storm-calibrated"));
+        string table = CalibrationText.Terminal(result);
+        Assert.NotNull(result.Fit.AcceptWakeup);
+        Assert.Equal(result.Fit.AcceptWakeup!.Value, result.Fit.Calibrated.Memory.AcceptWakeup);
+        Assert.True(result.Fit.Work.SpreadMs.Value > 0, "the real stack's requests vary: the work gets a spread\n" + table);
+        var figures = result.Storm.ToDictionary(f => f.Name);
+        Assert.True(figures.ContainsKey("max_starting_at_once") && figures.ContainsKey("p99_near_recycles_ms"), table);
+        // the figures that follow from the recycling rule and the memory: the same storm within 20 %
+        // (the children starting at once and the p99s follow the machine's load too: printed, compared in the lesson)
+        foreach (var name in new[] { "max_recycles_per_s", "pool_rss_peak_to_mean" })
+            Assert.True(figures[name].Within(StormComparison.TolerancePercent), $"{name}: real {figures[name].Real}, sim {figures[name].Sim}\n{table}");
+        Assert.True(figures["max_recycles_per_s"].Real >= 6, "the 8 children recycle together\n" + table);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(result.OutDir, "calibration.json")));
+        Assert.Equal(result.Storm.Count, json.RootElement.GetProperty("storm").GetArrayLength());
+        Assert.Contains("## The recycle storm", File.ReadAllText(Path.Combine(result.OutDir, "calibration.md")));
+    }
 }
+
+/// <summary>Tests that measure the real stack's timing: run one at a time, after the others.</summary>
+[CollectionDefinition(nameof(RealStackCollection), DisableParallelization = true)]
+public sealed class RealStackCollection;

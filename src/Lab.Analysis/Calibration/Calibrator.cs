@@ -20,6 +20,10 @@ public sealed record CalibrationFit(Scenario Original, Scenario Calibrated, Memo
     /// <summary>The cost of a new child (ColdStartFit).</summary>
     public Estimate ColdStartMs { get; init; } = new(double.NaN, double.NaN, "not fitted");
     public IReadOnlyList<string> ColdStartNotes { get; init; } = [];
+    /// <summary>memory.accept_wakeup (AcceptWakeupFit); null before it is fitted (it needs sim runs: RunAsync).</summary>
+    public AcceptWakeupFitResult? AcceptWakeup { get; init; }
+    /// <summary>Every fit's notes, in the order the parameters are listed.</summary>
+    public IEnumerable<string> Notes => Memory.Notes.Concat(Work.Notes).Concat(ColdStartNotes).Concat(AcceptWakeup?.Notes ?? []);
 }
 
 /// <summary>What `./run.sh calibrate` produced.</summary>
@@ -33,6 +37,11 @@ public sealed record CalibrationOutcome(string RealDir, string OutDir, Calibrati
 {
     /// <summary>Every boundary within <see cref="Calibrator.TolerancePercent"/> (and at least one compared).</summary>
     public bool Agrees => Boundaries.Count > 0 && Boundaries.All(b => b.Within(Calibrator.TolerancePercent));
+
+    /// <summary>The recycle storm's figures, real against the calibrated sim (empty: the real run recycled no child).</summary>
+    public IReadOnlyList<StormFigure> Storm { get; init; } = [];
+    /// <summary>Every storm figure within <see cref="StormComparison.TolerancePercent"/> (and at least one compared).</summary>
+    public bool StormAgrees => Storm.Count > 0 && Storm.All(f => f.Within(StormComparison.TolerancePercent));
 }
 
 /// <summary>
@@ -103,13 +112,23 @@ public static class Calibrator
     {
         progress?.Report($"reading {realDir}");
         var real = RunFolder.Open(realDir);
-        progress?.Report("fitting the memory model and the work time");
+        progress?.Report("fitting the memory model, the work time and the cost of a new child");
         var fit = Fit(real);
 
         string dir = Path.GetFullPath(outDir);
         if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
             throw new CalibrationException($"{outDir}: the folder exists and is not empty; choose a new one");
         Directory.CreateDirectory(dir);
+
+        // the order in which children take connections needs sim runs of the fitted scenario
+        string scratch = Path.Combine(dir, ".accept-wakeup-fit");
+        var wakeup = await AcceptWakeupFit.FitAsync(real, fit.Calibrated, scratch, progress, cancel);
+        try { Directory.Delete(scratch, recursive: true); } catch (DirectoryNotFoundException) { } catch (IOException) { }
+        fit = fit with
+        {
+            Calibrated = fit.Calibrated with { Memory = fit.Calibrated.Memory with { AcceptWakeup = wakeup.Value } },
+            AcceptWakeup = wakeup,
+        };
 
         string scenarioText = ScenarioHeader(real, fit) + ScenarioWriter.ToToml(fit.Calibrated);
         string scenarioPath = Path.Combine(dir, "calibrated.toml");
@@ -130,8 +149,9 @@ public static class Calibrator
         var found = RecycleBoundaries.Find(real, sim);
         string html = CompareReport.Generate([real, sim], Path.Combine(dir, "compare"), new ReportOptions(XAxis.Requests));
 
+        var storm = StormComparison.Compare(real.ComputeSummary().Storm, sim.ComputeSummary().Storm);
         var outcome = new CalibrationOutcome(real.Directory, dir, fit, scenarioPath, memoryPath, simDir, html, RecycleBoundaries.Pair(found),
-            found.Recycles, found.Real.Count, found.Sim.Count);
+            found.Recycles, found.Real.Count, found.Sim.Count) { Storm = storm };
         File.WriteAllText(Path.Combine(dir, "calibration.md"), CalibrationText.Markdown(outcome));
         File.WriteAllText(Path.Combine(dir, "calibration.json"), CalibrationText.Json(outcome));
         return outcome;
@@ -214,7 +234,13 @@ public static class CalibrationText
             ("master_vsz", Kb(m.MasterVsz.Value), Pm(Kb(m.MasterVsz.Uncertainty)), m.MasterVsz.How),
             ("work", $"{Num(fit.Original.Request.WorkMs.Mean)} ms → {Num(fit.Calibrated.Request.WorkMs.Mean)} ms (mean)",
                 Pm(Num(fit.Work.OverheadMs.Uncertainty) + " ms"), $"+ {Num(fit.Work.OverheadMs.Value)} ms overhead: " + fit.Work.OverheadMs.How),
+            .. (fit.Work.SpreadMs.Value > 0
+                ? new[] { ("work spread", $"{Num(fit.Work.SpreadMs.Value)} ms", Pm(Num(fit.Work.SpreadMs.Uncertainty, "0.####") + " ms"), fit.Work.SpreadMs.How) }
+                : []),
             ("cold_start", $"{Num(fit.ColdStartMs.Value)} ms", Pm(Num(fit.ColdStartMs.Uncertainty) + " ms"), fit.ColdStartMs.How),
+            .. (fit.AcceptWakeup is { } aw
+                ? new[] { ("accept_wakeup", $"{Num(aw.Ms.Value)} ms", Pm(Num(aw.Ms.Uncertainty) + " ms"), aw.Ms.How) }
+                : []),
             .. (fit.Shared is { } sh
                 ? new[]
                 {
@@ -238,8 +264,9 @@ public static class CalibrationText
         var rows = Parameters(fit);
         int w1 = rows.Max(r => r.Name.Length), w2 = rows.Max(r => r.Value.Length), w3 = rows.Max(r => r.Uncertainty.Length);
         foreach (var r in rows) sb.Append("  ").Append(r.Name.PadRight(w1)).Append("  ").Append(r.Value.PadLeft(w2)).Append(' ').Append(r.Uncertainty.PadRight(w3)).Append('\n');
-        foreach (var n in fit.Memory.Notes.Concat(fit.Work.Notes).Concat(fit.ColdStartNotes)) sb.Append("  note: ").Append(n).Append('\n');
+        foreach (var n in fit.Notes) sb.Append("  note: ").Append(n).Append('\n');
         sb.Append('\n').Append(BoundaryTable(o, markdown: false));
+        if (o.Storm.Count > 0) sb.Append('\n').Append(StormTable(o, markdown: false));
         sb.Append($"\n  calibrated scenario: {o.ScenarioPath}\n  fitted [memory]:     {o.MemoryPath}\n  calibrated sim run:  {o.SimDir}\n");
         return sb.ToString();
     }
@@ -269,6 +296,28 @@ public static class CalibrationText
         return sb.ToString();
     }
 
+    private static string StormTable(CalibrationOutcome o, bool markdown)
+    {
+        var sb = new StringBuilder();
+        double tol = StormComparison.TolerancePercent;
+        const string what = "the recycle storm: the figures of summary.json's \"storm\", real against the calibrated sim";
+        sb.Append(markdown ? $"## The recycle storm\n\n{char.ToUpperInvariant(what[0])}{what[1..]}.\n\n| figure | real | sim | difference |\n|---|---:|---:|---:|\n" : $"  {what}:\n");
+        int w = o.Storm.Max(f => f.Label.Length);
+        foreach (var f in o.Storm)
+        {
+            string diff = double.IsFinite(f.DifferencePercent) ? (f.DifferencePercent >= 0 ? "+" : "") + f.DifferencePercent.ToString("0.0", Inv) + "%" : "n/a";
+            string mark = f.Within(tol) ? "" : markdown ? " ✗" : "  ✗";
+            string real = f.Real.ToString("0.###", Inv), sim = f.Sim.ToString("0.###", Inv);
+            if (markdown) sb.Append($"| {f.Label} (`{f.Name}`) | {real} | {sim} | {diff}{mark} |\n");
+            else sb.Append($"  {f.Label.PadRight(w)}  {real,9}  {sim,9}  {diff,7}{mark}\n");
+        }
+        int off = o.Storm.Count(f => !f.Within(tol));
+        string verdict = off == 0 ? $"all {o.Storm.Count} within {tol:0}%: the calibrated sim draws the same storm"
+            : $"{off} of {o.Storm.Count} off by more than {tol:0}%: " + string.Join(", ", o.Storm.Where(f => !f.Within(tol)).Select(f => f.Name));
+        sb.Append(markdown ? $"\n**{verdict}.**\n" : $"  {verdict}\n");
+        return sb.ToString();
+    }
+
     public static string Markdown(CalibrationOutcome o)
     {
         var sb = new StringBuilder();
@@ -278,9 +327,10 @@ public static class CalibrationText
         sb.Append($"{o.Fit.Memory.States} child states, rms residual {Calibrator.F(o.Fit.Memory.RmsResidualKb, "0")} KiB.\n\n");
         sb.Append("| parameter | fitted | uncertainty | how |\n|---|---:|---:|---|\n");
         foreach (var r in Parameters(o.Fit)) sb.Append($"| `{r.Name}` | {r.Value} | {r.Uncertainty} | {r.How} |\n");
-        var notes = o.Fit.Memory.Notes.Concat(o.Fit.Work.Notes).Concat(o.Fit.ColdStartNotes).ToList();
+        var notes = o.Fit.Notes.ToList();
         if (notes.Count > 0) { sb.Append('\n'); foreach (var n in notes) sb.Append("- ").Append(n).Append('\n'); }
         sb.Append('\n').Append(BoundaryTable(o, markdown: true));
+        if (o.Storm.Count > 0) sb.Append('\n').Append(StormTable(o, markdown: true));
         sb.Append($"\nFiles: [`calibrated.toml`](calibrated.toml) (run it with `./run.sh {o.ScenarioPath}`), [`memory.toml`](memory.toml), ");
         sb.Append("the sim's run in [`sim/`](sim/report.html), the compare report in [`compare/`](compare/report.html).\n");
         return sb.ToString();
@@ -311,9 +361,18 @@ public static class CalibrationText
                 states = fit.Memory.States,
             },
             work = new { overhead_ms = E(fit.Work.OverheadMs), idle_requests = fit.Work.IdleRequests, mean_ms = fit.Calibrated.Request.WorkMs.Mean },
+            work_spread_ms = E(fit.Work.SpreadMs),
             cold_start_ms = E(fit.ColdStartMs),
+            accept_wakeup = fit.AcceptWakeup is { } aw
+                ? new
+                {
+                    ms = E(aw.Ms),
+                    real_out_of_turn = aw.Real.OutOfTurn, real_compared = aw.Real.Compared,
+                    sim_out_of_turn = aw.Sim?.OutOfTurn, sim_compared = aw.Sim?.Compared,
+                }
+                : null,
             load_start_s = fit.LoadStartS,
-            notes = fit.Memory.Notes.Concat(fit.Work.Notes).Concat(fit.ColdStartNotes).ToList(),
+            notes = fit.Notes.ToList(),
             boundaries_are_recycles = o.BoundariesAreRecycles,
             tolerance_percent = Calibrator.TolerancePercent,
             boundaries = o.Boundaries.Select(b => new
@@ -324,6 +383,9 @@ public static class CalibrationText
                 difference_percent = Finite(Math.Round(b.DifferencePercent, 3)),
             }),
             agrees = o.Agrees,
+            storm_tolerance_percent = StormComparison.TolerancePercent,
+            storm = o.Storm.Select(f => new { figure = f.Name, real = f.Real, sim = f.Sim, difference_percent = Finite(Math.Round(f.DifferencePercent, 3)) }),
+            storm_agrees = o.Storm.Count > 0 ? o.StormAgrees : (bool?)null,
         };
         return JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }

@@ -1,0 +1,90 @@
+using Lab.Core.Engines;
+using Lab.Core.Scenarios;
+using Lab.Results;
+using Lab.Sim;
+
+namespace Lab.Analysis.Calibration;
+
+/// <summary>memory.accept_wakeup fitted to a real run.</summary>
+/// <param name="Real">The real run's requests out of turn (AcceptOrder).</param>
+/// <param name="Sim">The calibrated sim's at the fitted value (null: no sim was run).</param>
+public sealed record AcceptWakeupFitResult(TimeSpan Value, Estimate Ms, AcceptTurns Real, AcceptTurns? Sim, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Fits the simulator's memory.accept_wakeup (how long a child woken in accept() takes to run,
+/// during which a child finishing its request takes the connection instead) so the calibrated sim
+/// serves as many requests out of first-in-first-out turn as the real run did (AcceptOrder, read
+/// the same way from both runs' requests.csv). What breaks a recycle storm's lockstep on a real
+/// pool is these steals: with exact first-in-first-out the sim's children recycle in a tighter
+/// wave than the real ones. The sim is run on the calibrated scenario at 0, then at doubling
+/// values from 50 µs until it serves at least as many out of turn as the real run, then bisected
+/// (geometrically) three times between the last two; the value whose count is nearest the real
+/// one is kept (the smaller on a tie). Uncertainty: half the last bracket.
+/// </summary>
+public static class AcceptWakeupFit
+{
+    private const double StartMs = 0.05, MaxMs = 25.6;
+
+    public static async Task<AcceptWakeupFitResult> FitAsync(RunFolder real, Scenario calibrated, string scratchDir,
+        IProgress<string>? progress = null, CancellationToken cancel = default)
+    {
+        var notes = new List<string>();
+        var realTurns = AcceptOrder.Count(real.Requests);
+        var keep = calibrated.Memory.AcceptWakeup;
+        if (real.Requests.Count == 0 || realTurns.Compared == 0)
+        {
+            notes.Add(real.Requests.Count == 0
+                ? "the run kept no requests.csv (records = \"summary\"): memory.accept_wakeup is kept from the scenario"
+                : "no request met more than one idle child: the order of accept() cannot be read; memory.accept_wakeup is kept from the scenario");
+            return new AcceptWakeupFitResult(keep, new Estimate(keep.TotalMilliseconds, double.NaN, "kept: nothing to compare"), realTurns, null, notes);
+        }
+
+        int run = 0;
+        async Task<AcceptTurns> SimAt(double ms)
+        {
+            run++;
+            progress?.Report($"fitting memory.accept_wakeup: the sim at {ms:0.###} ms (run {run})");
+            var s = calibrated with { Memory = calibrated.Memory with { AcceptWakeup = TimeSpan.FromMilliseconds(ms) } };
+            string dir = Path.Combine(scratchDir, $"accept-wakeup-{run}");
+            try
+            {
+                var (outcome, _) = await HeadlessRun.RunAsync(s, new SimEngine(), dir, "calibrate: memory.accept_wakeup", cancel);
+                if (outcome.Status is not (RunStatus.Complete or RunStatus.Incomplete))
+                    throw new CalibrationException($"the sim failed while fitting memory.accept_wakeup: {outcome.Reason}");
+                return AcceptOrder.Count(RunFolder.Open(dir).Requests);
+            }
+            finally
+            {
+                try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+            }
+        }
+
+        var tried = new List<(double Ms, AcceptTurns Turns)> { (0, await SimAt(0)) };
+        double lo = 0, hi = double.NaN;
+        if (tried[0].Turns.OutOfTurn < realTurns.OutOfTurn)
+        {
+            for (double ms = StartMs; ms <= MaxMs; ms *= 2)
+            {
+                var t = await SimAt(ms);
+                tried.Add((ms, t));
+                if (t.OutOfTurn >= realTurns.OutOfTurn) { hi = ms; break; }
+                lo = ms;
+            }
+            if (double.IsNaN(hi))
+                notes.Add($"even at {MaxMs:0.#} ms the sim served fewer requests out of turn than the real run: memory.accept_wakeup stops there");
+            else
+                for (int k = 0; k < 3 && lo > 0; k++)
+                {
+                    double mid = Math.Round(Math.Sqrt(lo * hi), 3);
+                    var t = await SimAt(mid);
+                    tried.Add((mid, t));
+                    if (t.OutOfTurn >= realTurns.OutOfTurn) hi = mid; else lo = mid;
+                }
+        }
+        var best = tried.OrderBy(x => Math.Abs(x.Turns.OutOfTurn - realTurns.OutOfTurn)).ThenBy(x => x.Ms).First();
+        double err = double.IsNaN(hi) ? double.NaN : (hi - lo) / 2;
+        string how = $"the sim serves as many requests out of first-in-first-out turn as the real run: real {realTurns.OutOfTurn} of {realTurns.Compared}, " +
+                     $"sim {best.Turns.OutOfTurn} of {best.Turns.Compared} ({tried.Count} sim runs)";
+        return new AcceptWakeupFitResult(TimeSpan.FromMilliseconds(best.Ms), new Estimate(best.Ms, best.Ms == 0 ? 0 : err, how), realTurns, best.Turns, notes);
+    }
+}
