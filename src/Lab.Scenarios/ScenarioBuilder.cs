@@ -86,6 +86,8 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
                 $"[recycle] {Errors.List(recycleTable.Entries.Select(e => e.Key))}: php-fpm has no such rule (its only recycling is [pool] max_requests), so engine = \"php-fpm\" cannot run it; "
                 + "run the scenario with engine=sim or engine=dotnet, or remove [recycle]");
 
+        if (pool.Pools > 1) CheckPools(pool, poolTable, engine, actions);
+
         return new Scenario
         {
             Name = name,
@@ -111,6 +113,22 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
     }
 
     // ---- [pool] and a reload's set ------------------------------------------------------
+
+    /// <summary>Several pools (pool.pools): what the simulator models of them, refused clearly otherwise.</summary>
+    private static void CheckPools(PoolSettings pool, DocTable? poolTable, EngineKind engine, IReadOnlyList<ScenarioAction> actions)
+    {
+        var pools = poolTable?["pools"];
+        var at = Locate(poolTable?.Origin ?? Origin.CommandLine, pools);
+        string what = $"pool.pools = {pool.Pools}";
+        if (engine != EngineKind.Sim)
+            throw Errors.At(at, $"{what}: several pools behind one upstream run on the simulator only; run with engine=sim, or pools = 1 on engine {(engine == EngineKind.PhpFpm ? "php-fpm" : "dotnet")}");
+        if (pool.Pm != ProcessManagerStyle.Static)
+            throw Errors.At(Locate(at, pools, poolTable?["pm"]), $"{what}: several pools are modelled with pm = \"static\" only (each gets max_children / pools children); set pm = \"static\" or pools = 1");
+        if (pool.Pools > pool.MaxChildren)
+            throw Errors.At(Locate(at, pools, poolTable?["max_children"]), $"{what}: each pool needs a child, and max_children is {pool.MaxChildren}; raise max_children or lower pools");
+        if (actions.Count > 0)
+            throw Errors.At(at, $"{what}: several pools run without [[actions]] (a reload or a killed child would have to name its pool); remove the actions or set pools = 1");
+    }
 
     private static void CheckPoolNames(DocTable table, string path)
     {
@@ -209,6 +227,10 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
         int emergencyThreshold = Read("emergency_restart_threshold", defaults.EmergencyRestartThreshold, (v, p) => Values.Int(v, p, 0, "must be 0 (off) or a positive integer"));
         var emergencyInterval = Read("emergency_restart_interval", defaults.EmergencyRestartInterval, Values.Timeout);
         long memoryLimit = Read("memory_limit", defaults.MemoryLimitBytes, Values.MemoryLimit);
+        if (set is not null && (set["pools"] ?? set["pools_step"]) is { } poolsInSet)
+            throw Errors.At(poolsInSet.Origin, $"{setPath}: pools and pools_step cannot change on a reload; set them in [pool]");
+        int pools = Read("pools", defaults.Pools, (v, p) => Values.Int(v, p, 1, positive));
+        int poolsStep = Read("pools_step", defaults.PoolsStep, (v, p) => Values.Int(v, p, 0, "must be 0 or a positive integer"));
 
         // Checks across keys, php-fpm's (fpm_conf.c) in its words. Located at the command line
         // when an override took part, else at the first key involved.
@@ -251,6 +273,8 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             EmergencyRestartThreshold = emergencyThreshold,
             EmergencyRestartInterval = emergencyInterval,
             MemoryLimitBytes = memoryLimit,
+            Pools = pools,
+            PoolsStep = poolsStep,
         };
     }
 

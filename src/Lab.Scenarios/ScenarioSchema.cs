@@ -164,6 +164,8 @@ public static class ScenarioSchema
             new("pool.emergency_restart_threshold", SettingType.Integer, "0", "emergency_restart_threshold ([global] in php-fpm): this many children dying on SIGSEGV or SIGBUS within emergency_restart_interval make the master reload; 0 = off."),
             new("pool.emergency_restart_interval", SettingType.Timeout, "0", "emergency_restart_interval ([global] in php-fpm): the window of emergency_restart_threshold; 0 = off."),
             new("pool.memory_limit", SettingType.MemoryLimit, ScenarioUnits.FormatMemoryLimit(pool.MemoryLimitBytes), "php's memory_limit: bounds one request's PHP allocations, never the process; -1 = unlimited."),
+            new("pool.pools", SettingType.Integer, "1", "Not a php-fpm directive (simulator only): this many pools behind one nginx upstream, which sends each request to the next pool in turn; each is a php-fpm of its own with max_children / pools children (pm = static) and named name1, name2, ...: how an operator staggers recycling with php-fpm alone."),
+            new("pool.pools_step", SettingType.Integer, "0", "With pools > 1: pool i's pm.max_requests is max_requests + (i − 1) × pools_step (e.g. max_requests = 400, pools = 2, pools_step = 200: 400 and 600)."),
             new("pool.from", SettingType.Path, "no file", "A php-fpm pool file (www.conf, or a php-fpm.conf and its includes): each directive the lab knows becomes its [pool] key; keys set in the scenario or on the command line win."),
 
             new("request.script", SettingType.Text, request.Script, "The script requested (SCRIPT_NAME, the status page's request URI)."),

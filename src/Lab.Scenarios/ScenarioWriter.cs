@@ -193,6 +193,11 @@ public static class ScenarioWriter
         yield return ("emergency_restart_threshold", p.EmergencyRestartThreshold.ToString(Inv));
         yield return ("emergency_restart_interval", Timeout(p.EmergencyRestartInterval));
         yield return ("memory_limit", Q(ScenarioUnits.FormatMemoryLimit(p.MemoryLimitBytes)));
+        if (p.Pools > 1)
+        {
+            yield return ("pools", p.Pools.ToString(Inv));
+            yield return ("pools_step", p.PoolsStep.ToString(Inv));
+        }
     }
 
     private static string Dist(Distribution d, bool size)

@@ -45,11 +45,12 @@ public sealed class SimEngine(ISimObserver? observer = null) : IEngine
         var versions = new Dictionary<string, string> { ["sim"] = Version };
 
         var sim = new Simulation();
-        var fpm = new Fpm(sim, scenario, sink, Epoch, observer);
-        var load = new LoadDriver(sim, scenario, fpm, sink, observer);
-        fpm.Load = load;
+        // one php-fpm, or several pools behind one round-robin upstream (pool.pools), each its own php-fpm
+        var fpms = Enumerable.Range(0, Math.Max(1, scenario.Pool.Pools)).Select(i => new Fpm(sim, scenario, sink, Epoch, observer, i)).ToArray();
+        var load = new LoadDriver(sim, scenario, fpms, sink, observer);
+        foreach (var fpm in fpms) fpm.Load = load;
         var interval = scenario.SampleInterval > TimeSpan.Zero ? scenario.SampleInterval : TimeSpan.FromSeconds(1);
-        var sampler = new Sampler(fpm, sink, Simulation.FromTimeSpan(interval), Simulation.FromTimeSpan(scenario.PssInterval));
+        var sampler = new Sampler(fpms, sink, Simulation.FromTimeSpan(interval), Simulation.FromTimeSpan(scenario.PssInterval));
         // at one instant: heap events, then time-outs, then the sample tick, then arrivals — so a
         // tick that falls on an arrival sees the pool as ps would just before it (as on real
         // engines, whose sampler and load are never in lockstep), not mid-request
@@ -57,25 +58,28 @@ public sealed class SimEngine(ISimObserver? observer = null) : IEngine
         sim.AddStream(sampler);
         sim.AddStream(load.Arrivals);
 
-        if (cancel.IsCancellationRequested) return Incomplete(fpm, versions);
-        fpm.Start();
+        if (cancel.IsCancellationRequested) return Incomplete(fpms, versions);
+        foreach (var fpm in fpms) fpm.Start();
         load.Start();
 
         long runLength = Simulation.FromTimeSpan(scenario.RunLength);
-        if (!sim.Run(runLength, cancel)) return Incomplete(fpm, versions);
+        if (!sim.Run(runLength, cancel)) return Incomplete(fpms, versions);
         if (!sim.Stopped && load.InFlight > 0)
         {
             // drain: the load is over; wait for the answers (bounded by the client time-out)
             load.StopWhenIdle();
-            if (!sim.Stopped && !sim.Run(Simulation.Never, cancel)) return Incomplete(fpm, versions);
+            if (!sim.Stopped && !sim.Run(Simulation.Never, cancel)) return Incomplete(fpms, versions);
         }
 
         sampler.Final(sim.Now);
-        var status = fpm.Status();
-        fpm.Terminate();
+        var status = Status(fpms);
+        foreach (var fpm in fpms) fpm.Terminate();
         return new RunOutcome(RunStatus.Complete, null, versions, status);
     }
 
-    private static RunOutcome Incomplete(Fpm fpm, Dictionary<string, string> versions) =>
-        new(RunStatus.Incomplete, "cancelled", versions, fpm.Status());
+    /// <summary>The status page's counters; none with several pools (each has its own page: no one page holds the host).</summary>
+    private static Dictionary<string, long>? Status(Fpm[] fpms) => fpms.Length == 1 ? fpms[0].Status() : null;
+
+    private static RunOutcome Incomplete(Fpm[] fpms, Dictionary<string, string> versions) =>
+        new(RunStatus.Incomplete, "cancelled", versions, Status(fpms));
 }

@@ -53,6 +53,8 @@ public static class AdviseRun
         int runChildren = known && scenario is not null ? scenario.Pool.MaxChildren : MostChildrenAtOnce(run);
         int runMaxRequests = known && scenario is not null ? scenario.Pool.MaxRequests : 0;
         var advice = Advisor.Advise(fit, request, runChildren, runMaxRequests);
+        if (known && scenario is { Pool.Pools: > 1 } several)
+            advice = advice with { Notes = [.. advice.Notes, $"the run had several pools ({several.Pool.PoolsText}): the advice, its checks on the sim and the policies are for one pool of all {several.Pool.MaxChildren} children under the same load"] };
         if (fit.InPss)
         {
             Advice? rss = null;

@@ -40,6 +40,30 @@ public sealed record PoolSettings
     /// <summary>memory_limit in bytes (php.ini); -1 = unlimited. Per request, never per process.</summary>
     public long MemoryLimitBytes { get; init; } = 128L * 1024 * 1024;
 
+    /// <summary>
+    /// The lab's, not a php-fpm directive: this many pools behind one nginx upstream (round-robin,
+    /// one request to each in turn), each its own php-fpm with max_children / pools of the
+    /// children (static) and pm.max_requests = max_requests + (i − 1) × <see cref="PoolsStep"/> for
+    /// pool i — how an operator staggers recycling with php-fpm alone. The simulator only; 1 = one pool.
+    /// </summary>
+    public int Pools { get; init; } = 1;
+    /// <summary>How much pool i's pm.max_requests grows over pool i − 1's (with <see cref="Pools"/> &gt; 1).</summary>
+    public int PoolsStep { get; init; }
+
+    /// <summary>Pool <paramref name="i"/> (from 0) of <see cref="Pools"/>: named name1, name2, ..., its share of max_children, its pm.max_requests.</summary>
+    public PoolSettings PoolOf(int i) => Pools <= 1 ? this : this with
+    {
+        Name = Name + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        MaxChildren = MaxChildren / Pools + (i < MaxChildren % Pools ? 1 : 0),
+        MaxRequests = MaxRequests == 0 ? 0 : MaxRequests + i * PoolsStep,
+        Pools = 1,
+        PoolsStep = 0,
+    };
+
+    /// <summary>"pools 2 (max_children 32, 32; max_requests 400, 600)" with several pools; "" with one.</summary>
+    public string PoolsText => Pools <= 1 ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"pools {Pools} (max_children {string.Join(", ", Enumerable.Range(0, Pools).Select(i => PoolOf(i).MaxChildren))}; max_requests {string.Join(", ", Enumerable.Range(0, Pools).Select(i => PoolOf(i).MaxRequests))})");
+
     /// <summary>pm.start_servers as php-fpm resolves it.</summary>
     public int StartServers => StartServersSetting ?? MinSpareServers + (MaxSpareServers - MinSpareServers) / 2;
 

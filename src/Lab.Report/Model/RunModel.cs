@@ -226,8 +226,10 @@ internal sealed class RunModel
             {
                 var p = sc.Pool;
                 string Or(string key, string value) => Known("pool." + key) ? $"{key} {value}" : $"{key} unknown";
-                return string.Join(", ", Or("pm", p.Pm.ToString().ToLowerInvariant()), Or("max_children", p.MaxChildren.ToString(Fmt.Inv)),
-                    Or("max_requests", p.MaxRequests.ToString(Fmt.Inv)));
+                return p.Pools > 1
+                    ? $"pm {p.Pm.ToString().ToLowerInvariant()}, {p.PoolsText}"
+                    : string.Join(", ", Or("pm", p.Pm.ToString().ToLowerInvariant()), Or("max_children", p.MaxChildren.ToString(Fmt.Inv)),
+                        Or("max_requests", p.MaxRequests.ToString(Fmt.Inv)));
             }
             // No scenario: the master's start event records the same settings ("pm=static max_children=1 max_requests=5").
             var start = Folder.Events.FirstOrDefault(e => e.Event == EventNames.Start);

@@ -39,7 +39,9 @@ internal sealed class LoadDriver : ISimHandler
 
     private readonly Simulation _sim;
     private readonly IRunSink _sink;
-    private readonly Fpm _fpm;
+    /// <summary>The pools (pool.pools; usually one): each request goes to the next in turn, as nginx's round-robin upstream sends it.</summary>
+    private readonly IReadOnlyList<Fpm> _fpms;
+    private int _turn;
     private readonly ISimObserver? _observer;
     private readonly RequestStream _stream;
     private readonly LoadSchedule _schedule;
@@ -64,11 +66,11 @@ internal sealed class LoadDriver : ISimHandler
     private bool[] _userActive = new bool[16];
     private int _wantedUsers;
 
-    public LoadDriver(Simulation sim, Scenario scenario, Fpm fpm, IRunSink sink, ISimObserver? observer)
+    public LoadDriver(Simulation sim, Scenario scenario, IReadOnlyList<Fpm> fpms, IRunSink sink, ISimObserver? observer)
     {
         _sim = sim;
         _sink = sink;
-        _fpm = fpm;
+        _fpms = fpms;
         _observer = observer;
         _stream = new RequestStream(scenario.Request, scenario.Seed);
         _schedule = new LoadSchedule(scenario.Load, scenario.Seed, scenario.RunLength.TotalSeconds);
@@ -161,7 +163,9 @@ internal sealed class LoadDriver : ISimHandler
         _inFlight++;
         int gen = s.Gen;
         if (CapReached) _stopWhenIdle = true; // iterations: an alternative stop condition
-        _fpm.Connect(slot);
+        var fpm = _fpms[_turn];
+        _turn = _turn + 1 == _fpms.Count ? 0 : _turn + 1;
+        fpm.Connect(slot);
         // A request answered at once (refused: the listen queue is full) needs no time-out; only
         // the others wait in the queue of deadlines, so it holds about the requests in flight
         // even under a flood (deadlines stay in send order: the same time-out for every request).

@@ -66,7 +66,8 @@ internal sealed partial class Fpm : ISimHandler
     private int _idleCount, _activeCount;
     private readonly List<ChildView> _views = new();
 
-    public Fpm(Simulation sim, Scenario scenario, IRunSink sink, DateTime epochUtc, ISimObserver? observer)
+    /// <param name="index">Which of the scenario's pools this is (pool.pools; 0 for the only one): its settings are scenario.Pool.PoolOf(index), its PIDs start at 1000 + index × 100000.</param>
+    public Fpm(Simulation sim, Scenario scenario, IRunSink sink, DateTime epochUtc, ISimObserver? observer, int index = 0)
     {
         _sim = sim;
         _sink = sink;
@@ -75,7 +76,8 @@ internal sealed partial class Fpm : ISimHandler
         _logLevel = scenario.LogLevel;
         _observer = observer;
         _epochUtc = epochUtc;
-        _pool = scenario.Pool;
+        _pool = scenario.Pool.PoolOf(index);
+        _nextPid = 1000 + index * 100_000;
         _policy = new ProcessManagerPolicy(_pool);
         _control = new ProcessControl(_pool);
         _scoreboard = new Scoreboard(0);
@@ -86,7 +88,7 @@ internal sealed partial class Fpm : ISimHandler
         _wakeupUs = Math.Max(0, Simulation.FromTimeSpan(_mem.AcceptWakeup));
         _follower = new FpmLogFollower(e => _sink.Event(e), _pool);
         _refused = ListenBacklog.RefusedStatus(scenario.Front);
-        _recycling = new Recycling(scenario.Recycle, scenario.Seed);
+        _recycling = new Recycling(scenario.Recycle, scenario.Seed + (ulong)index);
     }
 
     /// <summary>The client side, set by the engine before the run starts.</summary>

@@ -11,7 +11,7 @@ namespace Lab.Sim.Pool;
 /// </summary>
 internal sealed class Sampler : EventStream
 {
-    private readonly Fpm _fpm;
+    private readonly IReadOnlyList<Fpm> _fpms;
     private readonly IRunSink _sink;
     private readonly long _interval;
     private readonly long _pssEvery;
@@ -20,9 +20,9 @@ internal sealed class Sampler : EventStream
     private long _lastTick = -1;
 
     /// <param name="pssIntervalUs">How often a tick also gives PSS, USS and swap (as a real run reads smaps_rollup): never more often than the ticks.</param>
-    public Sampler(Fpm fpm, IRunSink sink, long intervalUs, long pssIntervalUs)
+    public Sampler(IReadOnlyList<Fpm> fpms, IRunSink sink, long intervalUs, long pssIntervalUs)
     {
-        _fpm = fpm;
+        _fpms = fpms;
         _sink = sink;
         _interval = Math.Max(1, intervalUs);
         _pssEvery = Math.Max(_interval, pssIntervalUs);
@@ -46,7 +46,7 @@ internal sealed class Sampler : EventStream
     {
         bool pss = now >= _nextPss;
         if (pss) _nextPss = now + _pssEvery;
-        _fpm.Sample(now, pss);
+        foreach (var fpm in _fpms) fpm.Sample(now, pss);
         _sink.EndTick(Simulation.ToSeconds(now));
         _lastTick = now;
     }
