@@ -120,6 +120,10 @@ public class LessonsCliTests : IDisposable
                     // the lab's own log must be there; "my-ps.log" is the reader's
                     if (words[1].StartsWith("lab/", StringComparison.Ordinal)) Assert.True(File.Exists(Path.Combine(LabPaths.Root, words[1])), where);
                     break;
+                case "calibrate":
+                    // a real run's folder, the reader's own: one argument
+                    Assert.True(words.Length == 2 && words[1].StartsWith("results/", StringComparison.Ordinal), where);
+                    break;
                 case "report":
                     Assert.Contains(words[2], new[] { "--x", "--memory" });
                     Lab.Cli.Commands.ReportCommand.ParseMemory(words[2] == "--memory" ? words[3] : "rss");
