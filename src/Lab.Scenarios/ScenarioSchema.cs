@@ -235,7 +235,7 @@ public static class ScenarioSchema
             new("memory.retain_max", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.RetainMaxKb), "Simulator: most memory the allocator keeps."),
             new("memory.retain_shrink", SettingType.Number, ScenarioUnits.FormatNumber(memory.RetainShrink), "Simulator: after each request the allocator gives back a random share in [0, this] (0..1) of what it kept."),
             new("memory.cold_start", SettingType.Duration, ScenarioUnits.FormatDuration(memory.ColdStart), "Simulator: extra time a new child's first request takes (fitted by calibrate)."),
-            new("memory.accept_wakeup", SettingType.Duration, ScenarioUnits.FormatDuration(memory.AcceptWakeup), "Simulator: how long a child woken in accept() takes to run; a child finishing its request meanwhile takes the connection, the woken one waits again at the end of the queue (0: exact first-in-first-out)."),
+            new("memory.accept_wakeup", SettingType.Duration, ScenarioUnits.FormatDuration(memory.AcceptWakeup), "Simulator: how long a child woken in accept() takes to run; a child finishing its request, or a new child calling accept() for the first time, meanwhile takes the connection, the woken one waits again at the end of the queue (0: exact first-in-first-out); calibrate fits it."),
             new("memory.spawn_time", SettingType.Duration, ScenarioUnits.FormatDuration(memory.SpawnTime), "Simulator: time from fork to a child ready to accept."),
             new("memory.host_mem", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.HostMemKb), "Simulator: the host's memory, for ps's %MEM column."),
 

@@ -56,6 +56,24 @@ public class AcceptWakeupFitTests : IDisposable
     }
 
     [Fact]
+    public void A_new_child_served_before_the_children_idle_since_before_its_fork_is_out_of_turn()
+    {
+        // 102 exits after its third request (at 0.85 s); 103, forked at 0.86 s, takes request 9 (0.9 s)
+        // while 100 and 101 have waited since 0.65 s and 0.75 s: out of turn
+        var rows = RoundRobin(9).Select(r => r.Item3 == 102 && r.Item1 > 0.6 ? (r.Item1, r.Item2, 999) : r).ToList();
+        rows.RemoveAll(r => r.Item3 == 999);
+        rows.Add((0.9, 0.95, 103));
+        rows.Add((1.0, 1.05, 100));
+        var spawned = new Dictionary<int, double> { [100] = 0, [101] = 0, [102] = 0, [103] = 0.86 };
+        Assert.Equal(new AcceptTurns(1, 9), AcceptOrder.Count(Table([.. rows]), spawned)); // first requests compared too
+        // forked before they went idle, it was ahead of them: in turn
+        spawned[103] = 0.6;
+        Assert.Equal(0, AcceptOrder.Count(Table([.. rows]), spawned).OutOfTurn);
+        // without spawn times a new child's first request is not compared
+        Assert.Equal(new AcceptTurns(0, 6), AcceptOrder.Count(Table([.. rows])));
+    }
+
+    [Fact]
     public void A_child_that_serves_its_last_request_leaves_the_queue()
     {
         // 102 serves three requests and exits (pm.max_requests); its replacement 103 joins
@@ -92,7 +110,7 @@ public class AcceptWakeupFitTests : IDisposable
         string dir = Path.Combine(_dir, "truth");
         await HeadlessRun.RunAsync(truth, new SimEngine(), dir, "test");
         var run = RunFolder.Open(dir);
-        var real = AcceptOrder.Count(run.Requests);
+        var real = AcceptOrder.Count(run);
         Assert.True(real.OutOfTurn >= 5, $"the oracle run should serve some requests out of turn: {real}");
 
         var fifo = ScenarioLoader.Parse(Storm, "fifo.toml", "storm", []);

@@ -17,13 +17,23 @@ public sealed record AcceptTurns(int OutOfTurn, int Compared)
 /// and the woken one waits again behind the others. Read from requests.csv alone, the same way on
 /// a real run and on the sim: at each request's start, the children idle then (their last request
 /// ended before it) are the queue, the one idle longest is its turn; a request served by another
-/// child is out of turn. Only children that have served a request take part (a new child's place
-/// in the queue depends on its start-up, which requests.csv does not hold), and a child leaves the
-/// queue after its last request (it exits, or the run ends).
+/// child is out of turn. A new child joins the queue behind every child idle before it was forked
+/// (its spawn event): its first request is out of turn if one of those was still waiting. A child
+/// leaves the queue after its last request (it exits, or the run ends).
 /// </summary>
 public static class AcceptOrder
 {
-    public static AcceptTurns Count(RequestTable r)
+    /// <summary>The run's requests, with its spawn events for new children's places in the queue.</summary>
+    public static AcceptTurns Count(RunFolder run)
+    {
+        var spawned = new Dictionary<int, double>();
+        foreach (var e in run.Events)
+            if (e.Kind == PoolEventKind.Spawn) spawned.TryAdd(e.Pid, e.T);
+        return Count(run.Requests, spawned);
+    }
+
+    /// <param name="spawnedAt">pid → when it was forked; a child not in it is not compared on its first request.</param>
+    public static AcceptTurns Count(RequestTable r, IReadOnlyDictionary<int, double>? spawnedAt = null)
     {
         var served = Enumerable.Range(0, r.Count)
             .Where(i => r.Pid[i] > 0 && SummaryBuilder.IsAnswered(r.Status[i]) && double.IsFinite(r.TStart[i]) && double.IsFinite(r.TEnd[i]))
@@ -46,7 +56,13 @@ public static class AcceptOrder
             {
                 bool known = busy.ContainsKey(pid);
                 bool waited = idleSince.TryGetValue(pid, out double since);
-                if (known && idleSince.Count > 0)
+                if (!known && idleSince.Count > 0 && spawnedAt is not null && spawnedAt.TryGetValue(pid, out double forked))
+                {
+                    // a new child's first request: the children idle since before its fork were ahead of it
+                    compared++;
+                    if (idleSince.Values.Any(w => w < forked)) outOfTurn++;
+                }
+                else if (known && idleSince.Count > 0)
                 {
                     compared++;
                     // a child still busy (its previous request ended after this one began) took a connection

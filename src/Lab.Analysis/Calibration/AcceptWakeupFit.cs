@@ -18,8 +18,9 @@ public sealed record AcceptWakeupFitResult(TimeSpan Value, Estimate Ms, AcceptTu
 /// pool is these steals: with exact first-in-first-out the sim's children recycle in a tighter
 /// wave than the real ones. The sim is run on the calibrated scenario at 0, then at doubling
 /// values from 50 µs until it serves at least as many out of turn as the real run, then bisected
-/// (geometrically) three times between the last two; the value whose count is nearest the real
-/// one is kept (the smaller on a tie). Uncertainty: half the last bracket.
+/// (geometrically) three times between the last two; the smallest value at which the sim is at
+/// least as far out of turn as the real run is kept (one steal moves several requests out of turn,
+/// so the count moves in steps). Uncertainty: half the last bracket.
 /// </summary>
 public static class AcceptWakeupFit
 {
@@ -29,7 +30,7 @@ public static class AcceptWakeupFit
         IProgress<string>? progress = null, CancellationToken cancel = default)
     {
         var notes = new List<string>();
-        var realTurns = AcceptOrder.Count(real.Requests);
+        var realTurns = AcceptOrder.Count(real);
         var keep = calibrated.Memory.AcceptWakeup;
         if (real.Requests.Count == 0 || realTurns.Compared == 0)
         {
@@ -51,7 +52,7 @@ public static class AcceptWakeupFit
                 var (outcome, _) = await HeadlessRun.RunAsync(s, new SimEngine(), dir, "calibrate: memory.accept_wakeup", cancel);
                 if (outcome.Status is not (RunStatus.Complete or RunStatus.Incomplete))
                     throw new CalibrationException($"the sim failed while fitting memory.accept_wakeup: {outcome.Reason}");
-                return AcceptOrder.Count(RunFolder.Open(dir).Requests);
+                return AcceptOrder.Count(RunFolder.Open(dir));
             }
             finally
             {
@@ -81,7 +82,10 @@ public static class AcceptWakeupFit
                     if (t.OutOfTurn >= realTurns.OutOfTurn) hi = mid; else lo = mid;
                 }
         }
-        var best = tried.OrderBy(x => Math.Abs(x.Turns.OutOfTurn - realTurns.OutOfTurn)).ThenBy(x => x.Ms).First();
+        // the smallest value at which the sim is at least as far out of turn as the real run: one steal
+        // moves several requests out of turn, so the counts move in steps and "nearest" would often keep 0
+        var best = tried.Where(x => x.Turns.OutOfTurn >= realTurns.OutOfTurn).OrderBy(x => x.Ms).FirstOrDefault();
+        if (best == default) best = tried.OrderBy(x => Math.Abs(x.Turns.OutOfTurn - realTurns.OutOfTurn)).ThenBy(x => x.Ms).First();
         double err = double.IsNaN(hi) ? double.NaN : (hi - lo) / 2;
         string how = $"the sim serves as many requests out of first-in-first-out turn as the real run: real {realTurns.OutOfTurn} of {realTurns.Compared}, " +
                      $"sim {best.Turns.OutOfTurn} of {best.Turns.Compared} ({tried.Count} sim runs)";
