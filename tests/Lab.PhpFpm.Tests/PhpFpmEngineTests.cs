@@ -88,23 +88,27 @@ public class PhpFpmEngineTests : IDisposable
         Assert.All(requests, c => Assert.True(c[9].Length > 0 && Num(c[9]) > 1000, $"request {c[0]}: rss_kb '{c[9]}'"));
         var byPid = requests.GroupBy(c => Int(c[4])).ToList();
         int compared = 0;
+        var missed = new List<string>();
         foreach (var g in byPid)
         {
             var list = g.OrderBy(c => Num(c[3])).ToList();
             for (int k = 0; k < list.Count; k++)
             {
-                // the samples counted after the (k+1)th request: between requests (the smallest: a sample taken
-                // once the next request has started holds its leak already)
+                // the samples counted after the (k+1)th request: one taken between requests is the request's
+                // own reading; one taken while a request runs (the status page counts it from its start) holds
+                // either less (before its leak) or more (its leak or transient memory) — so one of them must agree
                 var idle = samples.Where(c => c[2] == "child" && Int(c[1]) == g.Key && Int(c[7]) == k + 1).Select(c => Num(c[3])).ToList();
                 if (idle.Count == 0) continue;
-                double sample = idle.Min();
-                Assert.InRange(Num(list[k][9]), sample * 0.95 - 256, sample * 1.05 + 256);
-                compared++;
+                double rss = Num(list[k][9]);
+                if (idle.Any(sample => rss >= sample * 0.95 - 256 && rss <= sample * 1.05 + 256)) compared++;
+                else missed.Add($"pid {g.Key} request {k + 1}: {rss} KiB, samples {string.Join(", ", idle)}");
             }
             // its growth from the 1st to the 4th request is the leak
             if (list.Count >= 4) Assert.InRange((Num(list[3][9]) - Num(list[0][9])) / 3, 4096 * 0.9, 4096 * 1.1);
         }
         Assert.True(compared >= 8, $"{compared} requests compared with a sample");
+        // every sample of a request's count can fall inside a request on a loaded machine: at most one such
+        Assert.True(missed.Count <= 1, string.Join("\n", missed));
         // one source for the counts: the terminal, summary.json, the plot's legend and the report agree
         Assert.Empty(CountAgreement.Check(dir, r.Stdout));
 
