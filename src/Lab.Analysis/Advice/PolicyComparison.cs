@@ -60,7 +60,7 @@ public static class PolicyComparisons
             Title = $"{run.Title} — {name}",
             Description = $"The run's load on the simulator, repeated {repeats}×, with pm = static, max_children = {n} and {name}.",
             Duration = null,
-            Pool = run.Pool with { Pm = ProcessManagerStyle.Static, MaxChildren = n, MaxRequests = maxRequests, Pools = 1, PoolsStep = 0 },
+            Pool = run.Pool.OnePool() with { Pm = ProcessManagerStyle.Static, MaxChildren = n, MaxRequests = maxRequests },
             Recycle = recycle,
             Load = load with { Phases = phases, Iterations = load.Iterations is { } it ? it * repeats : null },
             Actions = [],

@@ -74,7 +74,7 @@ public static class Verification
             Duration = null,
             SampleInterval = interval,
             PssInterval = interval, // PSS at every tick: the peak of what the host pays is checked
-            Pool = run.Pool with { Pm = ProcessManagerStyle.Static, MaxChildren = n, MaxRequests = m, Pools = 1, PoolsStep = 0 },
+            Pool = run.Pool.OnePool() with { Pm = ProcessManagerStyle.Static, MaxChildren = n, MaxRequests = m },
             Load = new LoadPlan
             {
                 Phases = [new LoadPhase { Kind = LoadPhaseKind.KeepConstant, Copies = n, During = during }],

@@ -5,10 +5,7 @@ using Lab.Results.Reading;
 namespace Lab.Analysis.Calibration;
 
 /// <summary>How often a request was served out of its turn, and how many turns were compared.</summary>
-public sealed record AcceptTurns(int OutOfTurn, int Compared)
-{
-    public double Fraction => Compared > 0 ? (double)OutOfTurn / Compared : 0;
-}
+public sealed record AcceptTurns(int OutOfTurn, int Compared);
 
 /// <summary>
 /// Counts the requests a pool served out of first-in-first-out turn. The kernel hands a

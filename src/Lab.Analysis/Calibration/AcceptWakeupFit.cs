@@ -1,6 +1,8 @@
 using Lab.Core.Engines;
+using Lab.Core.Records;
 using Lab.Core.Scenarios;
 using Lab.Results;
+using Lab.Results.Reading;
 using Lab.Sim;
 
 namespace Lab.Analysis.Calibration;
@@ -16,7 +18,7 @@ public sealed record AcceptWakeupFitResult(TimeSpan Value, Estimate Ms, AcceptTu
 /// serves as many requests out of first-in-first-out turn as the real run did (AcceptOrder, read
 /// the same way from both runs' requests.csv). What breaks a recycle storm's lockstep on a real
 /// pool is these steals: with exact first-in-first-out the sim's children recycle in a tighter
-/// wave than the real ones. The sim is run on the calibrated scenario at 0, then at doubling
+/// wave than the real ones. The sim is run (in memory: nothing is written) on the calibrated scenario at 0, then at doubling
 /// values from 50 µs until it serves at least as many out of turn as the real run, then bisected
 /// (geometrically) three times between the last two; the smallest value at which the sim is at
 /// least as far out of turn as the real run is kept (one steal moves several requests out of turn,
@@ -26,8 +28,7 @@ public static class AcceptWakeupFit
 {
     private const double StartMs = 0.05, MaxMs = 25.6;
 
-    public static async Task<AcceptWakeupFitResult> FitAsync(RunFolder real, Scenario calibrated, string scratchDir,
-        IProgress<string>? progress = null, CancellationToken cancel = default)
+    public static AcceptWakeupFitResult Fit(RunFolder real, Scenario calibrated, IProgress<string>? progress = null, CancellationToken cancel = default)
     {
         var notes = new List<string>();
         var realTurns = AcceptOrder.Count(real);
@@ -41,32 +42,27 @@ public static class AcceptWakeupFit
         }
 
         int run = 0;
-        async Task<AcceptTurns> SimAt(double ms)
+        AcceptTurns SimAt(double ms)
         {
             run++;
             progress?.Report($"fitting memory.accept_wakeup: the sim at {ms:0.###} ms (run {run})");
             var s = calibrated with { Memory = calibrated.Memory with { AcceptWakeup = TimeSpan.FromMilliseconds(ms) } };
-            string dir = Path.Combine(scratchDir, $"accept-wakeup-{run}");
-            try
-            {
-                var (outcome, _) = await HeadlessRun.RunAsync(s, new SimEngine(), dir, "calibrate: memory.accept_wakeup", cancel);
-                if (outcome.Status is not (RunStatus.Complete or RunStatus.Incomplete))
-                    throw new CalibrationException($"the sim failed while fitting memory.accept_wakeup: {outcome.Reason}");
-                return AcceptOrder.Count(RunFolder.Open(dir));
-            }
-            finally
-            {
-                try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-            }
+            // only what AcceptOrder reads, kept in memory: nothing is written
+            var sink = new TurnsSink();
+            var outcome = SimEngine.Run(s, sink, cancel);
+            cancel.ThrowIfCancellationRequested();
+            if (outcome.Status == RunStatus.Failed)
+                throw new CalibrationException($"the sim failed while fitting memory.accept_wakeup: {outcome.Reason}");
+            return AcceptOrder.Count(sink.Table(), sink.Spawned);
         }
 
-        var tried = new List<(double Ms, AcceptTurns Turns)> { (0, await SimAt(0)) };
+        var tried = new List<(double Ms, AcceptTurns Turns)> { (0, SimAt(0)) };
         double lo = 0, hi = double.NaN;
         if (tried[0].Turns.OutOfTurn < realTurns.OutOfTurn)
         {
             for (double ms = StartMs; ms <= MaxMs; ms *= 2)
             {
-                var t = await SimAt(ms);
+                var t = SimAt(ms);
                 tried.Add((ms, t));
                 if (t.OutOfTurn >= realTurns.OutOfTurn) { hi = ms; break; }
                 lo = ms;
@@ -77,7 +73,7 @@ public static class AcceptWakeupFit
                 for (int k = 0; k < 3 && lo > 0; k++)
                 {
                     double mid = Math.Round(Math.Sqrt(lo * hi), 3);
-                    var t = await SimAt(mid);
+                    var t = SimAt(mid);
                     tried.Add((mid, t));
                     if (t.OutOfTurn >= realTurns.OutOfTurn) hi = mid; else lo = mid;
                 }
@@ -90,5 +86,27 @@ public static class AcceptWakeupFit
         string how = $"the sim serves as many requests out of first-in-first-out turn as the real run: real {realTurns.OutOfTurn} of {realTurns.Compared}, " +
                      $"sim {best.Turns.OutOfTurn} of {best.Turns.Compared} ({tried.Count} sim runs)";
         return new AcceptWakeupFitResult(TimeSpan.FromMilliseconds(best.Ms), new Estimate(best.Ms, best.Ms == 0 ? 0 : err, how), realTurns, best.Turns, notes);
+    }
+
+    /// <summary>A sim run's requests and spawn times, all AcceptOrder needs.</summary>
+    private sealed class TurnsSink : IRunSink
+    {
+        private readonly List<RequestRecord> _requests = new();
+        public Dictionary<int, double> Spawned { get; } = new();
+        public void Process(ProcessInfo process) { }
+        public void Sample(in Sample s) { }
+        public void EndTick(double t) { }
+        public void Event(in PoolEvent e) { if (e.Kind == PoolEventKind.Spawn) Spawned.TryAdd(e.Pid, e.T); }
+        public void Request(in RequestRecord r) => _requests.Add(r);
+        public void Log(double t, FpmLogLevel level, string message) { }
+        public void RawLog(string line) { }
+
+        public RequestTable Table()
+        {
+            var r = _requests;
+            return new RequestTable(r.Select(x => x.Id).ToArray(), r.Select(x => x.TIntended).ToArray(), r.Select(x => x.TStart).ToArray(),
+                r.Select(x => x.TEnd).ToArray(), r.Select(x => x.Pid).ToArray(), r.Select(x => x.Status).ToArray(),
+                r.Select(x => x.LatencyMs).ToArray(), r.Select(x => x.LeakKb).ToArray(), r.Select(x => x.TransientKb).ToArray());
+        }
     }
 }

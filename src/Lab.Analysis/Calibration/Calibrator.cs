@@ -22,6 +22,8 @@ public sealed record CalibrationFit(Scenario Original, Scenario Calibrated, Memo
     public IReadOnlyList<string> ColdStartNotes { get; init; } = [];
     /// <summary>memory.accept_wakeup (AcceptWakeupFit); null before it is fitted (it needs sim runs: RunAsync).</summary>
     public AcceptWakeupFitResult? AcceptWakeup { get; init; }
+    /// <summary>The real run's storm figures, from the same replay of its files as the leak fit's (StormComparison).</summary>
+    public Lab.Results.Storm.StormSummary? RealStorm { get; init; }
     /// <summary>Every fit's notes, in the order the parameters are listed.</summary>
     public IEnumerable<string> Notes => Memory.Notes.Concat(Work.Notes).Concat(ColdStartNotes).Concat(AcceptWakeup?.Notes ?? []);
 }
@@ -76,7 +78,7 @@ public static class Calibrator
         var master = Enumerable.Range(0, s.Count).Where(i => s.Role[i] == ProcessRole.Master).Select(i => (s.RssKb[i], s.VszKb[i])).ToList();
 
         // the run's own leak fit (summary.json's: the allocator's bounded retention apart), one of the candidates for the leak
-        var (_, leakFit) = real.ComputeSummaryAndFit();
+        var (realSummary, leakFit) = real.ComputeSummaryAndFit();
         // the shared pages (PSS/USS): what requests touch of them is no private growth for the RSS fit
         var shared = SharedFitResult.Of(real);
         if (shared is not null) children = shared.WithoutCode(children).ToList();
@@ -100,7 +102,7 @@ public static class Calibrator
             Load = load,
             Duration = original.Duration is { } d && loadStart >= 0.001 ? d + TimeSpan.FromMilliseconds(Math.Round(loadStart * 1000)) : original.Duration,
         };
-        return new CalibrationFit(original, calibrated, memory, work, loadStart, shared) { ColdStartMs = coldMs, ColdStartNotes = coldNotes };
+        return new CalibrationFit(original, calibrated, memory, work, loadStart, shared) { ColdStartMs = coldMs, ColdStartNotes = coldNotes, RealStorm = realSummary.Storm };
     }
 
     /// <summary>
@@ -121,9 +123,7 @@ public static class Calibrator
         Directory.CreateDirectory(dir);
 
         // the order in which children take connections needs sim runs of the fitted scenario
-        string scratch = Path.Combine(dir, ".accept-wakeup-fit");
-        var wakeup = await AcceptWakeupFit.FitAsync(real, fit.Calibrated, scratch, progress, cancel);
-        try { Directory.Delete(scratch, recursive: true); } catch (DirectoryNotFoundException) { } catch (IOException) { }
+        var wakeup = AcceptWakeupFit.Fit(real, fit.Calibrated, progress, cancel);
         fit = fit with
         {
             Calibrated = fit.Calibrated with { Memory = fit.Calibrated.Memory with { AcceptWakeup = wakeup.Value } },
@@ -149,7 +149,7 @@ public static class Calibrator
         var found = RecycleBoundaries.Find(real, sim);
         string html = CompareReport.Generate([real, sim], Path.Combine(dir, "compare"), new ReportOptions(XAxis.Requests));
 
-        var storm = StormComparison.Compare(real.ComputeSummary().Storm, sim.ComputeSummary().Storm);
+        var storm = StormComparison.Compare(fit.RealStorm, sim.ComputeSummary().Storm);
         var outcome = new CalibrationOutcome(real.Directory, dir, fit, scenarioPath, memoryPath, simDir, html, RecycleBoundaries.Pair(found),
             found.Recycles, found.Real.Count, found.Sim.Count) { Storm = storm };
         File.WriteAllText(Path.Combine(dir, "calibration.md"), CalibrationText.Markdown(outcome));

@@ -55,11 +55,12 @@ public sealed record MemoryModel
     public TimeSpan ColdStart { get; init; }
     /// <summary>
     /// The kernel's accept() wake-up: how long a child woken for a new connection takes to run. A
-    /// child that finishes its request meanwhile calls accept(), finds the connection waiting and
-    /// takes it; the woken one finds nothing and waits again at the end of the queue (Linux
-    /// re-queues an exclusive waiter at the tail). Each such steal moves one child a turn: under an
-    /// even load it is what slowly spreads children that would recycle in lockstep. 0: the queue
-    /// is served exactly first-in-first-out (the default; calibrate does not fit it).
+    /// child that finishes its request meanwhile, or a new child calling accept() for the first
+    /// time, finds the connection waiting and takes it; the woken one finds nothing and waits again
+    /// at the end of the queue (Linux re-queues an exclusive waiter at the tail). Each such steal
+    /// moves one child a turn: under an even load it is what slowly spreads children that would
+    /// recycle in lockstep. 0: the queue is served exactly first-in-first-out (the default;
+    /// calibrate fits it: AcceptWakeupFit).
     /// </summary>
     public TimeSpan AcceptWakeup { get; init; }
     /// <summary>Host memory used for ps's %MEM column in the simulator (KiB).</summary>

@@ -51,14 +51,15 @@ public sealed record PoolSettings
     public int PoolsStep { get; init; }
 
     /// <summary>Pool <paramref name="i"/> (from 0) of <see cref="Pools"/>: named name1, name2, ..., its share of max_children, its pm.max_requests.</summary>
-    public PoolSettings PoolOf(int i) => Pools <= 1 ? this : this with
+    public PoolSettings PoolOf(int i) => Pools <= 1 ? this : OnePool() with
     {
         Name = Name + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
         MaxChildren = MaxChildren / Pools + (i < MaxChildren % Pools ? 1 : 0),
         MaxRequests = MaxRequests == 0 ? 0 : MaxRequests + i * PoolsStep,
-        Pools = 1,
-        PoolsStep = 0,
     };
+
+    /// <summary>These settings as one pool (pools = 1): what advise sizes and checks.</summary>
+    public PoolSettings OnePool() => this with { Pools = 1, PoolsStep = 0 };
 
     /// <summary>"pools 2 (max_children 32, 32; max_requests 400, 600)" with several pools; "" with one.</summary>
     public string PoolsText => Pools <= 1 ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture,

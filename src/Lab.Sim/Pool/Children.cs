@@ -32,10 +32,7 @@ internal sealed partial class Fpm
     {
         if (c.Quitting) { Exit(c, code: 0, signal: 0); return; } // SIGQUIT while starting: the request loop ends at once
         c.LastActivity = _sim.Now;
-        // its first accept() finds a connection a woken child has not taken yet (memory.accept_wakeup), as a finishing child's does
-        if (_waking.Count > 0 && StealWoken() is int stolen) { Accept(c, stolen); return; }
-        PushIdle(c);
-        DispatchQueue();
+        EnterAccept(c); // its first accept(), as a finishing child's
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ internal sealed partial class Fpm : ISimHandler
     private Scoreboard _scoreboard;
     private readonly ListenQueue _queue;
 
-    private int _nextPid = 1000;
+    private int _nextPid;
     private int _masterPid;
     private int _masterGen;
     private bool _down = true;

@@ -145,7 +145,16 @@ internal sealed partial class Fpm
             return;
         }
         c.LastActivity = _sim.Now;
-        // back in accept(), it finds a connection a woken child has not taken yet (memory.accept_wakeup)
+        EnterAccept(c);
+    }
+
+    /// <summary>
+    /// A child calls accept() (after a request, or for the first time): it finds a connection a
+    /// woken child has not taken yet (memory.accept_wakeup) and takes it, or waits at the end of
+    /// the queue, which then serves the connections waiting in the backlog.
+    /// </summary>
+    private void EnterAccept(Child c)
+    {
         if (_waking.Count > 0 && StealWoken() is int stolen) { Accept(c, stolen); return; }
         PushIdle(c);
         DispatchQueue();
