@@ -119,6 +119,35 @@ public class CalibrationFitTests : IDisposable
     }
 
     [Fact]
+    public async Task The_work_fit_finds_the_spread_of_request_times_the_scenario_did_not_state()
+    {
+        // the oracle: the sim's requests take normal(23 ms, 2 ms); the scenario handed to the fit says a constant 20 ms
+        const string body = """
+            engine = "sim"
+            seed = 3
+            [pool]
+            pm = "static"
+            max_children = 1
+            [request]
+            leak = "0K"
+            transient = "0K"
+            work = "20ms"
+            [[load.phases]]
+            phase = "inject"
+            rate = 5
+            during = "80s"
+            """;
+        var stated = Scenario(body);
+        var run = await Sim(stated with { Request = stated.Request with { WorkMs = Lab.Core.Scenarios.Distribution.Normal(23, 2) } }, "spread");
+        var fit = WorkFit.Fit(run, stated);
+        Assert.InRange(fit.OverheadMs.Value, 2.8, 3.2);                    // the mean's 3 ms beyond the stated 20
+        Assert.InRange(fit.SpreadMs.Value, 2 * 0.85, 2 * 1.15);           // the deviation itself
+        Assert.Equal(DistributionKind.Normal, fit.Work.Kind);
+        Assert.InRange(fit.Work.Mean, 22.8, 23.2);
+        Assert.Equal(fit.SpreadMs.Value, fit.Work.B);
+    }
+
+    [Fact]
     public async Task The_work_fit_finds_no_overhead_in_the_sim_and_the_recycle_boundaries_are_the_teeth()
     {
         var s = Scenario(Known.Replace("max_children = 2", "max_children = 1").Replace("rate = 5", "rate = 2"));
