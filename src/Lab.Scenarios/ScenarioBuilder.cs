@@ -650,6 +650,7 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             SpawnTime = Opt(table, "spawn_time", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.SpawnTime,
             ColdStart = Opt(table, "cold_start", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.ColdStart,
             AcceptWakeup = Opt(table, "accept_wakeup", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.AcceptWakeup,
+            ExitTimeMs = Opt(table, "exit_time", "memory", (v, p) => Values.Distribution(v, p, size: false)) ?? d.ExitTimeMs,
             HostMemKb = Kb("host_mem", d.HostMemKb, positive: true),
         };
     }

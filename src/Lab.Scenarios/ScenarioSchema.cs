@@ -236,6 +236,7 @@ public static class ScenarioSchema
             new("memory.retain_shrink", SettingType.Number, ScenarioUnits.FormatNumber(memory.RetainShrink), "Simulator: after each request the allocator gives back a random share in [0, this] (0..1) of what it kept."),
             new("memory.cold_start", SettingType.Duration, ScenarioUnits.FormatDuration(memory.ColdStart), "Simulator: extra time a new child's first request takes (fitted by calibrate)."),
             new("memory.accept_wakeup", SettingType.Duration, ScenarioUnits.FormatDuration(memory.AcceptWakeup), "Simulator: how long a child woken in accept() takes to run; a child finishing its request, or a new child calling accept() for the first time, meanwhile takes the connection, the woken one waits again at the end of the queue (0: exact first-in-first-out); calibrate fits it."),
+            new("memory.exit_time", SettingType.DurationDistribution, Dist(memory.ExitTimeMs, false), "Simulator: a recycled child's way out, drawn per exit (a constant or a distribution, as request.work): from its last answer to the master forking its replacement (PHP's shutdown, its heap freed, exit, SIGCHLD, fork); meanwhile it holds its memory and takes no connection. calibrate fits it."),
             new("memory.spawn_time", SettingType.Duration, ScenarioUnits.FormatDuration(memory.SpawnTime), "Simulator: time from fork to a child ready to accept."),
             new("memory.host_mem", SettingType.Size, ScenarioUnits.FormatSizeKb(memory.HostMemKb), "Simulator: the host's memory, for ps's %MEM column."),
 

@@ -161,6 +161,7 @@ public static class ScenarioWriter
         Line("spawn_time", Q(ScenarioUnits.FormatDuration(m.SpawnTime)));
         Line("cold_start", Q(ScenarioUnits.FormatDuration(m.ColdStart)));
         Line("accept_wakeup", Q(ScenarioUnits.FormatDuration(m.AcceptWakeup)));
+        Line("exit_time", Dist(m.ExitTimeMs, size: false));
         Line("host_mem", Q(ScenarioUnits.FormatSizeKb(m.HostMemKb)));
 
         var g = scenario.Guard;

@@ -82,6 +82,7 @@ internal static class RunSettings
         yield return new("memory.retain_max", ScenarioUnits.FormatSizeKb(m.RetainMaxKb), false);
         yield return new("memory.retain_shrink", ScenarioUnits.FormatNumber(m.RetainShrink), false);
         yield return new("memory.spawn_time", ScenarioUnits.FormatDuration(m.SpawnTime), false);
+        yield return new("memory.exit_time", Dist(m.ExitTimeMs, size: false), false);
         yield return new("memory.host_mem", ScenarioUnits.FormatSizeKb(m.HostMemKb), false);
     }
 

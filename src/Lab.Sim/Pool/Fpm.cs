@@ -42,6 +42,8 @@ internal sealed partial class Fpm : ISimHandler
     private readonly long _spawnUs;
     private readonly long _coldStartUs;
     private readonly long _wakeupUs;
+    /// <summary>This pool's seed for the master's own draws (memory.exit_time): the scenario's, plus the pool's index.</summary>
+    private readonly ulong _seed;
     /// <summary>Children woken in accept() and not yet running, in the order they were woken.</summary>
     private readonly List<Child> _waking = new();
     private readonly FpmLogFollower _follower;
@@ -88,7 +90,8 @@ internal sealed partial class Fpm : ISimHandler
         _wakeupUs = Math.Max(0, Simulation.FromTimeSpan(_mem.AcceptWakeup));
         _follower = new FpmLogFollower(e => _sink.Event(e), _pool);
         _refused = ListenBacklog.RefusedStatus(scenario.Front);
-        _recycling = new Recycling(scenario.Recycle, scenario.Seed + (ulong)index);
+        _seed = scenario.Seed + (ulong)index;
+        _recycling = new Recycling(scenario.Recycle, _seed);
     }
 
     /// <summary>The client side, set by the engine before the run starts.</summary>

@@ -1,6 +1,8 @@
 using Lab.Core.Logging;
 using Lab.Core.ProcessManager;
+using Lab.Core.Randomness;
 using Lab.Core.Records;
+using Lab.Core.Scenarios;
 using Lab.Sim.Engine;
 
 namespace Lab.Sim.Pool;
@@ -45,6 +47,28 @@ internal sealed partial class Fpm
         if (why == ExitCause.None) return false;
         if (why != ExitCause.MaxRequests) Emit(FpmLogLevel.Notice, FpmLogFact.LabRecycled(_pool.Name, c.Pid, PoolEvent.CauseName(why)));
         return true;
+    }
+
+    /// <summary>
+    /// A recycled child leaves: exit(0) after memory.exit_time (drawn by its life number), during
+    /// which it holds its memory and takes no connection (the stage of a child quitting); at once
+    /// when that is 0.
+    /// </summary>
+    private void ShutDown(Child c)
+    {
+        long us = ExitTimeUs(c);
+        if (us <= 0) { Exit(c, code: 0, signal: 0); return; }
+        c.Stage = ChildStage.Quitting;
+        c.Token++;
+        _sim.Schedule(us, c, Child.EventQuitDone, 0, c.Token);
+    }
+
+    private long ExitTimeUs(Child c)
+    {
+        var d = _mem.ExitTimeMs;
+        if (d.Kind == DistributionKind.Constant) return Micros(d.A);
+        ulong i = (ulong)c.Life * 2;
+        return Micros(d.Draw(LabRandom.Uniform(_seed, LabRandom.Streams.ExitTime, i), LabRandom.Uniform(_seed, LabRandom.Streams.ExitTime, i + 1)));
     }
 
     private void StartRecycleCheck()

@@ -139,9 +139,14 @@ internal sealed partial class Fpm
         // the child's RSS right after the request (its transient memory freed, the allocator's share kept)
         Load.Answer(slot, c.Failed ? RequestStatus.MemoryLimit : RequestStatus.Ok, c.Pid, c.Memory.RssKb(_mem));
 
-        if (c.Quitting || RecycleAfterRequest(c))
+        if (c.Quitting)
         {
             Exit(c, code: 0, signal: 0);
+            return;
+        }
+        if (RecycleAfterRequest(c))
+        {
+            ShutDown(c);
             return;
         }
         c.LastActivity = _sim.Now;
