@@ -651,6 +651,8 @@ internal sealed class ScenarioBuilder(DocTable root, string name, bool checkFile
             ColdStart = Opt(table, "cold_start", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.ColdStart,
             AcceptWakeup = Opt(table, "accept_wakeup", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.AcceptWakeup,
             ExitTimeMs = Opt(table, "exit_time", "memory", (v, p) => Values.Distribution(v, p, size: false)) ?? d.ExitTimeMs,
+            MasterStart = Opt(table, "master_start", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.MasterStart,
+            StartSpread = Opt(table, "start_spread", "memory", (v, p) => (TimeSpan?)Values.Duration(v, p)) ?? d.StartSpread,
             HostMemKb = Kb("host_mem", d.HostMemKb, positive: true),
         };
     }

@@ -162,6 +162,8 @@ public static class ScenarioWriter
         Line("cold_start", Q(ScenarioUnits.FormatDuration(m.ColdStart)));
         Line("accept_wakeup", Q(ScenarioUnits.FormatDuration(m.AcceptWakeup)));
         Line("exit_time", Dist(m.ExitTimeMs, size: false));
+        Line("master_start", Q(ScenarioUnits.FormatDuration(m.MasterStart)));
+        Line("start_spread", Q(ScenarioUnits.FormatDuration(m.StartSpread)));
         Line("host_mem", Q(ScenarioUnits.FormatSizeKb(m.HostMemKb)));
 
         var g = scenario.Guard;

@@ -48,7 +48,7 @@ public static class AcceptWakeupFit
             progress?.Report($"fitting memory.accept_wakeup: the sim at {ms:0.###} ms (run {run})");
             var s = calibrated with { Memory = calibrated.Memory with { AcceptWakeup = TimeSpan.FromMilliseconds(ms) } };
             // only what AcceptOrder reads, kept in memory: nothing is written
-            var sink = new TurnsSink();
+            var sink = new SimRecords();
             var outcome = SimEngine.Run(s, sink, cancel);
             cancel.ThrowIfCancellationRequested();
             if (outcome.Status == RunStatus.Failed)
@@ -86,27 +86,5 @@ public static class AcceptWakeupFit
         string how = $"the sim serves as many requests out of first-in-first-out turn as the real run: real {realTurns.OutOfTurn} of {realTurns.Compared}, " +
                      $"sim {best.Turns.OutOfTurn} of {best.Turns.Compared} ({tried.Count} sim runs)";
         return new AcceptWakeupFitResult(TimeSpan.FromMilliseconds(best.Ms), new Estimate(best.Ms, best.Ms == 0 ? 0 : err, how), realTurns, best.Turns, notes);
-    }
-
-    /// <summary>A sim run's requests and spawn times, all AcceptOrder needs.</summary>
-    private sealed class TurnsSink : IRunSink
-    {
-        private readonly List<RequestRecord> _requests = new();
-        public Dictionary<int, double> Spawned { get; } = new();
-        public void Process(ProcessInfo process) { }
-        public void Sample(in Sample s) { }
-        public void EndTick(double t) { }
-        public void Event(in PoolEvent e) { if (e.Kind == PoolEventKind.Spawn) Spawned.TryAdd(e.Pid, e.T); }
-        public void Request(in RequestRecord r) => _requests.Add(r);
-        public void Log(double t, FpmLogLevel level, string message) { }
-        public void RawLog(string line) { }
-
-        public RequestTable Table()
-        {
-            var r = _requests;
-            return new RequestTable(r.Select(x => x.Id).ToArray(), r.Select(x => x.TIntended).ToArray(), r.Select(x => x.TStart).ToArray(),
-                r.Select(x => x.TEnd).ToArray(), r.Select(x => x.Pid).ToArray(), r.Select(x => x.Status).ToArray(),
-                r.Select(x => x.LatencyMs).ToArray(), r.Select(x => x.LeakKb).ToArray(), r.Select(x => x.TransientKb).ToArray());
-        }
     }
 }

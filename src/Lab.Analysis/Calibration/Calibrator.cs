@@ -22,12 +22,14 @@ public sealed record CalibrationFit(Scenario Original, Scenario Calibrated, Memo
     public IReadOnlyList<string> ColdStartNotes { get; init; } = [];
     /// <summary>memory.exit_time (ExitTimeFit).</summary>
     public ExitTimeFitResult? ExitTime { get; init; }
+    /// <summary>memory.start_spread (StartSpreadFit); null before it is fitted (it needs sim runs: RunAsync).</summary>
+    public StartSpreadFitResult? StartSpread { get; init; }
     /// <summary>memory.accept_wakeup (AcceptWakeupFit); null before it is fitted (it needs sim runs: RunAsync).</summary>
     public AcceptWakeupFitResult? AcceptWakeup { get; init; }
     /// <summary>The real run's storm figures, from the same replay of its files as the leak fit's (StormComparison).</summary>
     public Lab.Results.Storm.StormSummary? RealStorm { get; init; }
     /// <summary>Every fit's notes, in the order the parameters are listed.</summary>
-    public IEnumerable<string> Notes => Memory.Notes.Concat(Work.Notes).Concat(ColdStartNotes).Concat(ExitTime?.Notes ?? []).Concat(AcceptWakeup?.Notes ?? []);
+    public IEnumerable<string> Notes => Memory.Notes.Concat(Work.Notes).Concat(ColdStartNotes).Concat(ExitTime?.Notes ?? []).Concat(StartSpread?.Notes ?? []).Concat(AcceptWakeup?.Notes ?? []);
 }
 
 /// <summary>What `./run.sh calibrate` produced.</summary>
@@ -99,7 +101,9 @@ public static class Calibrator
         var load = original.Load;
         if (loadStart >= 0.001)
             load = load with { Phases = [new LoadPhase { Kind = LoadPhaseKind.Pause, During = TimeSpan.FromMilliseconds(Math.Round(loadStart * 1000)) }, .. load.Phases] };
-        var model = memory.Apply(original.Memory) with { HostMemKb = hostMem };
+        // the sim's master starts when the real one did, so its pool is as fresh when the load begins
+        double masterStart = real.Events.Where(e => e.Kind == PoolEventKind.Start).Select(e => e.T).DefaultIfEmpty(0).Min();
+        var model = memory.Apply(original.Memory) with { HostMemKb = hostMem, MasterStart = TimeSpan.FromMilliseconds(Math.Round(Math.Max(0, masterStart) * 1000, 3)) };
         var calibrated = original with
         {
             Engine = EngineKind.Sim,
@@ -128,7 +132,13 @@ public static class Calibrator
             throw new CalibrationException($"{outDir}: the folder exists and is not empty; choose a new one");
         Directory.CreateDirectory(dir);
 
-        // the order in which children take connections needs sim runs of the fitted scenario
+        // the start's spread and the order in which children take connections need sim runs of the fitted scenario
+        var spread = StartSpreadFit.Fit(real, fit.Calibrated, progress, cancel);
+        fit = fit with
+        {
+            Calibrated = fit.Calibrated with { Memory = fit.Calibrated.Memory with { StartSpread = spread.Value } },
+            StartSpread = spread,
+        };
         var wakeup = AcceptWakeupFit.Fit(real, fit.Calibrated, progress, cancel);
         fit = fit with
         {
@@ -252,6 +262,9 @@ public static class CalibrationText
             .. (fit.ExitTime is { } et
                 ? new[] { ("exit_time", $"{Num(et.Ms.Value)} ms" + (et.SpreadMs.Value > 0 ? $" (spread {Num(et.SpreadMs.Value)} ms)" : ""), Pm(Num(et.Ms.Uncertainty) + " ms"), et.Ms.How) }
                 : []),
+            .. (fit.StartSpread is { } ss
+                ? new[] { ("start_spread", $"{Num(ss.Ms.Value)} ms", Pm(Num(ss.Ms.Uncertainty) + " ms"), ss.Ms.How) }
+                : []),
             .. (fit.AcceptWakeup is { } aw
                 ? new[] { ("accept_wakeup", $"{Num(aw.Ms.Value)} ms", Pm(Num(aw.Ms.Uncertainty) + " ms"), aw.Ms.How) }
                 : []),
@@ -264,6 +277,7 @@ public static class CalibrationText
                     ("master_pss", Kb(sh.MasterPss.Value), Pm(Kb(sh.MasterPss.Uncertainty)), sh.MasterPss.How),
                 }
                 : []),
+            ("master_start", $"{Num(fit.Calibrated.Memory.MasterStart.TotalMilliseconds, "0.#")} ms", "", "when the real master started: the sim's starts then"),
             ("load start", $"{Num(fit.LoadStartS * 1000, "0")} ms", "", "the real load began once the pool was up; the calibrated scenario starts with a pause that long"),
         ];
     }
@@ -385,6 +399,8 @@ public static class CalibrationText
             work = new { overhead_ms = E(fit.Work.OverheadMs), idle_requests = fit.Work.IdleRequests, mean_ms = fit.Calibrated.Request.WorkMs.Mean },
             work_spread_ms = E(fit.Work.SpreadMs),
             cold_start_ms = E(fit.ColdStartMs),
+            master_start_ms = fit.Calibrated.Memory.MasterStart.TotalMilliseconds,
+            start_spread = fit.StartSpread is { } ss ? new { ms = E(ss.Ms), real_repeats = ss.Real, sim_repeats = ss.Sim } : null,
             exit_time = fit.ExitTime is { } et ? new { ms = E(et.Ms), spread_ms = E(et.SpreadMs), recycles = et.Exits } : null,
             accept_wakeup = fit.AcceptWakeup is { } aw
                 ? new

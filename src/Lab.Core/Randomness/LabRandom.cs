@@ -11,7 +11,7 @@ public static class LabRandom
     public static class Streams
     {
         public const ulong Leak = 1, Transient = 2, Work = 3, Arrivals = 4, InjectRandom = 5,
-            SimWobble = 6, SimMisc = 7, Wait = 8, Kind = 9, RecycleJitter = 10, ExitTime = 11;
+            SimWobble = 6, SimMisc = 7, Wait = 8, Kind = 9, RecycleJitter = 10, ExitTime = 11, StartSpread = 12;
     }
 
     public static ulong Hash(ulong seed, ulong stream, ulong index)

@@ -71,6 +71,20 @@ public sealed record MemoryModel
     /// measured about 12 ms ± 3).
     /// </summary>
     public Distribution ExitTimeMs { get; init; } = Distribution.Const(0);
+    /// <summary>
+    /// When the master starts, from the run's start: a real stack takes this long to start
+    /// php-fpm (calibrate sets the real run's, so the sim's pool is as fresh as the real one when
+    /// the load begins). 0 (the default): at once.
+    /// </summary>
+    public TimeSpan MasterStart { get; init; }
+    /// <summary>
+    /// The spread of the initial children's start-up: each child the master forks at its start
+    /// reaches accept() <see cref="SpawnTime"/> plus a uniform draw in [0, this] after its fork
+    /// (eight children forked at once on two cores: the first requests meet only those ready, and
+    /// some children serve twice before others serve once, which sets the shape of every later
+    /// recycle storm). 0 (the default): all at spawn_time. calibrate fits it (StartSpreadFit).
+    /// </summary>
+    public TimeSpan StartSpread { get; init; }
     /// <summary>Host memory used for ps's %MEM column in the simulator (KiB).</summary>
     public long HostMemKb { get; init; } = 16L * 1024 * 1024;
 }

@@ -83,6 +83,8 @@ internal static class RunSettings
         yield return new("memory.retain_shrink", ScenarioUnits.FormatNumber(m.RetainShrink), false);
         yield return new("memory.spawn_time", ScenarioUnits.FormatDuration(m.SpawnTime), false);
         yield return new("memory.exit_time", Dist(m.ExitTimeMs, size: false), false);
+        yield return new("memory.master_start", ScenarioUnits.FormatDuration(m.MasterStart), false);
+        yield return new("memory.start_spread", ScenarioUnits.FormatDuration(m.StartSpread), false);
         yield return new("memory.host_mem", ScenarioUnits.FormatSizeKb(m.HostMemKb), false);
     }
 

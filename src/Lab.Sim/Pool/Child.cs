@@ -38,6 +38,8 @@ internal sealed class Child(Fpm fpm, int pid, long forkedAt, PoolSettings settin
     public int Pid { get; } = pid;
     /// <summary>Fork time (µs); php-fpm's child->started.</summary>
     public long ForkedAt { get; } = forkedAt;
+    /// <summary>From its fork to its first accept() (µs): memory.spawn_time, plus its start-up spread's draw for an initial child.</summary>
+    public long SpawnUs;
     /// <summary>The pool settings it was forked with (pm.max_requests, memory_limit).</summary>
     public PoolSettings Settings { get; } = settings;
 

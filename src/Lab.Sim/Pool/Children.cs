@@ -1,5 +1,6 @@
 using Lab.Core.Logging;
 using Lab.Core.ProcessManager;
+using Lab.Core.Randomness;
 using Lab.Core.Records;
 using Lab.Sim.Engine;
 
@@ -15,15 +16,18 @@ internal sealed partial class Fpm
     /// php-fpm logs "child N started" at DEBUG for the initial children and the process manager's
     /// forks (is_debug), at NOTICE for a respawn after an exit.
     /// </summary>
-    private Child? Fork(bool debug)
+    /// <param name="initial">One of the children the master forks at its start: it reaches accept() memory.start_spread later at most.</param>
+    private Child? Fork(bool debug, bool initial = false)
     {
         if (!_control.CanSpawn) return null;
         var c = new Child(this, _nextPid++, _sim.Now, _pool);
         AssignLife(c);
+        c.SpawnUs = _spawnUs + (initial && _startSpreadUs > 0
+            ? (long)Math.Round(LabRandom.Uniform(_seed, LabRandom.Streams.StartSpread, (ulong)c.Life) * _startSpreadUs) : 0);
         _children.Add(c);
         _sink.Process(new ProcessInfo(c.Pid, ProcessRole.Child, "www-data", FpmMessages.PoolCommand(_pool.Name), T, _masterPid));
         Emit(debug ? FpmLogLevel.Debug : FpmLogLevel.Notice, FpmLogFact.ChildStarted(_pool.Name, c.Pid));
-        _sim.Schedule(_spawnUs, c, Child.EventReady, 0, c.Token);
+        _sim.Schedule(c.SpawnUs, c, Child.EventReady, 0, c.Token);
         return c;
     }
 
@@ -100,7 +104,7 @@ internal sealed partial class Fpm
         switch (c.Stage)
         {
             case ChildStage.Starting:
-                _sim.Schedule(Math.Max(0, c.ForkedAt + _spawnUs + paused - _sim.Now), c, Child.EventReady, 0, c.Token);
+                _sim.Schedule(Math.Max(0, c.ForkedAt + c.SpawnUs + paused - _sim.Now), c, Child.EventReady, 0, c.Token);
                 break;
             case ChildStage.Busy:
                 c.AcceptedAt += paused;

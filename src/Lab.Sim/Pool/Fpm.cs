@@ -29,7 +29,7 @@ internal sealed partial class Fpm : ISimHandler
     internal const int SIGQUIT = 3, SIGKILL = 9, SIGUSR2 = 12, SIGTERM = 15, SIGCONT = 18, SIGSTOP = 19;
 
     // master timer events (the child's own events are handled through the Child)
-    private const int EventMaintenance = 10, EventRequestHeartbeat = 11, EventProcessControlTimer = 12, EventAction = 13;
+    private const int EventMaintenance = 10, EventRequestHeartbeat = 11, EventProcessControlTimer = 12, EventAction = 13, EventMasterStart = 15;
 
     private readonly Simulation _sim;
     private readonly IRunSink _sink;
@@ -42,6 +42,7 @@ internal sealed partial class Fpm : ISimHandler
     private readonly long _spawnUs;
     private readonly long _coldStartUs;
     private readonly long _wakeupUs;
+    private readonly long _startSpreadUs;
     /// <summary>This pool's seed for the master's own draws (memory.exit_time): the scenario's, plus the pool's index.</summary>
     private readonly ulong _seed;
     /// <summary>Children woken in accept() and not yet running, in the order they were woken.</summary>
@@ -88,6 +89,7 @@ internal sealed partial class Fpm : ISimHandler
         _spawnUs = Math.Max(0, Simulation.FromTimeSpan(_mem.SpawnTime));
         _coldStartUs = Math.Max(0, Simulation.FromTimeSpan(_mem.ColdStart));
         _wakeupUs = Math.Max(0, Simulation.FromTimeSpan(_mem.AcceptWakeup));
+        _startSpreadUs = Math.Max(0, Simulation.FromTimeSpan(_mem.StartSpread));
         _follower = new FpmLogFollower(e => _sink.Event(e), _pool);
         _refused = ListenBacklog.RefusedStatus(scenario.Front);
         _seed = scenario.Seed + (ulong)index;
@@ -129,6 +131,7 @@ internal sealed partial class Fpm : ISimHandler
             case EventProcessControlTimer: OnProcessControlTimer(e.Target, e.Token); break;
             case EventAction: RunAction(_scenario.Actions[e.Target]); break;
             case EventRecycleCheck: OnRecycleCheck(e.Target); break;
+            case EventMasterStart: if (_down) StartMaster(newProcess: true); break;
         }
     }
 

@@ -21,12 +21,14 @@ internal sealed partial class Fpm
     /// <summary>Bumped each time the process-control timer is armed: a stale firing is recognised.</summary>
     private int _pctlTimer;
 
-    /// <summary>The scenario's actions become timers; the master starts at the current time (t = 0).</summary>
+    /// <summary>The scenario's actions become timers; the master starts now (t = 0), or at memory.master_start.</summary>
     public void Start()
     {
         for (int i = 0; i < _scenario.Actions.Count; i++)
             _sim.ScheduleAt(Simulation.FromTimeSpan(_scenario.Actions[i].At), this, EventAction, i);
-        StartMaster(newProcess: true);
+        long at = Simulation.FromTimeSpan(_mem.MasterStart);
+        if (at > 0) _sim.ScheduleAt(at, this, EventMasterStart, 0);
+        else StartMaster(newProcess: true);
     }
 
     /// <summary>
@@ -54,7 +56,7 @@ internal sealed partial class Fpm
         if (_pool.Pm == ProcessManagerStyle.Dynamic && _pool.StartServersSetting is null)
             Emit(FpmLogLevel.Notice, FpmLogFact.StartServersNotSet(_pool.Name, _pool.StartServers));
         Emit(FpmLogLevel.Notice, FpmLogFact.MasterStarted(_masterPid));
-        for (int i = 0; i < _pool.InitialChildren; i++) Fork(debug: true);
+        for (int i = 0; i < _pool.InitialChildren; i++) Fork(debug: true, initial: true);
         _requestHeartbeatUs = RequestTimeouts.HeartbeatMs(_pool) * 1000L;
         Emit(FpmLogLevel.Debug, FpmLogFact.HeartbeatSetUp(_requestHeartbeatUs / 1000));
         Emit(FpmLogLevel.Notice, FpmLogFact.Ready);
