@@ -56,35 +56,13 @@ public static class AcceptWakeupFit
             return AcceptOrder.Count(sink.Table(), sink.Spawned);
         }
 
-        var tried = new List<(double Ms, AcceptTurns Turns)> { (0, SimAt(0)) };
-        double lo = 0, hi = double.NaN;
-        if (tried[0].Turns.OutOfTurn < realTurns.OutOfTurn)
-        {
-            for (double ms = StartMs; ms <= MaxMs; ms *= 2)
-            {
-                var t = SimAt(ms);
-                tried.Add((ms, t));
-                if (t.OutOfTurn >= realTurns.OutOfTurn) { hi = ms; break; }
-                lo = ms;
-            }
-            if (double.IsNaN(hi))
-                notes.Add($"even at {MaxMs:0.#} ms the sim served fewer requests out of turn than the real run: memory.accept_wakeup stops there");
-            else
-                for (int k = 0; k < 3 && lo > 0; k++)
-                {
-                    double mid = Math.Round(Math.Sqrt(lo * hi), 3);
-                    var t = SimAt(mid);
-                    tried.Add((mid, t));
-                    if (t.OutOfTurn >= realTurns.OutOfTurn) hi = mid; else lo = mid;
-                }
-        }
-        // the smallest value at which the sim is at least as far out of turn as the real run: one steal
-        // moves several requests out of turn, so the counts move in steps and "nearest" would often keep 0
-        var best = tried.Where(x => x.Turns.OutOfTurn >= realTurns.OutOfTurn).OrderBy(x => x.Ms).FirstOrDefault();
-        if (best == default) best = tried.OrderBy(x => Math.Abs(x.Turns.OutOfTurn - realTurns.OutOfTurn)).ThenBy(x => x.Ms).First();
-        double err = double.IsNaN(hi) ? double.NaN : (hi - lo) / 2;
+        var turns = new Dictionary<double, AcceptTurns>();
+        var found = SimSearch.Smallest(ms => (turns[ms] = SimAt(ms)).OutOfTurn, realTurns.OutOfTurn, StartMs, MaxMs);
+        if (found.Capped)
+            notes.Add($"even at {MaxMs:0.#} ms the sim served fewer requests out of turn than the real run: memory.accept_wakeup stops there");
+        var sim = turns[found.Ms];
         string how = $"the sim serves as many requests out of first-in-first-out turn as the real run: real {realTurns.OutOfTurn} of {realTurns.Compared}, " +
-                     $"sim {best.Turns.OutOfTurn} of {best.Turns.Compared} ({tried.Count} sim runs)";
-        return new AcceptWakeupFitResult(TimeSpan.FromMilliseconds(best.Ms), new Estimate(best.Ms, best.Ms == 0 ? 0 : err, how), realTurns, best.Turns, notes);
+                     $"sim {sim.OutOfTurn} of {sim.Compared} ({found.Tried} sim runs)";
+        return new AcceptWakeupFitResult(TimeSpan.FromMilliseconds(found.Ms), new Estimate(found.Ms, found.Uncertainty, how), realTurns, sim, notes);
     }
 }

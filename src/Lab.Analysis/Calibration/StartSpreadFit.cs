@@ -96,33 +96,11 @@ public static class StartSpreadFit
             return repeats[Seeds / 2];
         }
 
-        var tried = new List<(double Ms, int Repeats)> { (0, SimAt(0)) };
-        double lo = 0, hi = double.NaN;
-        if (tried[0].Repeats < r.Repeats)
-        {
-            for (double ms = StartMs; ms <= MaxMs; ms *= 2)
-            {
-                int n = SimAt(ms);
-                tried.Add((ms, n));
-                if (n >= r.Repeats) { hi = ms; break; }
-                lo = ms;
-            }
-            if (double.IsNaN(hi))
-                notes.Add($"even at {MaxMs:0} ms the sim's initial children repeated fewer requests than the real ones: memory.start_spread stops there");
-            else
-                for (int k = 0; k < 3 && lo > 0; k++)
-                {
-                    double mid = Math.Round(Math.Sqrt(lo * hi), 3);
-                    int n = SimAt(mid);
-                    tried.Add((mid, n));
-                    if (n >= r.Repeats) hi = mid; else lo = mid;
-                }
-        }
-        var best = tried.Where(x => x.Repeats >= r.Repeats).OrderBy(x => x.Ms).FirstOrDefault();
-        if (best == default) best = tried.OrderBy(x => Math.Abs(x.Repeats - r.Repeats)).ThenBy(x => x.Ms).First();
-        double err = double.IsNaN(hi) ? double.NaN : (hi - lo) / 2;
+        var search = SimSearch.Smallest(SimAt, r.Repeats, StartMs, MaxMs);
+        if (search.Capped)
+            notes.Add($"even at {MaxMs:0} ms the sim's initial children repeated fewer requests than the real ones: memory.start_spread stops there");
         string how = $"the sim's initial children serve as many requests twice before the last serves once as the real ones: real {r.Repeats}, " +
-                     $"sim {best.Repeats} (median of {Seeds} seeds; {tried.Count} values tried)";
-        return new StartSpreadFitResult(TimeSpan.FromMilliseconds(best.Ms), new Estimate(best.Ms, best.Ms == 0 ? 0 : err, how), r.Repeats, best.Repeats, notes);
+                     $"sim {search.Count} (median of {Seeds} seeds; {search.Tried} values tried)";
+        return new StartSpreadFitResult(TimeSpan.FromMilliseconds(search.Ms), new Estimate(search.Ms, search.Uncertainty, how), r.Repeats, search.Count, notes);
     }
 }
