@@ -38,8 +38,8 @@ internal static class RunSettings
             new("engine", engine),
             new("front", s.Front == FrontKind.Nginx ? "nginx" : "fastcgi"),
             new("seed", s.Seed.ToString(Fmt.Inv)),
-            new("duration", ScenarioUnits.FormatDuration(s.RunLength)),
-            new("sample_interval", ScenarioUnits.FormatDuration(s.SampleInterval)),
+            new("duration", Readable(s.RunLength)),
+            new("sample_interval", Readable(s.SampleInterval)),
         };
         list.AddRange(Pool(s.Pool, "pool"));
 
@@ -60,7 +60,7 @@ internal static class RunSettings
         list.Add(new("load.arrivals", load.Arrivals == ArrivalProcess.Poisson ? "poisson" : "even"));
         list.Add(new("load.iterations", load.Iterations is long it ? it.ToString(Fmt.Inv) : "not set"));
         list.Add(new("load.max_in_flight", load.MaxInFlight.ToString(Fmt.Inv)));
-        list.Add(new("load.timeout", ScenarioUnits.FormatDuration(load.Timeout)));
+        list.Add(new("load.timeout", Readable(load.Timeout)));
         for (int i = 0; i < load.Phases.Count; i++) list.Add(new($"load.phases.{i + 1}", Phase(load.Phases[i])));
         for (int i = 0; i < s.Actions.Count; i++) list.Add(new($"actions.{i + 1}", Action(s.Actions[i], s.Pool)));
 
@@ -81,16 +81,16 @@ internal static class RunSettings
         yield return new("memory.retain_fraction", ScenarioUnits.FormatNumber(m.RetainFraction), false);
         yield return new("memory.retain_max", ScenarioUnits.FormatSizeKb(m.RetainMaxKb), false);
         yield return new("memory.retain_shrink", ScenarioUnits.FormatNumber(m.RetainShrink), false);
-        yield return new("memory.spawn_time", ScenarioUnits.FormatDuration(m.SpawnTime), false);
+        yield return new("memory.spawn_time", Readable(m.SpawnTime), false);
         yield return new("memory.exit_time", Dist(m.ExitTimeMs, size: false), false);
-        yield return new("memory.master_start", ScenarioUnits.FormatDuration(m.MasterStart), false);
-        yield return new("memory.start_spread", ScenarioUnits.FormatDuration(m.StartSpread), false);
+        yield return new("memory.master_start", Readable(m.MasterStart), false);
+        yield return new("memory.start_spread", Readable(m.StartSpread), false);
         yield return new("memory.host_mem", ScenarioUnits.FormatSizeKb(m.HostMemKb), false);
     }
 
     private static IEnumerable<Setting> Pool(PoolSettings p, string prefix)
     {
-        static string Timeout(TimeSpan t) => t == TimeSpan.Zero ? "0 (off)" : ScenarioUnits.FormatDuration(t);
+        static string Timeout(TimeSpan t) => t == TimeSpan.Zero ? "0 (off)" : Readable(t);
         yield return new($"{prefix}.name", p.Name);
         yield return new($"{prefix}.pm", p.Pm.ToString().ToLowerInvariant());
         yield return new($"{prefix}.max_children", p.MaxChildren.ToString(Fmt.Inv));
@@ -103,7 +103,7 @@ internal static class RunSettings
             yield return new($"{prefix}.max_spawn_rate", p.MaxSpawnRate.ToString(Fmt.Inv));
         }
         if (p.Pm == ProcessManagerStyle.Ondemand)
-            yield return new($"{prefix}.process_idle_timeout", ScenarioUnits.FormatDuration(p.ProcessIdleTimeout));
+            yield return new($"{prefix}.process_idle_timeout", Readable(p.ProcessIdleTimeout));
         yield return new($"{prefix}.max_requests", p.MaxRequests == 0 ? "0 (unlimited)" : p.MaxRequests.ToString(Fmt.Inv));
         yield return new($"{prefix}.request_terminate_timeout", Timeout(p.RequestTerminateTimeout));
         yield return new($"{prefix}.request_slowlog_timeout", Timeout(p.RequestSlowlogTimeout));
@@ -111,9 +111,18 @@ internal static class RunSettings
         yield return new($"{prefix}.memory_limit", ScenarioUnits.FormatMemoryLimit(p.MemoryLimitBytes) + (p.MemoryLimitBytes < 0 ? " (unlimited)" : ""));
     }
 
+    /// <summary>
+    /// A duration as a reader takes it in: under a second and not whole milliseconds, in ms with up
+    /// to 3 decimals ("21.61ms", not the scenario file's exact "21610us"); else as the scenario writes it.
+    /// </summary>
+    private static string Readable(TimeSpan t) => ReadableMs(t.TotalMilliseconds);
+
+    private static string ReadableMs(double ms) =>
+        ms > 0 && ms < 1000 && ms != Math.Floor(ms) ? ms.ToString("0.###", Fmt.Inv) + "ms" : ScenarioUnits.FormatDurationMs(ms);
+
     private static string Dist(Distribution d, bool size)
     {
-        string F(double v) => size ? ScenarioUnits.FormatSizeKb(v) : ScenarioUnits.FormatDurationMs(v);
+        string F(double v) => size ? ScenarioUnits.FormatSizeKb(v) : ReadableMs(v);
         return d.Kind switch
         {
             DistributionKind.Uniform => $"uniform {F(d.A)} .. {F(d.B)}",
@@ -135,13 +144,13 @@ internal static class RunSettings
 
     private static string Phase(LoadPhase p)
     {
-        string during = ScenarioUnits.FormatDuration(p.During);
-        string think = p.Think > TimeSpan.Zero ? $", think {ScenarioUnits.FormatDuration(p.Think)}" : "";
+        string during = Readable(p.During);
+        string think = p.Think > TimeSpan.Zero ? $", think {Readable(p.Think)}" : "";
         return p.Kind switch
         {
             LoadPhaseKind.Inject => $"inject {ScenarioUnits.FormatNumber(p.Rate)}/s for {during}",
             LoadPhaseKind.RampingInject => $"ramping-inject to {ScenarioUnits.FormatNumber(p.Rate)}/s over {during}",
-            LoadPhaseKind.InjectRandom => $"inject-random {ScenarioUnits.FormatNumber(p.MinRate)}..{ScenarioUnits.FormatNumber(p.MaxRate)}/s (redrawn every {ScenarioUnits.FormatDuration(p.RandomInterval)}) for {during}",
+            LoadPhaseKind.InjectRandom => $"inject-random {ScenarioUnits.FormatNumber(p.MinRate)}..{ScenarioUnits.FormatNumber(p.MaxRate)}/s (redrawn every {Readable(p.RandomInterval)}) for {during}",
             LoadPhaseKind.KeepConstant => $"keep-constant {p.Copies} users{think} for {during}",
             LoadPhaseKind.RampingConstant => $"ramping-constant to {p.Copies} users{think} over {during}",
             _ => $"pause {during}",
@@ -150,7 +159,7 @@ internal static class RunSettings
 
     private static string Action(ScenarioAction a, PoolSettings before)
     {
-        string at = "at " + ScenarioUnits.FormatDuration(a.At);
+        string at = "at " + Readable(a.At);
         return a.Kind switch
         {
             ActionKind.Restart => $"{at}: restart (kill the master, start again)",
