@@ -16,7 +16,7 @@ public static class SummaryPrinter
     {
         var lines = new List<string>
         {
-            $"{scenario.Title}  (engine {EngineNames.Of(scenario.Engine)}, seed {scenario.Seed}, pm {scenario.Pool.Pm.ToString().ToLowerInvariant()}, max_children {scenario.Pool.MaxChildren}, max_requests {scenario.Pool.MaxRequests}{(scenario.Pool.Pools > 1 ? ", " + scenario.Pool.PoolsText : "")})",
+            $"{scenario.Title}  (engine {EngineNames.Of(scenario.Engine)}, seed {scenario.Seed}, {scenario.Pool.KeyText()})",
         };
         long refused = s.StatusCounts.GetValueOrDefault(RequestStatus.Refused);
         lines.Add($"  requests  {Fmt.Int(s.RequestsTotal)} total: {Fmt.Int(s.RequestsOk)} ok, {Fmt.Int(s.RequestsFailed)} failed" +

@@ -65,6 +65,21 @@ public sealed record PoolSettings
     public string PoolsText => Pools <= 1 ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"pools {Pools} (max_children {string.Join(", ", Enumerable.Range(0, Pools).Select(i => PoolOf(i).MaxChildren))}; max_requests {string.Join(", ", Enumerable.Range(0, Pools).Select(i => PoolOf(i).MaxRequests))})");
 
+    /// <summary>
+    /// "pm static, max_children 1, max_requests 5" (with several pools: "pm static, pools 2 (...)"):
+    /// the key settings every title and the terminal show. A setting <paramref name="known"/>
+    /// denies ("pool.max_requests": an imported log does not know it) reads "max_requests unknown".
+    /// </summary>
+    public string KeyText(Func<string, bool>? known = null)
+    {
+        string Or(string key, string value) => known is null || known("pool." + key) ? $"{key} {value}" : $"{key} unknown";
+        string pm = Or("pm", Pm.ToString().ToLowerInvariant());
+        return Pools > 1
+            ? $"{pm}, {PoolsText}"
+            : string.Join(", ", pm, Or("max_children", MaxChildren.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                Or("max_requests", MaxRequests.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     /// <summary>pm.start_servers as php-fpm resolves it.</summary>
     public int StartServers => StartServersSetting ?? MinSpareServers + (MaxSpareServers - MinSpareServers) / 2;
 

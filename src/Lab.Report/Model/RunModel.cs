@@ -222,15 +222,7 @@ internal sealed class RunModel
     {
         get
         {
-            if (Scenario is { } sc)
-            {
-                var p = sc.Pool;
-                string Or(string key, string value) => Known("pool." + key) ? $"{key} {value}" : $"{key} unknown";
-                return p.Pools > 1
-                    ? $"pm {p.Pm.ToString().ToLowerInvariant()}, {p.PoolsText}"
-                    : string.Join(", ", Or("pm", p.Pm.ToString().ToLowerInvariant()), Or("max_children", p.MaxChildren.ToString(Fmt.Inv)),
-                        Or("max_requests", p.MaxRequests.ToString(Fmt.Inv)));
-            }
+            if (Scenario is { } sc) return sc.Pool.KeyText(Known);
             // No scenario: the master's start event records the same settings ("pm=static max_children=1 max_requests=5").
             var start = Folder.Events.FirstOrDefault(e => e.Event == EventNames.Start);
             return start.Detail is { Length: > 0 } d && d.Contains('=') ? string.Join(", ", d.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Replace('=', ' '))) : "settings unknown";
