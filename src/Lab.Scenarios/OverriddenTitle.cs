@@ -60,18 +60,29 @@ internal static class OverriddenTitle
     {
         int at = title.LastIndexOf(MarkText, StringComparison.Ordinal);
         if (at >= 0 && title.EndsWith(')'))
-        {
-            var before = title[(at + MarkText.Length)..^1].Split(", ").ToList();
-            var keys = said.Select(s => s[..s.IndexOf(' ')]).ToHashSet();
-            before.RemoveAll(b => b.IndexOf(' ') is int sp and > 0 && keys.Contains(b[..sp]));
-            return title[..at] + MarkText + string.Join(", ", before.Concat(said)) + ")";
-        }
+            return title[..at] + MarkText + Merge(title[(at + MarkText.Length)..^1], said) + ")";
         return title + MarkText + string.Join(", ", said) + ")";
     }
 
+    private const string NoteText = " (This run overrides ", NoteEnd = ": where the text above names another value, the run used these.)";
+
+    /// <summary>The description with the note; a description already noted (a rerun of a results folder's scenario.toml) gets the new ones added to its note.</summary>
     private static string Note(string description, List<string> said)
     {
         if (description.Length == 0) return description;
-        return description.TrimEnd() + $" (This run overrides {string.Join(", ", said)}: where the text above names another value, the run used these.)";
+        string text = description.TrimEnd();
+        int at = text.LastIndexOf(NoteText, StringComparison.Ordinal);
+        if (at >= 0 && text.EndsWith(NoteEnd, StringComparison.Ordinal))
+            return text[..at] + NoteText + Merge(text[(at + NoteText.Length)..^NoteEnd.Length], said) + NoteEnd;
+        return text + NoteText + string.Join(", ", said) + NoteEnd;
+    }
+
+    /// <summary>"a 1, b 2" with the new overrides: a key given again takes its new value, at the end.</summary>
+    private static string Merge(string listed, List<string> said)
+    {
+        var before = listed.Split(", ").ToList();
+        var keys = said.Select(s => s[..s.IndexOf(' ')]).ToHashSet();
+        before.RemoveAll(b => b.IndexOf(' ') is int sp and > 0 && keys.Contains(b[..sp]));
+        return string.Join(", ", before.Concat(said));
     }
 }

@@ -264,4 +264,17 @@ public class OverrideTests
         Assert.Equal(512L << 20, s.Guard.MinAvailableBytes);
         Assert.Equal(8L << 20, s.Memory.HostMemKb);
     }
+
+    [Fact]
+    public void A_rerun_with_more_overrides_adds_them_to_the_title_and_the_description_it_already_notes()
+    {
+        string toml = "title = \"t\"\ndescription = \"Five requests.\"\n" + OnePhase.Replace("title = \"x\"\n", "");
+        var first = Parse(toml, "max_requests=5", "rate=20");
+        Assert.Equal("t (overridden: max_requests 5, rate 20)", first.Title);
+        Assert.Equal("Five requests. (This run overrides max_requests 5, rate 20: where the text above names another value, the run used these.)", first.Description);
+        // the resolved scenario (a results folder's scenario.toml) run again with more: one mark, one note
+        var again = Parse(ScenarioWriter.ToToml(first), "rate=30", "max_children=4");
+        Assert.Equal("t (overridden: max_requests 5, rate 30, max_children 4)", again.Title);
+        Assert.Equal("Five requests. (This run overrides max_requests 5, rate 30, max_children 4: where the text above names another value, the run used these.)", again.Description);
+    }
 }
