@@ -38,6 +38,7 @@ public class SmapsTests
         var schedule = new SmapsSchedule(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
         Dictionary<int, SmapsFigures>? read = null;
         IReadOnlyList<ProcSample> procs = [];
+        Dictionary<int, (long Pss, long Uss, long Swap, long Rss)> settled = [];
         for (int attempt = 0; attempt < 20; attempt++)
         {
             // the kernel before and after ours agree: a settled moment, so ours is that moment's
@@ -46,7 +47,7 @@ public class SmapsTests
             procs = sampler.SampleOnce();
             read = new SmapsSchedule(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100)).ReadIfDue(0, procs);
             var after = before.Keys.ToDictionary(p => p, Kernel);
-            if (before.All(kv => kv.Value == after[kv.Key])) break;
+            if (before.All(kv => kv.Value == after[kv.Key])) { settled = after; break; }
             read = null;
         }
         Assert.NotNull(read);
@@ -54,7 +55,9 @@ public class SmapsTests
         Assert.Equal(2, read!.Count);
         foreach (var p in procs)
         {
-            var k = Kernel(p.Pid);
+            // the kernel's figures of that settled moment: a PSS read later moves with every process
+            // on the host that maps or unmaps the same libraries
+            var k = settled[p.Pid];
             var f = read[p.Pid];
             Assert.Equal((k.Pss, k.Uss, k.Swap), (f.PssKb, f.UssKb, f.SwapKb));
             // the 48 MiB are in both RSS in full, in PSS for about half, in neither USS
