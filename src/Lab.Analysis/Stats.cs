@@ -20,6 +20,9 @@ public static class Stats
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
     }
 
+    /// <summary>1.4826 × the median absolute deviation from <paramref name="center"/>: a standard deviation robust to a few outliers (NaN for none).</summary>
+    public static double RobustSpread(IEnumerable<double> values, double center) => 1.4826 * Median(values.Select(v => Math.Abs(v - center)));
+
     /// <summary>The sample standard deviation (n − 1); 0 for fewer than two values.</summary>
     public static double StdDev(IReadOnlyList<double> v)
     {

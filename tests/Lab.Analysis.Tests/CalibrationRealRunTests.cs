@@ -89,6 +89,19 @@ public class CalibrationRealRunTests : IDisposable
         Assert.NotNull(result.Fit.AcceptWakeup);
         Assert.Equal(result.Fit.AcceptWakeup!.Value, result.Fit.Calibrated.Memory.AcceptWakeup);
         Assert.True(result.Fit.Work.SpreadMs.Value > 0, "the real stack's requests vary: the work gets a spread\n" + table);
+        // a recycled php-fpm child takes some ms to shut down and be replaced; the calibrated sim's children take as long
+        var exit = result.Fit.ExitTime!;
+        Assert.True(exit.Exits >= 5, $"{exit.Exits} recycles measured\n{table}");
+        Assert.InRange(exit.Ms.Value, 0.5, 200);
+        Assert.Equal(exit.ExitTime, result.Fit.Calibrated.Memory.ExitTimeMs);
+        var simExit = ExitTimeFit.Fit(RunFolder.Open(result.SimDir), result.Fit.Calibrated);
+        Assert.True(Math.Abs(simExit.Ms.Value - exit.Ms.Value) <= Math.Max(3, 0.25 * exit.Ms.Value), $"sim {simExit.Ms.Value} ms, real {exit.Ms.Value} ms\n{table}");
+        // the sim's master starts when the real one did; the start's spread is fitted and used
+        var realStart = RunFolder.Open(realDir).Events.First(e => e.Kind == Lab.Core.Records.PoolEventKind.Start).T;
+        Assert.Equal(realStart * 1000, result.Fit.Calibrated.Memory.MasterStart.TotalMilliseconds, 2);
+        Assert.Equal(realStart, RunFolder.Open(result.SimDir).Events.First(e => e.Kind == Lab.Core.Records.PoolEventKind.Start).T, 3);
+        Assert.NotNull(result.Fit.StartSpread);
+        Assert.Equal(result.Fit.StartSpread!.Value, result.Fit.Calibrated.Memory.StartSpread);
         var figures = result.Storm.ToDictionary(f => f.Name);
         Assert.True(figures.ContainsKey("max_starting_at_once") && figures.ContainsKey("p99_near_recycles_ms"), table);
         // the figures that follow from the recycling rule and the memory: the same storm within 20 %

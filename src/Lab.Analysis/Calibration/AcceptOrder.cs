@@ -21,12 +21,15 @@ public sealed record AcceptTurns(int OutOfTurn, int Compared);
 public static class AcceptOrder
 {
     /// <summary>The run's requests, with its spawn events for new children's places in the queue.</summary>
-    public static AcceptTurns Count(RunFolder run)
+    public static AcceptTurns Count(RunFolder run) => Count(run.Requests, SpawnTimes(run.Events));
+
+    /// <summary>pid → when it was forked (its first spawn event).</summary>
+    public static Dictionary<int, double> SpawnTimes(IEnumerable<PoolEvent> events)
     {
         var spawned = new Dictionary<int, double>();
-        foreach (var e in run.Events)
+        foreach (var e in events)
             if (e.Kind == PoolEventKind.Spawn) spawned.TryAdd(e.Pid, e.T);
-        return Count(run.Requests, spawned);
+        return spawned;
     }
 
     /// <param name="spawnedAt">pid → when it was forked; a child not in it is not compared on its first request.</param>

@@ -1,9 +1,5 @@
-using Lab.Core.Engines;
-using Lab.Core.Records;
 using Lab.Core.Scenarios;
 using Lab.Results;
-using Lab.Results.Reading;
-using Lab.Sim;
 
 namespace Lab.Analysis.Calibration;
 
@@ -48,12 +44,8 @@ public static class AcceptWakeupFit
             progress?.Report($"fitting memory.accept_wakeup: the sim at {ms:0.###} ms (run {run})");
             var s = calibrated with { Memory = calibrated.Memory with { AcceptWakeup = TimeSpan.FromMilliseconds(ms) } };
             // only what AcceptOrder reads, kept in memory: nothing is written
-            var sink = new SimRecords();
-            var outcome = SimEngine.Run(s, sink, cancel);
-            cancel.ThrowIfCancellationRequested();
-            if (outcome.Status == RunStatus.Failed)
-                throw new CalibrationException($"the sim failed while fitting memory.accept_wakeup: {outcome.Reason}");
-            return AcceptOrder.Count(sink.Table(), sink.Spawned);
+            var sim = SimRecords.Run(s, "memory.accept_wakeup", cancel);
+            return AcceptOrder.Count(sim.Table(), AcceptOrder.SpawnTimes(sim.Events));
         }
 
         var turns = new Dictionary<double, AcceptTurns>();

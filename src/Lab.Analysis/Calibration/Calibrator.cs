@@ -156,7 +156,7 @@ public static class Calibrator
 
         progress?.Report("running the calibrated scenario on the sim");
         string simDir = Path.Combine(dir, "sim");
-        await HeadlessRun.RunAsync(calibrated, new SimEngine(), simDir, $"./run.sh {scenarioPath}", cancel);
+        var (_, simSummary) = await HeadlessRun.RunAsync(calibrated, new SimEngine(), simDir, $"./run.sh {scenarioPath}", cancel);
         var sim = RunFolder.Open(simDir);
         progress?.Report("the sim's report");
         RunReport.Generate(sim, new ReportOptions());
@@ -167,7 +167,7 @@ public static class Calibrator
 
         // a storm's figures move from run to run: the calibrated sim's under other seeds too
         var storms = new List<Lab.Results.Storm.StormSummary>();
-        if (sim.ComputeSummary().Storm is { } simStorm) storms.Add(simStorm);
+        if (simSummary.Storm is { } simStorm) storms.Add(simStorm); // summary.json's, as the run wrote it
         if (fit.RealStorm is { MaxRecyclesPerSecond: > 0 } && storms.Count > 0)
             storms.AddRange(StormComparison.OtherSeeds(calibrated, StormComparison.Seeds - 1, progress, cancel));
         var storm = StormComparison.Compare(fit.RealStorm, storms);

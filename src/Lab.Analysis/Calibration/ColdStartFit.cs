@@ -45,7 +45,7 @@ public static class ColdStartFit
             return (scenario.Memory.ColdStart, new Estimate(scenario.Memory.ColdStart.TotalMilliseconds, double.NaN, "kept: too few respawned children"), notes);
         }
         double c = Stats.Median(cold), w = Stats.Median(warm);
-        double Err(List<double> xs, double m) => 1.25 * 1.4826 * Stats.Median(xs.Select(x => Math.Abs(x - m))) / Math.Sqrt(xs.Count);
+        double Err(List<double> xs, double m) => 1.25 * Stats.RobustSpread(xs, m) / Math.Sqrt(xs.Count);
         double ms = Math.Max(0, Math.Round(c - w, 3));
         if (c < w) notes.Add($"first requests of new children were not slower than warm ones ({c:0.###} ms against {w:0.###} ms): cold start 0");
         return (TimeSpan.FromMilliseconds(ms), new Estimate(ms, Math.Sqrt(Math.Pow(Err(cold, c), 2) + Math.Pow(Err(warm, w), 2)),

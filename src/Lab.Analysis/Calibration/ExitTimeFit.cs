@@ -35,7 +35,7 @@ public static class ExitTimeFit
         for (int k = 0; k < events.Count; k++)
         {
             var e = events[k];
-            if (e.Kind != PoolEventKind.Exit || e.Why is not (ExitCause.MaxRequests or ExitCause.MaxRss or ExitCause.MaxUss) || !lastEnd.TryGetValue(e.Pid, out double end)) continue;
+            if (e.Kind != PoolEventKind.Exit || !PoolEvent.IsRecycleAfterRequest(e.Why) || !lastEnd.TryGetValue(e.Pid, out double end)) continue;
             for (int j = k + 1; j < events.Count && events[j].T - e.T < 1.0; j++)
             {
                 if (events[j].Kind != PoolEventKind.Spawn || events[j].Spawned != SpawnCause.Respawn || !used.Add(j)) continue;
@@ -51,7 +51,7 @@ public static class ExitTimeFit
             return new ExitTimeFitResult(keep, new Estimate(keep.Mean, double.NaN, "kept: too few recycles"), new Estimate(0, double.NaN, "kept"), ways.Count, notes);
         }
         double median = Stats.Median(ways);
-        double spread = 1.4826 * Stats.Median(ways.Select(w => Math.Abs(w - median)));
+        double spread = Stats.RobustSpread(ways, median);
         double m = Math.Round(median, 3), s = Math.Round(spread, 3);
         string how = $"median of {ways.Count} recycles, from the child's last answer to its replacement's fork";
         return new ExitTimeFitResult(s > 0 ? Distribution.Normal(m, s) : Distribution.Const(m),

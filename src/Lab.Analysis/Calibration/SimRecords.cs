@@ -1,32 +1,37 @@
+using Lab.Core.Engines;
 using Lab.Core.Records;
+using Lab.Core.Scenarios;
 using Lab.Results.Reading;
+using Lab.Sim;
 
 namespace Lab.Analysis.Calibration;
 
 /// <summary>
-/// What the fits that run the sim in memory read of its run (nothing is written): the requests,
-/// each child's spawn time, and the children forked at the master's first start.
+/// What the fits that run the sim in memory read of its run (nothing is written): its requests
+/// and its events, read by the same rules as a results folder's (AcceptOrder.SpawnTimes,
+/// StartSpreadFit.Initial).
 /// </summary>
 internal sealed class SimRecords : IRunSink
 {
     private readonly List<RequestRecord> _requests = new();
-    private bool _renewed;
 
-    /// <summary>pid → its spawn time (s).</summary>
-    public Dictionary<int, double> Spawned { get; } = new();
-    /// <summary>The children forked at the master's start, before any reload or restart.</summary>
-    public HashSet<int> Initial { get; } = new();
+    public List<PoolEvent> Events { get; } = new();
+
+    /// <summary>Runs the scenario on the sim into a new one; a failed run is a CalibrationException naming what was being fitted.</summary>
+    public static SimRecords Run(Scenario scenario, string fitting, CancellationToken cancel)
+    {
+        var records = new SimRecords();
+        var outcome = SimEngine.Run(scenario, records, cancel);
+        cancel.ThrowIfCancellationRequested();
+        if (outcome.Status == RunStatus.Failed)
+            throw new CalibrationException($"the sim failed while fitting {fitting}: {outcome.Reason}");
+        return records;
+    }
 
     public void Process(ProcessInfo process) { }
     public void Sample(in Sample s) { }
     public void EndTick(double t) { }
-    public void Event(in PoolEvent e)
-    {
-        if (e.Kind is PoolEventKind.Reload or PoolEventKind.Restart) _renewed = true;
-        if (e.Kind != PoolEventKind.Spawn) return;
-        Spawned.TryAdd(e.Pid, e.T);
-        if (!_renewed && e.Spawned == SpawnCause.Initial) Initial.Add(e.Pid);
-    }
+    public void Event(in PoolEvent e) => Events.Add(e);
     public void Request(in RequestRecord r) => _requests.Add(r);
     public void Log(double t, FpmLogLevel level, string message) { }
     public void RawLog(string line) { }

@@ -1,9 +1,7 @@
-using Lab.Core.Engines;
 using Lab.Core.Records;
 using Lab.Core.Scenarios;
 using Lab.Results;
 using Lab.Results.Reading;
-using Lab.Sim;
 
 namespace Lab.Analysis.Calibration;
 
@@ -85,12 +83,8 @@ public static class StartSpreadFit
                     Duration = length,
                     Memory = calibrated.Memory with { StartSpread = TimeSpan.FromMilliseconds(ms) },
                 };
-                var sink = new SimRecords();
-                var outcome = SimEngine.Run(s, sink, cancel);
-                cancel.ThrowIfCancellationRequested();
-                if (outcome.Status == RunStatus.Failed)
-                    throw new CalibrationException($"the sim failed while fitting memory.start_spread: {outcome.Reason}");
-                repeats.Add(Repeats(sink.Table(), sink.Initial)?.Repeats ?? int.MaxValue);
+                var sim = SimRecords.Run(s, "memory.start_spread", cancel);
+                repeats.Add(Repeats(sim.Table(), Initial(sim.Events))?.Repeats ?? int.MaxValue);
             }
             repeats.Sort();
             return repeats[Seeds / 2];

@@ -63,12 +63,12 @@ public static class WorkFit
             return (r.TEnd[i] - r.TStart[i]) * 1000.0 - spec.WorkMs - spec.WaitMs;
         }).ToList();
         double median = Stats.Median(overheads);
-        double mad = Stats.Median(overheads.Select(o => Math.Abs(o - median)));
-        double err = 1.25 * 1.4826 * mad / Math.Sqrt(overheads.Count);
+        double robust = Stats.RobustSpread(overheads, median);
+        double err = 1.25 * robust / Math.Sqrt(overheads.Count);
         double o = Math.Round(median, 3);
         var w = scenario.Request.WorkMs;
         static double Ms(double v) => Math.Max(0, Math.Round(v, 3)); // whole microseconds, as scenario files write them
-        double sd = Math.Round(1.4826 * mad, 3);
+        double sd = Math.Round(robust, 3);
         bool spread = sd >= 0.01;
         var work = w.Kind switch
         {

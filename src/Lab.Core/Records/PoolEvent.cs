@@ -258,6 +258,9 @@ public readonly record struct PoolEvent(double T, PoolEventKind Kind, int Pid, E
     public static bool IsRecycle(ExitCause why) => why is ExitCause.MaxRequests or ExitCause.MaxRss
         or ExitCause.MaxUss or ExitCause.KillRss or ExitCause.PoolBudget;
 
+    /// <summary>A child that a recycling rule ended after a request (pm.max_requests, max_rss, max_uss), not the master's kill.</summary>
+    public static bool IsRecycleAfterRequest(ExitCause why) => why is ExitCause.MaxRequests or ExitCause.MaxRss or ExitCause.MaxUss;
+
     /// <summary>
     /// A child renewed: a recycle, or a reload's exit (a cron-driven reload is how a php-fpm operator
     /// renews children without pm.max_requests). What the recycle storm's figures and plot count.

@@ -58,15 +58,11 @@ public sealed class RequestStream(RequestProfile profile, ulong seed, bool labPa
         string query = kind?.Query ?? Profile.Query;
         if (!labParameters) return new RequestSpec(id, 0, 0, 0, 0, kind?.Name, script, query, LabParameters: false);
 
-        long leak = (long)Math.Round(leakD.Draw(
-            LabRandom.Uniform(Seed, LabRandom.Streams.Leak, 2 * i), LabRandom.Uniform(Seed, LabRandom.Streams.Leak, 2 * i + 1)));
-        long transient = (long)Math.Round(transientD.Draw(
-            LabRandom.Uniform(Seed, LabRandom.Streams.Transient, 2 * i), LabRandom.Uniform(Seed, LabRandom.Streams.Transient, 2 * i + 1)));
-        double work = workD.Draw(
-            LabRandom.Uniform(Seed, LabRandom.Streams.Work, 2 * i), LabRandom.Uniform(Seed, LabRandom.Streams.Work, 2 * i + 1));
+        long leak = (long)Math.Round(leakD.Draw(Seed, LabRandom.Streams.Leak, i));
+        long transient = (long)Math.Round(transientD.Draw(Seed, LabRandom.Streams.Transient, i));
+        double work = workD.Draw(Seed, LabRandom.Streams.Work, i);
         work = Math.Round(work, 3);
-        double wait = waitD.Draw(
-            LabRandom.Uniform(Seed, LabRandom.Streams.Wait, 2 * i), LabRandom.Uniform(Seed, LabRandom.Streams.Wait, 2 * i + 1));
+        double wait = waitD.Draw(Seed, LabRandom.Streams.Wait, i);
         wait = Math.Round(wait, 3);
         return new RequestSpec(id, leak, transient, work, wait, kind?.Name, script, query);
     }

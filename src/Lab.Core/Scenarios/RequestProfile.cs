@@ -107,6 +107,10 @@ public sealed record Distribution(DistributionKind Kind, double A, double B = 0)
         _ => A, // normal, exponential and log-normal are given by their mean
     };
 
+    /// <summary>Draw <paramref name="index"/> of a seeded stream (LabRandom): uniforms 2 × index and 2 × index + 1.</summary>
+    public double Draw(ulong seed, ulong stream, ulong index) =>
+        Draw(Randomness.LabRandom.Uniform(seed, stream, 2 * index), Randomness.LabRandom.Uniform(seed, stream, 2 * index + 1));
+
     /// <summary>Turns two uniform draws in [0,1) into a value of this distribution (clamped at 0).</summary>
     public double Draw(double u1, double u2)
     {

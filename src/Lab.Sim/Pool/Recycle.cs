@@ -66,9 +66,7 @@ internal sealed partial class Fpm
     private long ExitTimeUs(Child c)
     {
         var d = _mem.ExitTimeMs;
-        if (d.Kind == DistributionKind.Constant) return Micros(d.A);
-        ulong i = (ulong)c.Life * 2;
-        return Micros(d.Draw(LabRandom.Uniform(_seed, LabRandom.Streams.ExitTime, i), LabRandom.Uniform(_seed, LabRandom.Streams.ExitTime, i + 1)));
+        return d.Kind == DistributionKind.Constant ? Micros(d.A) : Micros(d.Draw(_seed, LabRandom.Streams.ExitTime, (ulong)c.Life));
     }
 
     private void StartRecycleCheck()
